@@ -1,0 +1,13 @@
+"""mlmondays-zoo: the ML-Mondays model families as OpenMMLab plugins.
+
+Importing this package applies the upstream workarounds in :mod:`compat`.
+The families live in sub-packages (``imrecog``, ``objrecog``, ``imseg``,
+``ssimrecog``), each importing only its own toolbox; configs load them through
+``custom_imports``.
+"""
+from . import compat
+from .version import __version__
+
+compat.apply()
+
+__all__ = ['__version__']

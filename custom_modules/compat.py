@@ -1,0 +1,73 @@
+"""The one place where mlmondays-zoo works around upstream bugs.
+
+Each workaround names its upstream issue. Everything here is applied once, on
+``import custom_modules`` (the tools and every config's ``custom_imports`` do that),
+and is idempotent.
+"""
+import pickle
+import warnings
+
+import numpy as np
+import torch
+
+__all__ = ['apply', 'checkpoint_safe_globals']
+
+
+def checkpoint_safe_globals():
+    """Types that mmengine 0.10.7 writes into checkpoints, all plain data.
+
+    torch >= 2.6 loads checkpoints with ``weights_only=True`` by default, which
+    refuses any pickled class it does not know; mmengine 0.10.7 stores its
+    ``MessageHub`` (``HistoryBuffer`` objects holding numpy arrays and scalars) in
+    every checkpoint, so resuming fails with ``Unsupported global: ...HistoryBuffer``.
+    We allow exactly those data types instead of turning the check off: the check is
+    what stops a malicious checkpoint from running code on load.
+    Upstream: fixed by https://github.com/open-mmlab/mmengine/pull/1670, which is
+    in no release yet.
+    """
+    from mmengine.logging import HistoryBuffer
+    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    dtype_classes = [getattr(np.dtypes, name) for name in np.dtypes.__all__]
+    return [
+        HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct,
+        multiarray.scalar, *dtype_classes,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr'),
+    ]
+
+
+def _history_buffer_getattr(obj, name):
+    """``getattr`` as a checkpoint may use it, restricted to HistoryBuffer methods.
+
+    ``HistoryBuffer.__getstate__`` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. A general ``getattr`` would let a pickle
+    reach any object, so only those lookups are allowed.
+    """
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and callable(HistoryBuffer.__dict__.get(name)):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refused getattr({obj!r}, {name!r}) while loading a checkpoint: only '
+        'mmengine HistoryBuffer methods may be looked up')
+
+
+def _allow_mmengine_checkpoints():
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+
+
+def _quiet_pkg_resources_warning():
+    """mmengine's ``package_utils`` imports the deprecated ``pkg_resources``.
+
+    setuptools >= 81 removed it, so requirements/runtime.txt pins setuptools < 81;
+    the deprecation warning it prints on every config with a ``mmdet::`` style base
+    is noise to our users. Upstream: ``mmengine/utils/package_utils.py`` of 0.10.7
+    (https://github.com/open-mmlab/mmengine/blob/v0.10.7/mmengine/utils/package_utils.py).
+    """
+    warnings.filterwarnings(
+        'ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+
+def apply():
+    """Apply every workaround (idempotent)."""
+    _allow_mmengine_checkpoints()
+    _quiet_pkg_resources_warning()
