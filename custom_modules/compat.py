@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import torch
 
-__all__ = ['apply', 'checkpoint_safe_globals']
+__all__ = ['apply', 'checkpoint_safe_globals', 'setup_cpu_distributed']
 
 
 def checkpoint_safe_globals():
@@ -65,6 +65,26 @@ def _quiet_pkg_resources_warning():
     """
     warnings.filterwarnings(
         'ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+
+def setup_cpu_distributed(cfg):
+    """Make ``--launcher pytorch`` work on machines without a GPU.
+
+    mmengine 0.10.7 assumes CUDA there: ``_init_dist_pytorch`` calls
+    ``torch.cuda.set_device`` and ``Runner.wrap_model`` passes ``device_ids=[rank]``
+    to DDP, both of which fail for CPU processes. We start the gloo process group
+    ourselves (mmengine then skips its own init) and wrap with ``device_ids=None``.
+    Upstream: https://github.com/open-mmlab/mmengine/blob/v0.10.7/mmengine/dist/utils.py
+    (``_init_dist_pytorch``) and ``mmengine/runner/runner.py`` (``wrap_model``).
+    """
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    cfg.model_wrapper_cfg = dict(
+        type='MMDistributedDataParallel',
+        device_ids=None,
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
 def apply():

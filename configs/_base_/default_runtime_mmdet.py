@@ -1,0 +1,6 @@
+_base_ = ['./default_runtime.py']
+default_scope = 'mmdet'
+custom_imports = dict(imports=['custom_modules.objrecog'], allow_failed_imports=False)
+default_hooks = dict(visualization=dict(type='DetVisualizationHook'))
+visualizer = dict(type='DetLocalVisualizer', vis_backends={{_base_.vis_backends}},
+                  name='visualizer')

@@ -1,0 +1,63 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: config loading and clean errors."""
+import argparse
+import os
+import os.path as osp
+import sys
+from functools import wraps
+
+import torch
+from mmengine.config import Config, DictAction
+
+from . import demo_data
+from .errors import ZooError
+
+
+def add_common_args(parser):
+    """Arguments every tool takes, in OpenMMLab's spelling."""
+    parser.add_argument('--work-dir', help='where logs, checkpoints and results go')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={},
+        help='override config values, e.g. train_cfg.max_epochs=3')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+        help='job launcher (pytorch: torchrun / tools/dist_*.sh)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help=argparse.SUPPRESS)
+
+
+def load_config(args):
+    """Read ``args.config``, apply ``--cfg-options``, ``--work-dir`` and the launcher.
+
+    The working directory goes on ``sys.path`` so that a config's ``custom_imports``
+    can name plugins living in the repository, e.g. ``projects.example_project.tiny``.
+    """
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    if not osp.isfile(args.config):
+        raise ZooError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.launcher == 'pytorch' and not torch.cuda.is_available():
+        from .compat import setup_cpu_distributed
+        setup_cpu_distributed(cfg)
+    demo_data.ensure_for_config(cfg)
+    return cfg
+
+
+def clean_errors(main):
+    """Run ``main``; a :class:`ZooError` prints ``error: ...`` and exits 2, no traceback."""
+
+    @wraps(main)
+    def wrapper(*args, **kwargs):
+        try:
+            return main(*args, **kwargs)
+        except ZooError as err:
+            print(f'error: {err}', file=sys.stderr)
+            sys.exit(2)
+
+    return wrapper

@@ -1,0 +1,236 @@
+"""The embedded demo data: small, deterministic, coastal-looking images for every family.
+
+No dataset can be downloaded at run time, so the demo configs train on data made here
+from a seed. Each family's folder gets a ``.complete`` marker written last, so a half
+written folder (a killed run) is regenerated, never half used.
+
+Layout under ``root`` (default ``data/demo``)::
+
+    imrecog/{train,val}/<class>/*.png            4 texture classes, 64x64
+    objrecog/images/{train,val}/*.png            beach scenes with people, 128x128
+    objrecog/annotations/{train,val}.json        COCO boxes (class ``person``)
+    imseg/{images,masks}/{train,val}/*.png       water/sand scenes, mask 0 water 1 sand
+    ssimrecog/labelled/<class>/*.png             few labelled textures per class
+    ssimrecog/unlabelled/*.png                   many unlabelled textures
+    ssimrecog/unlabelled_truth.txt               their hidden labels (monitoring only)
+    ssimrecog/val/<class>/*.png
+"""
+import json
+import os
+import os.path as osp
+import shutil
+
+import numpy as np
+from PIL import Image
+
+DEMO_ROOT = 'data/demo'
+FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
+TEXTURE_CLASSES = ('ripples', 'pebbles', 'marsh', 'water')
+SEG_CLASSES = ('water', 'sand')
+VERSION = 1  # bump when the generated data changes
+
+_SPLITS = dict(
+    imrecog=dict(train=60, val=25),
+    objrecog=dict(train=160, val=40),
+    imseg=dict(train=120, val=30),
+    ssimrecog=dict(labelled=8, unlabelled=400, val=25),
+)
+
+
+# --- pictures -------------------------------------------------------------------------
+
+def _grid(size):
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    return y, x
+
+
+def _smooth_noise(rng, size, cells):
+    """Low-frequency noise in [0, 1]: random cells upsampled bilinearly."""
+    small = rng.random((cells, cells)).astype(np.float32)
+    img = Image.fromarray((small * 255).astype(np.uint8)).resize((size, size), Image.BILINEAR)
+    return np.asarray(img, np.float32) / 255
+
+
+def _colourise(gray, rng, base):
+    """Map a [0,1] pattern to RGB around a jittered base colour."""
+    base = np.clip(np.array(base, np.float32) + rng.normal(0, 12, 3), 0, 255)
+    contrast = rng.uniform(45, 80)
+    rgb = base[None, None, :] + (gray[..., None] - 0.5) * contrast
+    rgb += rng.normal(0, 6, rgb.shape)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def texture(rng, cls, size=64):
+    """One texture image of class ``cls`` (one of TEXTURE_CLASSES)."""
+    y, x = _grid(size)
+    if cls == 'ripples':  # near-horizontal sand ripples
+        angle = rng.uniform(-0.35, 0.35)
+        freq = rng.uniform(5, 9)
+        phase = rng.uniform(0, 2 * np.pi)
+        gray = 0.5 + 0.5 * np.sin(2 * np.pi * freq * (y * np.cos(angle) + x * np.sin(angle)) + phase)
+        return _colourise(gray, rng, (190, 170, 120))
+    if cls == 'pebbles':  # scattered round stones
+        gray = np.full((size, size), 0.3, np.float32)
+        for _ in range(rng.integers(18, 30)):
+            cy, cx = rng.random(2)
+            r = rng.uniform(0.03, 0.08)
+            gray[(y - cy) ** 2 + (x - cx) ** 2 < r ** 2] = rng.uniform(0.7, 1.0)
+        return _colourise(gray, rng, (140, 130, 120))
+    if cls == 'marsh':  # vertical grass blades
+        gray = np.zeros((size, size), np.float32)
+        for _ in range(rng.integers(14, 24)):
+            cx = rng.random()
+            top = rng.uniform(0, 0.6)
+            lean = rng.uniform(-0.1, 0.1)
+            gray[(np.abs(x - cx - lean * (1 - y)) < 0.015) & (y > top)] = 1.0
+        return _colourise(gray, rng, (90, 120, 60))
+    if cls == 'water':  # smooth swell
+        gray = _smooth_noise(rng, size, int(rng.integers(3, 6)))
+        return _colourise(gray, rng, (50, 100, 140))
+    raise ValueError(f'unknown texture class {cls!r}')
+
+
+def beach_scene(rng, size=128, max_people=4):
+    """A beach frame (water above a wavy shoreline, sand below) with people on it.
+
+    Returns the RGB image and a list of ``[x0, y0, x1, y1]`` person boxes.
+    """
+    y, x = _grid(size)
+    shore = 0.35 + 0.05 * np.sin(2 * np.pi * (x * rng.uniform(0.5, 1.5) + rng.random()))
+    water = _colourise(_smooth_noise(rng, size, 6), rng, (60, 110, 150))
+    sand = _colourise(_smooth_noise(rng, size, 12), rng, (200, 180, 135))
+    img = np.where((y < shore)[..., None], water, sand).astype(np.float32)
+    boxes = []
+    for _ in range(rng.integers(0, max_people + 1)):
+        h = rng.uniform(14, 36)
+        w = h * rng.uniform(0.35, 0.5)
+        cx = rng.uniform(w, size - w)
+        cy = rng.uniform(size * 0.45, size - h / 2 - 1)
+        x0, y0, x1, y1 = cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+        if any(_iou((x0, y0, x1, y1), b) > 0.1 for b in boxes):
+            continue
+        colour = rng.uniform(10, 90, 3)
+        body = ((x * size - cx) / (w / 2)) ** 2 + ((y * size - (cy + h * 0.12)) / (h * 0.38)) ** 2 < 1
+        head = ((x * size - cx) ** 2 + (y * size - (y0 + h * 0.13)) ** 2) < (h * 0.13) ** 2
+        img[body | head] = colour
+        boxes.append([round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1)])
+    return img.clip(0, 255).astype(np.uint8), boxes
+
+
+def shoreline_scene(rng, size=64):
+    """Water/sand image and its mask (0 water, 1 sand) split by a smooth curved shoreline."""
+    y, x = _grid(size)
+    angle = rng.uniform(-0.6, 0.6)
+    offset = rng.uniform(0.3, 0.7)
+    wiggle = 0.06 * np.sin(2 * np.pi * (x * rng.uniform(0.8, 2.0) + rng.random()))
+    sand_mask = (y - offset - np.tan(angle) * (x - 0.5) - wiggle) > 0
+    water = _colourise(_smooth_noise(rng, size, 5), rng, (60, 105, 140))
+    sand = _colourise(_smooth_noise(rng, size, 10), rng, (185, 165, 125))
+    img = np.where(sand_mask[..., None], sand, water)
+    return img, sand_mask.astype(np.uint8)
+
+
+def _iou(a, b):
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+# --- writers --------------------------------------------------------------------------
+
+def _save(array, path):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    Image.fromarray(array).save(path)
+
+
+def _write_imrecog(out, rng):
+    for split, n in _SPLITS['imrecog'].items():
+        for cls in TEXTURE_CLASSES:
+            for i in range(n):
+                _save(texture(rng, cls), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
+
+
+def _write_objrecog(out, rng):
+    for split, n in _SPLITS['objrecog'].items():
+        images, annotations = [], []
+        for i in range(n):
+            img, boxes = beach_scene(rng)
+            name = f'{split}_{i:04d}.png'
+            _save(img, osp.join(out, 'images', split, name))
+            images.append(dict(id=i, file_name=name, height=img.shape[0], width=img.shape[1]))
+            for x0, y0, x1, y1 in boxes:
+                w, h = round(x1 - x0, 1), round(y1 - y0, 1)
+                annotations.append(dict(
+                    id=len(annotations), image_id=i, category_id=1, bbox=[x0, y0, w, h],
+                    area=round(w * h, 2), iscrowd=0))
+        coco = dict(images=images, annotations=annotations,
+                    categories=[dict(id=1, name='person')])
+        os.makedirs(osp.join(out, 'annotations'), exist_ok=True)
+        with open(osp.join(out, 'annotations', f'{split}.json'), 'w') as f:
+            json.dump(coco, f)
+
+
+def _write_imseg(out, rng):
+    for split, n in _SPLITS['imseg'].items():
+        for i in range(n):
+            img, mask = shoreline_scene(rng)
+            _save(img, osp.join(out, 'images', split, f'{split}_{i:04d}.png'))
+            _save(mask, osp.join(out, 'masks', split, f'{split}_{i:04d}.png'))
+
+
+def _write_ssimrecog(out, rng):
+    n = _SPLITS['ssimrecog']
+    for split in ('labelled', 'val'):
+        for cls in TEXTURE_CLASSES:
+            for i in range(n[split]):
+                _save(texture(rng, cls), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
+    truth = []
+    for i in range(n['unlabelled']):
+        cls = TEXTURE_CLASSES[int(rng.integers(len(TEXTURE_CLASSES)))]
+        name = f'img_{i:04d}.png'
+        _save(texture(rng, cls), osp.join(out, 'unlabelled', name))
+        truth.append(f'{name} {TEXTURE_CLASSES.index(cls)}')
+    with open(osp.join(out, 'unlabelled_truth.txt'), 'w') as f:
+        f.write('\n'.join(truth) + '\n')
+
+
+_WRITERS = dict(imrecog=_write_imrecog, objrecog=_write_objrecog, imseg=_write_imseg,
+                ssimrecog=_write_ssimrecog)
+
+
+# --- entry points ---------------------------------------------------------------------
+
+def _marker(root, family):
+    return osp.join(root, family, '.complete')
+
+
+def _is_complete(root, family, seed):
+    try:
+        with open(_marker(root, family)) as f:
+            return json.load(f) == dict(version=VERSION, seed=seed)
+    except (OSError, ValueError):
+        return False
+
+
+def generate(root=DEMO_ROOT, families=FAMILIES, seed=0, force=False):
+    """Write the demo data of ``families`` under ``root``; skip complete ones unless ``force``."""
+    for index, family in enumerate(families):
+        if family not in _WRITERS:
+            raise ValueError(f'unknown family {family!r}; choose from {FAMILIES}')
+        if not force and _is_complete(root, family, seed):
+            continue
+        out = osp.join(root, family)
+        shutil.rmtree(out, ignore_errors=True)
+        _WRITERS[family](out, np.random.default_rng([seed, FAMILIES.index(family)]))
+        with open(_marker(root, family), 'w') as f:
+            json.dump(dict(version=VERSION, seed=seed), f)
+        print(f'demo data: wrote {out}')
+
+
+def ensure_for_config(cfg):
+    """Generate the demo data a config asks for with ``demo_data = dict(family=...)``."""
+    spec = cfg.get('demo_data')
+    if spec:
+        generate(spec.get('root', DEMO_ROOT), [spec['family']], seed=spec.get('seed', 0))

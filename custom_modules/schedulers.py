@@ -1,0 +1,40 @@
+"""The course's learning-rate curve as an mmengine parameter scheduler."""
+from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
+from mmengine.optim.scheduler.param_scheduler import _ParamScheduler
+from mmengine.registry import PARAM_SCHEDULERS
+
+
+class RampDecayParamScheduler(_ParamScheduler):
+    """Linear ramp, optional plateau, then exponential decay towards a floor.
+
+    The ML-Mondays course's ``lrfn`` (a Keras ``LearningRateScheduler``), per epoch ``e``:
+    ``start + (peak - start) * e / ramp`` while ``e < ramp``; ``peak`` for ``sustain``
+    more epochs; then ``(peak - floor) * decay ** (e - ramp - sustain) + floor``.
+    Values are absolute, not factors of the optimizer's value.
+    """
+
+    def __init__(self, optimizer, param_name, start=1e-5, peak=1e-3, floor=1e-5,
+                 ramp=5, sustain=0, decay=0.9, **kwargs):
+        if ramp < 0 or sustain < 0 or not 0 < decay <= 1:
+            raise ValueError(f'need ramp >= 0, sustain >= 0, 0 < decay <= 1; got '
+                             f'ramp={ramp}, sustain={sustain}, decay={decay}')
+        self.start, self.peak, self.floor = start, peak, floor
+        self.ramp, self.sustain, self.decay = ramp, sustain, decay
+        super().__init__(optimizer, param_name, **kwargs)
+
+    def value_at(self, step):
+        """The parameter value at ``step`` (epochs when ``by_epoch``)."""
+        if step < self.ramp:
+            return self.start + (self.peak - self.start) * step / self.ramp
+        if step < self.ramp + self.sustain:
+            return self.peak
+        return (self.peak - self.floor) * self.decay ** (step - self.ramp - self.sustain) + self.floor
+
+    def _get_value(self):
+        value = self.value_at(self.last_step - self.begin)
+        return [value for _ in self.optimizer.param_groups]
+
+
+@PARAM_SCHEDULERS.register_module()
+class RampDecayLR(LRSchedulerMixin, RampDecayParamScheduler):
+    """:class:`RampDecayParamScheduler` on the learning rate."""

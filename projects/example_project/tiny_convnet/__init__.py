@@ -1,0 +1,3 @@
+from .tiny_convnet import TinyConvNet
+
+__all__ = ['TinyConvNet']

@@ -1,0 +1,44 @@
+"""The embedded demo data is deterministic, complete and shaped as the configs expect."""
+import hashlib
+import json
+
+from custom_modules import demo_data
+
+
+def digest(folder):
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob('*') if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def test_same_seed_same_bytes(tmp_path):
+    demo_data.generate(tmp_path / 'a', ['imseg'], seed=3)
+    demo_data.generate(tmp_path / 'b', ['imseg'], seed=3)
+    demo_data.generate(tmp_path / 'c', ['imseg'], seed=4)
+    assert digest(tmp_path / 'a') == digest(tmp_path / 'b') != digest(tmp_path / 'c')
+
+
+def test_incomplete_folder_is_regenerated(tmp_path):
+    demo_data.generate(tmp_path, ['imrecog'])
+    first = digest(tmp_path)
+    (tmp_path / 'imrecog' / '.complete').unlink()
+    next((tmp_path / 'imrecog' / 'train' / 'water').iterdir()).unlink()
+    demo_data.generate(tmp_path, ['imrecog'])
+    assert digest(tmp_path) == first
+
+
+def test_layouts(tmp_path):
+    demo_data.generate(tmp_path)
+    for split, n in (('train', 60), ('val', 25)):
+        for cls in demo_data.TEXTURE_CLASSES:
+            assert len(list((tmp_path / 'imrecog' / split / cls).glob('*.png'))) == n
+    coco = json.loads((tmp_path / 'objrecog/annotations/train.json').read_text())
+    assert len(coco['images']) == 160 and coco['categories'] == [dict(id=1, name='person')]
+    with_people = {a['image_id'] for a in coco['annotations']}
+    assert 0 < len(with_people) < len(coco['images'])  # negatives kept
+    masks = sorted((tmp_path / 'imseg/masks/val').glob('*.png'))
+    assert len(masks) == 30
+    truth = (tmp_path / 'ssimrecog/unlabelled_truth.txt').read_text().split('\n')
+    assert len([t for t in truth if t]) == len(list((tmp_path / 'ssimrecog/unlabelled').glob('*.png')))

@@ -1,0 +1,99 @@
+"""tools/train.py and tools/test.py, as a user runs them, for every demo config."""
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from conftest import DEMO_CONFIGS, QUICK, REPO, run, run_tool
+
+METRIC = {'imrecog': 'accuracy/top1', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'mIoU'}
+
+
+@pytest.mark.parametrize('family', sorted(DEMO_CONFIGS))
+def test_demo_config_trains_tests_and_draws(family, tmp_path):
+    config = DEMO_CONFIGS[family]
+    run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options', *QUICK)
+    checkpoint = (tmp_path / 'last_checkpoint').read_text().strip()
+    assert checkpoint.endswith('epoch_1.pth')
+    out = run_tool('test.py', config, checkpoint, '--work-dir', tmp_path,
+                   '--show-dir', tmp_path / 'pics', '--out', tmp_path / 'preds.pkl',
+                   '--cfg-options', *QUICK[2:])
+    metrics = json.loads((tmp_path / 'test_metrics.json').read_text())
+    assert 0 <= metrics[METRIC[family]] <= 100
+    assert METRIC[family] in out.stdout
+    assert list((tmp_path / 'pics').rglob('*.png')) or list((tmp_path / 'pics').rglob('*.jpg'))
+    assert (tmp_path / 'preds.pkl').stat().st_size > 0
+
+
+def test_amp_on_cpu_is_a_one_line_error(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('a GPU is visible')
+    proc = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--amp', '--work-dir', tmp_path,
+                    check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        'error: --amp needs a CUDA GPU and none is visible; drop --amp to train in full '
+        'precision on the CPU']
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path):
+    proc = run_tool('test.py', DEMO_CONFIGS['imseg'], tmp_path / 'nope.pth', check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f'error: checkpoint not found: {tmp_path / "nope.pth"}'
+
+
+SMALL = [*QUICK[1:], 'train_dataloader.batch_size=4']  # 4 iterations an epoch
+
+
+def optimizer_steps(checkpoint):
+    state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    steps = {int(s['step']) for s in state['optimizer']['state'].values()}
+    assert len(steps) == 1
+    return state['meta']['iter'], steps.pop()
+
+
+def test_resume_restores_iteration_and_optimizer(tmp_path):
+    config = DEMO_CONFIGS['imrecog']
+    run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options',
+             'train_cfg.max_epochs=1', *SMALL)
+    assert optimizer_steps(tmp_path / 'epoch_1.pth') == (4, 4)
+    out = run_tool('train.py', config, '--work-dir', tmp_path, '--resume', '--cfg-options',
+                   'train_cfg.max_epochs=2', *SMALL)
+    assert 'resumed epoch: 1, iter: 4' in out.stdout + out.stderr
+    # Adam's step count continues from 4: the optimizer state was restored too.
+    assert optimizer_steps(tmp_path / 'epoch_2.pth') == (8, 8)
+
+
+def test_kill_9_then_resume_finishes(tmp_path):
+    config = DEMO_CONFIGS['imrecog']
+    args = [sys.executable, 'tools/train.py', config, '--work-dir', str(tmp_path),
+            '--cfg-options', 'train_cfg.max_epochs=3', *SMALL]
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (tmp_path / 'last_checkpoint').exists():
+        assert proc.poll() is None and time.time() < deadline, 'no checkpoint was written'
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / 'epoch_3.pth').exists()
+    out = run(args + ['--resume'])
+    assert 'Auto resumed from the latest checkpoint' in out.stdout + out.stderr
+    assert optimizer_steps(tmp_path / 'epoch_3.pth') == (12, 12)
+
+
+def test_dist_train_two_processes_on_cpu(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('this test is about gloo on CPUs')
+    out = run(['bash', 'tools/dist_train.sh', DEMO_CONFIGS['imrecog'], '2', '--work-dir',
+               tmp_path, '--cfg-options', 'train_cfg.max_epochs=1', *SMALL],
+              env=dict(PYTHON=sys.executable, PORT='29611'))
+    log = out.stdout + out.stderr
+    assert 'Distributed training: True' in log
+    # 16 images over 2 ranks at batch 4: 2 iterations an epoch.
+    assert optimizer_steps(tmp_path / 'epoch_1.pth') == (2, 2)
+    assert sorted(p.name for p in tmp_path.glob('*.pth')) == ['epoch_1.pth']

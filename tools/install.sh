@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Build the pinned OpenMMLab stack (requirements/) into a virtual environment.
+#
+#   bash tools/install.sh            # into .venv at the repository root
+#   ZOO_VENV=/path/to/venv bash tools/install.sh
+#
+# mmcv 2.1.0 has no wheel for current torch: we download its sdist from PyPI, apply
+# tools/install/mmcv-2.1.0.patch (C++20 for torch >= 2.14 headers, no pkg_resources, the
+# THC include newer torch dropped) and build it with its C++ ops (about 16 minutes on
+# 2 cores). The wheel is cached outside the repository, keyed by the mmcv, torch and
+# Python versions and the ops flavour, so that build is paid once per machine.
+# With a visible NVIDIA GPU and nvcc the CUDA ops are built too (untested here: our CI
+# machines have no GPU). A second run with everything in place takes seconds.
+#
+# Environment: ZOO_VENV (venv path), ZOO_CACHE (wheel cache, default
+# ~/.cache/mlmondays-zoo), PYTHON (interpreter for a new venv, default python3),
+# MAX_JOBS (parallel compiler jobs, default: all cores).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${ZOO_VENV:-$REPO/.venv}
+CACHE=${ZOO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlmondays-zoo}
+MMCV_VERSION=2.1.0
+MMCV_SHA256=d387bcab66b467479b6660310e23746cfc79c6e57acf04094680adb499a5cd3f
+MMCV_PATCH=$REPO/tools/install/mmcv-$MMCV_VERSION.patch
+START=$SECONDS
+
+log() { printf '[install %4ds] %s\n' $((SECONDS - START)) "$*"; }
+
+# pip, quiet, without this machine's noise about local index folders it skips.
+pip_quiet() {
+    "$PY" -m pip --disable-pip-version-check install -q "$@" 2>&1 \
+        | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+}
+
+# Everything the installed stack depends on: a change here means "install again".
+inputs_digest() {
+    cat "$REPO"/requirements/*.txt "$REPO/setup.py" "$MMCV_PATCH" "$REPO/tools/install.sh" | sha256sum | cut -c1-16
+}
+
+stack_works() {
+    "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, custom_modules' 2>/dev/null
+}
+
+ops_flavour() {
+    if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 \
+        && command -v nvcc >/dev/null; then
+        echo "cuda$("$PY" -c 'import torch; print(torch.version.cuda or "")')"
+    else
+        echo cpu
+    fi
+}
+
+fetch_mmcv_sdist() {
+    local dest=$1 url
+    url=$(curl -fsSL https://pypi.org/simple/mmcv/ \
+        | grep -o "https://[^\"#]*/mmcv-$MMCV_VERSION.tar.gz" | head -n1)
+    [ -n "$url" ] || { echo "mmcv $MMCV_VERSION sdist not found on PyPI" >&2; return 1; }
+    curl -fsSL -o "$dest" "$url"
+    echo "$MMCV_SHA256  $dest" | sha256sum -c --quiet -
+}
+
+build_mmcv_wheel() {
+    local out=$1 flavour=$2 src
+    src=$(mktemp -d)
+    trap 'rm -rf "$src"' RETURN
+    log "downloading mmcv $MMCV_VERSION sdist from PyPI"
+    fetch_mmcv_sdist "$src/mmcv.tar.gz"
+    tar -xzf "$src/mmcv.tar.gz" -C "$src"
+    log "applying $(basename "$MMCV_PATCH")"
+    patch -d "$src/mmcv-$MMCV_VERSION" -p1 --quiet < "$MMCV_PATCH"
+    local -a env_vars=(MMCV_WITH_OPS=1 "MAX_JOBS=${MAX_JOBS:-$(nproc)}")
+    if [ "$flavour" = cpu ]; then
+        env_vars+=(CUDA_VISIBLE_DEVICES=)
+    else
+        local arch
+        arch=$("$PY" -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())')
+        env_vars+=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$arch")
+    fi
+    local build_log=$out/build.log
+    log "building mmcv with its C++ ops ($flavour): this takes about 16 minutes on 2 cores;"
+    log "  progress below, full log in $build_log"
+    (cd "$src/mmcv-$MMCV_VERSION" \
+        && env "${env_vars[@]}" "$PY" setup.py bdist_wheel >"$build_log" 2>&1) &
+    local pid=$! last=''
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 30
+        local now
+        now=$(grep -oE '^\[[0-9]+/[0-9]+\]' "$build_log" | tail -n1 || true)
+        [ -n "$now" ] && [ "$now" != "$last" ] && log "  compiled $now files" && last=$now
+    done
+    wait "$pid" || { tail -n 30 "$build_log" >&2; echo "mmcv build failed, see $build_log" >&2; return 1; }
+    cp "$src/mmcv-$MMCV_VERSION"/dist/mmcv-*.whl "$out/"
+}
+
+# --- 1. the virtual environment -------------------------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtual environment $VENV (${PYTHON:-python3})"
+    "${PYTHON:-python3}" -m venv "$VENV"
+fi
+PY=$VENV/bin/python
+STAMP=$VENV/.mlmondays-zoo-installed
+DIGEST=$(inputs_digest)
+if [ "$(cat "$STAMP" 2>/dev/null)" = "$DIGEST" ] && stack_works; then
+    log "everything in place in $VENV (delete $STAMP to force a reinstall)"
+    exit 0
+fi
+
+# --- 2. build requirements and torch (local files on our machines) ---------------------
+log "installing build requirements and torch (requirements/build.txt)"
+pip_quiet -r "$REPO/requirements/build.txt"
+
+# --- 3. mmcv, from the cache or built once ----------------------------------------------
+FLAVOUR=$(ops_flavour)
+KEY="mmcv-$MMCV_VERSION+torch-$("$PY" -c 'import torch; print(torch.__version__)')"
+KEY="$KEY+$("$PY" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')+$FLAVOUR"
+WHEEL_DIR=$CACHE/wheels/$KEY
+if ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+    log "mmcv wheel found in cache: $WHEEL_DIR"
+else
+    mkdir -p "$CACHE/wheels"
+    TMP_DIR=$(mktemp -d "$CACHE/wheels/.building-XXXXXX")
+    build_mmcv_wheel "$TMP_DIR" "$FLAVOUR"
+    rm -rf "$WHEEL_DIR"
+    mv "$TMP_DIR" "$WHEEL_DIR"  # only a complete build lands in the cache
+    log "mmcv wheel cached in $WHEEL_DIR"
+fi
+
+# --- 4. the stack, our package, the test tools -------------------------------------------
+log "installing mmcv and the pinned OpenMMLab stack (requirements/mminstall.txt)"
+pip_quiet "$WHEEL_DIR"/mmcv-*.whl -r "$REPO/requirements/runtime.txt" \
+    -r "$REPO/requirements/mminstall.txt" -r "$REPO/requirements/tests.txt"
+pip_quiet --no-deps -e "$REPO"
+if ! "$PY" -c 'import mmcv._ext' 2>/dev/null; then
+    echo "mmcv was installed without its compiled ops (import mmcv._ext failed);" \
+        "delete $WHEEL_DIR and run again" >&2
+    exit 1
+fi
+stack_works || { "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, custom_modules'; exit 1; }
+echo "$DIGEST" > "$STAMP"
+log "done: $VENV ($("$PY" -c 'import torch, mmcv; print("torch", torch.__version__, "mmcv", mmcv.__version__)'))"

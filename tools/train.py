@@ -1,0 +1,65 @@
+"""Train a zoo model from its config (any family: the config's scope picks the toolbox).
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+"""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.runner import Runner
+
+from custom_modules.cli import add_common_args, clean_errors, load_config
+from custom_modules.errors import ZooError
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model of the zoo')
+    parser.add_argument('config', help='train config file')
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', metavar='CKPT',
+        help='resume from CKPT, or without a value from the newest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (bf16 where the GPU has it)')
+    add_common_args(parser)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def enable_amp(cfg):
+    if not torch.cuda.is_available():
+        raise ZooError('--amp needs a CUDA GPU and none is visible; drop --amp to train '
+                       'in full precision on the CPU')
+    dtype = 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.dtype = dtype
+    if dtype == 'float16':
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def set_resume(cfg, resume):
+    if resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise ZooError(f'checkpoint to resume from not found: {resume}')
+        cfg.resume = True
+        cfg.load_from = resume
+
+
+@clean_errors
+def main():
+    args = parse_args()
+    cfg = load_config(args)
+    if args.amp:
+        enable_amp(cfg)
+    set_resume(cfg, args.resume)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
