@@ -27,7 +27,7 @@ DEMO_ROOT = 'data/demo'
 FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
 TEXTURE_CLASSES = ('ripples', 'pebbles', 'marsh', 'water')
 SEG_CLASSES = ('water', 'sand')
-VERSION = 1  # bump when the generated data changes
+VERSION = 2  # bump when the generated data changes
 
 _SPLITS = dict(
     imrecog=dict(train=60, val=25),
@@ -124,9 +124,14 @@ def shoreline_scene(rng, size=64):
     offset = rng.uniform(0.3, 0.7)
     wiggle = 0.06 * np.sin(2 * np.pi * (x * rng.uniform(0.8, 2.0) + rng.random()))
     sand_mask = (y - offset - np.tan(angle) * (x - 0.5) - wiggle) > 0
-    water = _colourise(_smooth_noise(rng, size, 5), rng, (60, 105, 140))
-    sand = _colourise(_smooth_noise(rng, size, 10), rng, (185, 165, 125))
-    img = np.where(sand_mask[..., None], sand, water)
+    # Close colours, so that single pixels are ambiguous and texture and shape matter;
+    # a band of bright foam on the water side of the shoreline, as in surf-zone imagery.
+    water = _colourise(_smooth_noise(rng, size, 5), rng, (95, 120, 135)).astype(np.float32)
+    sand = _colourise(_smooth_noise(rng, size, 16), rng, (150, 140, 115))
+    distance = (offset + np.tan(angle) * (x - 0.5) + wiggle) - y  # > 0 on the water side
+    foam = np.clip(1 - distance / rng.uniform(0.04, 0.12), 0, 1) * rng.uniform(0.4, 0.9)
+    water = water * (1 - foam[..., None]) + 235 * foam[..., None]
+    img = np.where(sand_mask[..., None], sand, water.clip(0, 255).astype(np.uint8))
     return img, sand_mask.astype(np.uint8)
 
 

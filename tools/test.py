@@ -26,18 +26,18 @@ def parse_args():
     return args
 
 
-# Each toolbox names its visualisation hook's switches differently.
+# Each toolbox names its visualisation hook's switches differently; all draw every image.
 def _show_mmdet(hook, cfg, show_dir):
-    hook.update(draw=True, test_out_dir=osp.abspath(show_dir))
+    hook.update(draw=True, interval=1, test_out_dir=osp.abspath(show_dir))
 
 
 def _show_mmseg(hook, cfg, show_dir):
-    hook.update(draw=True)
+    hook.update(draw=True, interval=1)
     cfg.visualizer.save_dir = osp.abspath(show_dir)
 
 
 def _show_mmpretrain(hook, cfg, show_dir):
-    hook.update(enable=True, out_dir=osp.abspath(show_dir))
+    hook.update(enable=True, interval=1, out_dir=osp.abspath(show_dir))
 
 
 SHOW = dict(DetVisualizationHook=_show_mmdet, SegVisualizationHook=_show_mmseg,
