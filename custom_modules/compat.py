@@ -44,7 +44,8 @@ def _history_buffer_getattr(obj, name):
     reach any object, so only those lookups are allowed.
     """
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and callable(HistoryBuffer.__dict__.get(name)):
+    statistics = {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}
+    if obj is HistoryBuffer and name in statistics:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'refused getattr({obj!r}, {name!r}) while loading a checkpoint: only '

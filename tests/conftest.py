@@ -1,43 +1,9 @@
-"""Shared helpers: run our tools as a user would, from the repository root."""
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-DEMO_CONFIGS = {
-    'imrecog': 'configs/imrecog/resnet18_1xb16-10e_demo-textures-64.py',
-    'objrecog': 'configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py',
-    'imseg': 'configs/imseg/unet-s4_1xb8-10e_demo-shoreline-64.py',
-}
-# Short runs for tests: few images, one epoch, no extra workers.
-QUICK = [
-    'train_cfg.max_epochs=1',
-    'train_dataloader.dataset.indices=16',
-    'val_dataloader.dataset.indices=8',
-    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-]
-
-
-def run(args, timeout=600, check=True, env=None):
-    """Run a command from the repository root; return the CompletedProcess."""
-    full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run([str(a) for a in args], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, env=full_env)
-    if check and proc.returncode != 0:
-        pytest.fail(f'{" ".join(map(str, args))} exited {proc.returncode}\n'
-                    f'--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-4000:]}')
-    return proc
-
-
-def run_tool(tool, *args, **kwargs):
-    """Run ``tools/<tool>`` with this interpreter."""
-    return run([sys.executable, f'tools/{tool}', *args], **kwargs)
+from zoo_test_utils import REPO
 
 
 @pytest.fixture(autouse=True)
 def _at_repo_root(monkeypatch):
+    """Tests run the tools from the repository root, as users do."""
     monkeypatch.chdir(REPO)

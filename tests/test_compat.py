@@ -1,4 +1,5 @@
 """custom_modules.compat: mmengine checkpoints load with torch's weights_only check on."""
+import collections
 import pickle
 
 import numpy as np
@@ -30,11 +31,14 @@ def test_numpy_values_load(tmp_path):
     assert loaded['a'].tolist() == [0, 1, 2] and loaded['b'] == 0.5
 
 
-class _Payload:
-    """Pickles as ``getattr(numpy, 'save')``: a lookup a general getattr would allow."""
+class _Lookup:
+    """Pickles as ``getattr(obj, name)``."""
+
+    def __init__(self, obj, name):
+        self.obj, self.name = obj, name
 
     def __reduce__(self):
-        return getattr, (np, 'save')
+        return getattr, (self.obj, self.name)
 
 
 class _System:
@@ -47,14 +51,16 @@ def test_code_in_a_checkpoint_does_not_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / 'evil.pth'
     with open(path, 'wb') as f:
-        pickle.dump({'state_dict': _System()}, f)
+        pickle.dump({'state_dict': _System()}, f, protocol=2)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path, weights_only=True)
     assert not (tmp_path / 'PWNED').exists()
 
 
-def test_getattr_is_only_allowed_on_history_buffer(tmp_path):
+@pytest.mark.parametrize('obj, name', [(HistoryBuffer, '__init__'),
+                                       (collections.OrderedDict, 'fromkeys')])
+def test_getattr_is_only_allowed_for_history_buffer_statistics(tmp_path, obj, name):
     path = tmp_path / 'getattr.pth'
-    torch.save({'x': _Payload()}, path)
+    torch.save({'x': _Lookup(obj, name)}, path)
     with pytest.raises(pickle.UnpicklingError, match='only mmengine HistoryBuffer'):
         torch.load(path, weights_only=True)

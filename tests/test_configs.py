@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.utils import import_modules_from_strings
 
-from conftest import REPO
+from zoo_test_utils import REPO
 
 CONFIGS = sorted(
     str(p.relative_to(REPO))

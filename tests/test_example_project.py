@@ -1,7 +1,7 @@
 """The plugin template trains from outside custom_modules."""
 import json
 
-from conftest import QUICK, run_tool
+from zoo_test_utils import QUICK, run_tool
 
 CONFIG = 'projects/example_project/configs/tiny-convnet_1xb16-5e_demo-textures-64.py'
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from zoo_test_utils import run
 
 VENV = Path(sys.prefix)
 STAMP = VENV / '.mlmondays-zoo-installed'
