@@ -12,7 +12,7 @@ import custom_modules  # noqa: F401 (checkpoints load with weights_only through 
 
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
 
-METRIC = {'imrecog': 'accuracy/top1', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'mIoU'}
+METRIC = {'imrecog': 'cls/accuracy', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'mIoU'}
 # Two iterations leave RetinaNet's scores near its 0.01 prior; keep all boxes so that
 # COCO evaluation has detections to score (mmdet reports nothing at all otherwise).
 TEST_OPTIONS = {'objrecog': ['model.test_cfg.score_thr=0.0']}
@@ -103,4 +103,4 @@ def test_dist_train_two_processes_on_cpu(tmp_path):
     assert optimizer_steps(tmp_path / 'epoch_1.pth') == (2, 2)
     # Rank 0 alone writes: one epoch checkpoint (and the best-so-far copy).
     assert sorted(p.name for p in tmp_path.glob('*.pth')) == [
-        'best_accuracy_top1_epoch_1.pth', 'epoch_1.pth']
+        'best_cls_accuracy_epoch_1.pth', 'epoch_1.pth']

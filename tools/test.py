@@ -38,6 +38,9 @@ def _show_mmseg(hook, cfg, show_dir):
 
 def _show_mmpretrain(hook, cfg, show_dir):
     hook.update(enable=True, interval=1, out_dir=osp.abspath(show_dir))
+    grid = cfg.default_hooks.get('prediction_grid')
+    if grid:  # custom_modules.imrecog's grid of true/predicted labels
+        grid.update(enable=True, out_dir=osp.abspath(show_dir))
 
 
 SHOW = dict(DetVisualizationHook=_show_mmdet, SegVisualizationHook=_show_mmseg,

@@ -13,7 +13,10 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 vis_backends = [dict(type='LocalVisBackend')]
-log_processor = dict(by_epoch=True)
+# mmengine averages every logged key matching `mean_pattern` over 10 logs, which is right
+# for training losses but turns a validation metric named like `cls/loss` into a running
+# mean of past epochs. Only unprefixed (training) keys are averaged here.
+log_processor = dict(by_epoch=True, mean_pattern=r'^[^/]*(loss|time|data_time|grad_norm)[^/]*$')
 log_level = 'INFO'
 load_from = None
 resume = False

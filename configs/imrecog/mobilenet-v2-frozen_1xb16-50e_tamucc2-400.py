@@ -1,0 +1,17 @@
+# TAMUCC 2-class: MobileNetV2 backbone loaded from YOUR pretrained checkpoint and frozen
+# (only the course's head trains). Give the checkpoint on the command line:
+#   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/mobilenet_v2.pth
+# (an mmpretrain MobileNetV2 checkpoint; `prefix` picks its backbone weights).
+_base_ = [
+    '../_base_/models/mobilenet-v2_course-head.py',
+    '../_base_/default_runtime_mmpretrain.py',
+    '../_base_/datasets/tamucc2-400.py',
+    '../_base_/schedules/course_adam_early-stop.py',
+]
+model = dict(
+    backbone=dict(
+        frozen_stages=7,
+        norm_eval=True,
+        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/mobilenet-v2_imagenet.pth',
+                      prefix='backbone')),
+    head=dict(num_classes={{_base_.num_classes}}))

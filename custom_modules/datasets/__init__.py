@@ -1,0 +1,1 @@
+"""Readers that several families share (no toolbox imports here)."""

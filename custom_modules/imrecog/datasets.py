@@ -1,0 +1,199 @@
+"""Image recognition datasets: folder per class, the course's flat layout, TFRecord shards.
+
+Every reader checks its data before training starts and raises :class:`ZooError` naming
+the file and the fix: an unknown class, an empty split, a file that is not an image.
+"""
+import glob
+import json
+import os
+import os.path as osp
+
+import mmcv
+from mmpretrain.datasets import BaseDataset, CustomDataset
+from mmpretrain.registry import DATASETS, TRANSFORMS
+from PIL import Image, UnidentifiedImageError
+
+from ..datasets.tfrecord import read_examples
+from ..errors import ZooError
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+MAX_LISTED = 10  # bad files named in one error message
+
+
+def check_images(paths):
+    """Raise one :class:`ZooError` listing the files whose image header cannot be read."""
+    bad = []
+    for path in paths:
+        try:
+            with Image.open(path) as img:
+                img.size  # noqa: B018 (parses the header)
+        except (OSError, UnidentifiedImageError, ValueError) as err:
+            bad.append(f'{path}: {err.__class__.__name__}: {err}')
+    if bad:
+        listed = '\n  '.join(bad[:MAX_LISTED])
+        more = f'\n  ... and {len(bad) - MAX_LISTED} more' if len(bad) > MAX_LISTED else ''
+        raise ZooError(f'{len(bad)} unreadable image(s); fix or remove them:\n  {listed}{more}')
+
+
+def _class_index(classes, name, source):
+    try:
+        return classes.index(name)
+    except ValueError:
+        raise ZooError(f'{source}: class {name!r} is not in the class list {list(classes)}; '
+                       'add it to `classes` or remove the file') from None
+
+
+def _require_classes(dataset):
+    if not dataset.metainfo.get('classes'):
+        raise ZooError(f'{type(dataset).__name__}: give the class list (`classes=` or '
+                       '`classes_file=`)')
+    return list(dataset.metainfo['classes'])
+
+
+def _require_samples(data_list, where):
+    if not data_list:
+        raise ZooError(f'no images found in {where}; check the data root and split '
+                       f'(image extensions: {", ".join(IMAGE_EXTENSIONS)})')
+    return data_list
+
+
+def _list_images(folder):
+    if not osp.isdir(folder):
+        raise ZooError(f'data folder not found: {folder}')
+    return sorted(
+        osp.join(root, name)
+        for root, _, names in os.walk(folder, followlinks=True)
+        for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
+
+
+@DATASETS.register_module()
+class ImageFolderDataset(CustomDataset):
+    """``<data_prefix>/<class name>/*.jpg``; the label is the index of the folder's name
+    in ``classes`` (not its sorted position, as in mmpretrain's ``CustomDataset``).
+
+    Without ``classes`` the sorted folder names are the classes.
+    """
+
+    def load_data_list(self):
+        root = self.img_prefix
+        images = _list_images(root)
+        folders = sorted({osp.relpath(p, root).split(os.sep)[0] for p in images})
+        if not self.metainfo.get('classes'):
+            self._metainfo['classes'] = tuple(folders)
+        classes = list(self.metainfo['classes'])
+        data_list = []
+        for path in images:
+            rel = osp.relpath(path, root)
+            if os.sep not in rel:
+                raise ZooError(f'{path}: an image outside any class folder; this dataset '
+                               'expects <root>/<class>/<image>')
+            label = _class_index(classes, rel.split(os.sep)[0], path)
+            data_list.append(dict(img_path=path, gt_label=label))
+        _require_samples(data_list, root)
+        check_images(d['img_path'] for d in data_list)
+        return data_list
+
+
+@DATASETS.register_module()
+class FlatPrefixDataset(CustomDataset):
+    """The course's TAMUCC layout: one flat folder, class = file-name prefix before
+    ``_IMG`` (``gravel_shell_beaches_IMG_0042.jpg``), classes listed in a JSON file.
+
+    Args:
+        classes_file (str, optional): JSON list of class names (or ``{"classes": [...]}``),
+            relative to ``data_root``. ``classes`` may be given instead.
+        separator (str): what ends the class name in a file name. Default ``'_IMG'``.
+    """
+
+    def __init__(self, *args, classes_file=None, separator='_IMG', **kwargs):
+        self.separator = separator
+        if classes_file is not None:
+            path = osp.join(kwargs.get('data_root') or '', classes_file)
+            kwargs.setdefault('metainfo', {})
+            kwargs['metainfo'] = dict(kwargs['metainfo'], classes=_read_classes(path))
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self):
+        classes = _require_classes(self)
+        data_list = []
+        for path in _list_images(self.img_prefix):
+            name = osp.basename(path)
+            if self.separator not in name:
+                raise ZooError(f'{path}: file name has no {self.separator!r}; expected '
+                               f'<class>{self.separator}<anything>')
+            label = _class_index(classes, name.split(self.separator)[0], path)
+            data_list.append(dict(img_path=path, gt_label=label))
+        _require_samples(data_list, self.img_prefix)
+        check_images(d['img_path'] for d in data_list)
+        return data_list
+
+
+def _read_classes(path):
+    try:
+        with open(path) as f:
+            classes = json.load(f)
+    except OSError as err:
+        raise ZooError(f'classes file not found: {path} ({err.strerror})') from None
+    except ValueError as err:
+        raise ZooError(f'classes file {path} is not valid JSON: {err}') from None
+    classes = classes.get('classes') if isinstance(classes, dict) else classes
+    if not (isinstance(classes, list) and classes and all(isinstance(c, str) for c in classes)):
+        raise ZooError(f'classes file {path} must hold a non-empty JSON list of names')
+    return tuple(classes)
+
+
+@DATASETS.register_module()
+class TFRecordClsDataset(BaseDataset):
+    """The course's TFRecord shards: ``image`` (JPEG bytes) and ``class`` (int64) per record.
+
+    Read without TensorFlow. Images stay encoded in memory; start the pipeline with
+    ``LoadImageFromBytes``.
+
+    Args:
+        shards (str | list[str]): file names or glob patterns, relative to ``data_root``.
+        image_key, label_key (str): the feature names. Defaults ``'image'``, ``'class'``.
+    """
+
+    def __init__(self, shards, image_key='image', label_key='class', **kwargs):
+        self.shards = [shards] if isinstance(shards, str) else list(shards)
+        self.image_key, self.label_key = image_key, label_key
+        super().__init__(ann_file='', **kwargs)
+
+    def _shard_paths(self):
+        paths = []
+        for pattern in self.shards:
+            full = osp.join(self.data_root or '', pattern)
+            found = sorted(glob.glob(full))
+            if not found:
+                raise ZooError(f'no TFRecord shard matches {full}')
+            paths += found
+        return paths
+
+    def load_data_list(self):
+        classes = _require_classes(self)
+        data_list = []
+        for path in self._shard_paths():
+            for index, example in enumerate(read_examples(path)):
+                source = f'{path} record {index}'
+                if not example.get(self.image_key) or not example.get(self.label_key):
+                    raise ZooError(f'{source}: missing feature {self.image_key!r} or '
+                                   f'{self.label_key!r} (has {sorted(example)})')
+                label = int(example[self.label_key][0])
+                if not 0 <= label < len(classes):
+                    raise ZooError(f'{source}: class {label} is outside 0..{len(classes) - 1} '
+                                   f'({len(classes)} classes given)')
+                data_list.append(dict(img_bytes=example[self.image_key][0], gt_label=label,
+                                      img_path=source))
+        return _require_samples(data_list, ', '.join(self.shards))
+
+
+@TRANSFORMS.register_module()
+class LoadImageFromBytes:
+    """Decode ``results['img_bytes']`` (JPEG/PNG) into ``results['img']`` (BGR, uint8)."""
+
+    def __call__(self, results):
+        img = mmcv.imfrombytes(results.pop('img_bytes'), flag='color')
+        if img is None:
+            raise ZooError(f'{results.get("img_path", "a record")}: image bytes do not decode')
+        results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
+        return results

@@ -1,0 +1,120 @@
+"""Hooks of the image recognition family."""
+import numpy as np
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpretrain.registry import HOOKS
+
+from ..errors import ZooError
+
+
+def _head(runner):
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    return model.head
+
+
+def balanced_class_weights(labels, num_classes):
+    """``n / (k * count_c)`` per class (scikit-learn's "balanced", as the course used)."""
+    counts = np.bincount(np.asarray(labels), minlength=num_classes).astype(float)
+    if (counts == 0).any():
+        missing = np.flatnonzero(counts == 0).tolist()
+        raise ZooError(f'class weights: classes {missing} have no training images; '
+                       'remove them from `classes` or add images')
+    return (counts.sum() / (num_classes * counts)).tolist()
+
+
+@HOOKS.register_module()
+class NumClassesCheckHook(Hook):
+    """Stop before training or testing when the head's ``num_classes`` disagrees with
+    the dataset's class list."""
+
+    def _check(self, runner, dataset):
+        classes = dataset.metainfo.get('classes')
+        num_classes = getattr(_head(runner), 'num_classes', None)
+        if classes and num_classes is not None and num_classes != len(classes):
+            raise ZooError(
+                f'the model head has num_classes={num_classes} but the dataset has '
+                f'{len(classes)} classes {list(classes)}; set model.head.num_classes='
+                f'{len(classes)} (or fix `classes`)')
+
+    def before_train(self, runner):
+        self._check(runner, runner.train_dataloader.dataset)
+
+    def before_test(self, runner):
+        self._check(runner, runner.test_dataloader.dataset)
+
+
+@HOOKS.register_module()
+class BalancedClassWeightHook(Hook):
+    """Weight the cross-entropy by class, from the training split's class counts."""
+
+    def before_train(self, runner):
+        dataset = runner.train_dataloader.dataset
+        head = _head(runner)
+        weights = balanced_class_weights(dataset.get_gt_labels(), head.num_classes)
+        head.loss_module.class_weight = weights
+        runner.logger.info('balanced class weights: ' + ', '.join(
+            f'{c}={w:.3f}' for c, w in zip(dataset.metainfo['classes'], weights)))
+
+
+@HOOKS.register_module()
+class PredictionGridHook(Hook):
+    """At the end of testing, draw a grid of test images with their true and predicted
+    labels (green where right, red where wrong): ``prediction_grid.png``, and the
+    mistakes alone: ``prediction_mistakes.png``. ``tools/test.py --show-dir`` enables it.
+
+    Args:
+        enable (bool): draw at all. Default False.
+        out_dir (str, optional): where to write; default the run's log folder.
+        max_images (int): images per grid. Default 64.
+    """
+
+    def __init__(self, enable=False, out_dir=None, max_images=64):
+        self.enable, self.out_dir, self.max_images = enable, out_dir, max_images
+        self._right, self._wrong = [], []
+
+    def before_test(self, runner):
+        self._right, self._wrong = [], []
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if not self.enable:
+            return
+        for img, sample in zip(data_batch['inputs'], outputs):
+            true, pred = int(sample.gt_label[0]), int(sample.pred_label[0])
+            bucket = self._right if true == pred else self._wrong
+            if len(bucket) < self.max_images:
+                rgb = img.permute(1, 2, 0).cpu().numpy()[..., ::-1]  # BGR CHW -> RGB HWC
+                bucket.append((rgb, true, pred, float(sample.pred_score[pred])))
+
+    def after_test_epoch(self, runner, metrics=None):
+        if not self.enable or not (self._right or self._wrong):
+            return
+        out_dir = self.out_dir or runner.log_dir
+        classes = runner.test_dataloader.dataset.metainfo.get('classes')
+        mixed = (self._wrong + self._right)[:self.max_images]
+        draw_prediction_grid(mixed, classes, f'{out_dir}/prediction_grid.png')
+        if self._wrong:
+            draw_prediction_grid(self._wrong, classes, f'{out_dir}/prediction_mistakes.png')
+        runner.logger.info(f'prediction grids written to {out_dir}')
+
+
+def draw_prediction_grid(items, classes, path, columns=8):
+    """``items``: (RGB uint8 image, true index, predicted index, score) tuples."""
+    import os
+
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    name = (lambda i: classes[i]) if classes else str
+    rows = -(-len(items) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.3 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis('off')
+    for ax, (img, true, pred, score) in zip(axes.flat, items):
+        ax.imshow(img)
+        ax.set_title(f'true: {name(true)}\npred: {name(pred)} ({score:.2f})', fontsize=7,
+                     color='green' if true == pred else 'red')
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
