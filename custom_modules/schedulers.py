@@ -10,7 +10,8 @@ class RampDecayParamScheduler(_ParamScheduler):
     The ML-Mondays course's ``lrfn`` (a Keras ``LearningRateScheduler``), per epoch ``e``:
     ``start + (peak - start) * e / ramp`` while ``e < ramp``; ``peak`` for ``sustain``
     more epochs; then ``(peak - floor) * decay ** (e - ramp - sustain) + floor``.
-    Values are absolute, not factors of the optimizer's value.
+    Values are absolute for parameter groups at the optimizer's own value; groups given
+    another value (``paramwise_cfg``'s ``lr_mult``) keep their ratio to it.
     """
 
     def __init__(self, optimizer, param_name, start=1e-5, peak=1e-3, floor=1e-5,
@@ -32,7 +33,9 @@ class RampDecayParamScheduler(_ParamScheduler):
 
     def _get_value(self):
         value = self.value_at(self.last_step - self.begin)
-        return [value for _ in self.optimizer.param_groups]
+        optimizer = getattr(self.optimizer, 'optimizer', self.optimizer)
+        reference = optimizer.defaults.get(self.param_name) or 1.0
+        return [value * base / reference for base in self.base_values]
 
 
 @PARAM_SCHEDULERS.register_module()

@@ -42,3 +42,15 @@ def test_rejects_bad_decay():
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     with pytest.raises(ValueError, match='decay'):
         RampDecayLR(OptimWrapper(optimizer), decay=1.5)
+
+
+def test_group_multipliers_keep_their_ratio():
+    frozen = torch.nn.Parameter(torch.zeros(1))
+    fast = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.Adam([dict(params=[frozen], lr=0.0), dict(params=[fast], lr=0.2)],
+                                 lr=0.1)
+    scheduler = RampDecayLR(OptimWrapper(optimizer), by_epoch=True)
+    for epoch in range(8):
+        lrs = [g['lr'] for g in optimizer.param_groups]
+        assert lrs == pytest.approx([0.0, 2 * course_lrfn(epoch)])
+        scheduler.step()

@@ -2,6 +2,9 @@
 # (only the course's head trains). Give the checkpoint on the command line:
 #   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/mobilenet_v2.pth
 # (an mmpretrain MobileNetV2 checkpoint; `prefix` picks its backbone weights).
+# Frozen as the course did (Keras `trainable=False`): stages 0-7 by `frozen_stages`, batch
+# norm statistics by `norm_eval`, and the last 1x1 conv (which `frozen_stages` cannot
+# reach) by a zero learning rate.
 _base_ = [
     '../_base_/models/mobilenet-v2_course-head.py',
     '../_base_/default_runtime_mmpretrain.py',
@@ -15,3 +18,5 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint='checkpoints/mobilenet-v2_imagenet.pth',
                       prefix='backbone')),
     head=dict(num_classes={{_base_.num_classes}}))
+optim_wrapper = dict(
+    paramwise_cfg=dict(custom_keys={'backbone.conv2': dict(lr_mult=0.0)}))

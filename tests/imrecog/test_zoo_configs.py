@@ -1,0 +1,75 @@
+"""Every imrecog zoo config trains a few iterations on a small dataset in its own layout."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+
+from zoo_test_utils import run_tool
+
+FEW = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2',
+       'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+       'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+
+
+def write_images(paths, size):
+    rng = np.random.default_rng(0)
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(path)
+
+
+def flat_dataset(root, classes):
+    (root / 'classes.json').parent.mkdir(parents=True, exist_ok=True)
+    (root / 'classes.json').write_text(json.dumps(classes))
+    write_images([root / split / f'{c}_IMG_{i}.jpg' for split in ('train', 'val')
+                  for c in classes for i in range(2)], 64)
+
+
+def folder_dataset(root, classes):
+    write_images([root / split / c / f'{i}.jpg' for split in ('train', 'val')
+                  for c in classes for i in range(1)], 64)
+
+
+TAMUCC4 = ['finegrained_sand_beaches', 'gravel_shell_beaches',
+           'salt_brackish_water_marshes', 'sheltered_solid_manmade']
+NWPU = ['beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow', 'mountain',
+        'river', 'sea_ice', 'wetland']
+CASES = {
+    'mobilenet-v2_1xb16-50e_tamucc4-400': (flat_dataset, TAMUCC4),
+    'mobilenet-v2-frozen_1xb16-50e_tamucc2-400': (flat_dataset, TAMUCC4[:2]),
+    'mobilenet-v2_1xb16-50e_nwpu11-224': (folder_dataset, NWPU),
+    'course-convnet-deep_1xb16-50e_nwpu11-224': (folder_dataset, NWPU),
+}
+
+
+def backbone_checkpoint(path):
+    """A user's pretrained MobileNetV2 checkpoint, as mmpretrain saves one."""
+    from mmpretrain.models import MobileNetV2
+    state = {f'backbone.{k}': v for k, v in MobileNetV2().state_dict().items()}
+    torch.save(dict(state_dict=state, meta=dict(note='test')), path)
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_zoo_config_trains_on_its_layout(name, tmp_path):
+    make, classes = CASES[name]
+    make(tmp_path / 'data', classes)
+    options = [f'{loader}.dataset.data_root={tmp_path / "data"}'
+               for loader in ('train_dataloader', 'val_dataloader')]
+    if 'frozen' in name:
+        backbone_checkpoint(tmp_path / 'mnv2.pth')
+        options.append(f'model.backbone.init_cfg.checkpoint={tmp_path / "mnv2.pth"}')
+    out = run_tool('train.py', f'configs/imrecog/{name}.py', '--work-dir', tmp_path / 'work',
+                   '--cfg-options', *FEW, *options, timeout=900)
+    assert (tmp_path / 'work' / 'epoch_1.pth').exists()
+    if 'frozen' in name:
+        assert f'load backbone in model from: {tmp_path / "mnv2.pth"}' in out.stdout
+        state = torch.load(tmp_path / 'work' / 'epoch_1.pth', weights_only=True)['state_dict']
+        reference = torch.load(tmp_path / 'mnv2.pth', weights_only=True)['state_dict']
+        backbone = [k for k in state if k.startswith('backbone.')]
+        assert sorted(backbone) == sorted(reference)
+        changed = [k for k in backbone if not torch.equal(state[k], reference[k])]
+        assert changed == [], 'the frozen backbone changed during training'
