@@ -34,3 +34,15 @@ def test_config_names_follow_openmmlab_style():
     for path in CONFIGS:
         name = Path(path).stem
         assert '_' in name and 'xb' in name, f'{path}: expected {{model}}_{{GPUs}}xb{{batch}}-...'
+
+
+def test_metafiles_list_exactly_the_family_configs():
+    import yaml
+    index = yaml.safe_load((REPO / 'model-index.yml').read_text())
+    for metafile in index['Import']:
+        folder = (REPO / metafile).parent
+        models = yaml.safe_load((REPO / metafile).read_text())['Models']
+        listed = sorted(m['Config'] for m in models)
+        present = sorted(str(p.relative_to(REPO)) for p in folder.glob('*.py'))
+        assert listed == present, f'{metafile} and the configs in {folder} disagree'
+        assert all(m['Name'] == Path(m['Config']).stem for m in models)
