@@ -1,46 +1,9 @@
-# TAMUCC 2-class (the course's 2-class split), flat layout: <split>/<class>_IMG_<n>.jpg
-# with the class list in classes.json, at the course's 400 px. Put the data in
-# data/tamucc2/{train,val}/ and data/tamucc2/classes.json, or set data_root.
+# TAMUCC 2-class (the course's 2-class split), same layout and pipelines as tamucc4-400:
+# data/tamucc2/{train,val}/<class>_IMG_<n>.jpg and data/tamucc2/classes.json.
+_base_ = ['./tamucc4-400.py']
 data_root = 'data/tamucc2'
 num_classes = 2
-img_size = 400
-dataset_type = 'FlatPrefixDataset'
-data_preprocessor = dict(
-    num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(img_size, img_size)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='Rotate', magnitude_range=(0, 10), magnitude_std='inf', prob=0.5),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='horizontal'),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='vertical'),
-    dict(type='Contrast', magnitude_range=(0, 0.3), magnitude_std='inf', prob=0.5),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(img_size, img_size)),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='train',
-                 classes_file='classes.json', pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='val',
-                 classes_file='classes.json', pipeline=test_pipeline))
-val_evaluator = dict(type='ClassificationReport')
+data_preprocessor = dict(num_classes=num_classes)
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
