@@ -10,7 +10,9 @@ import warnings
 import numpy as np
 import torch
 
-__all__ = ['apply', 'checkpoint_safe_globals', 'setup_cpu_distributed']
+__all__ = [
+    'apply', 'checkpoint_safe_globals', 'setup_cpu_distributed', 'zero_map_for_no_detections'
+]
 
 
 def checkpoint_safe_globals():
@@ -86,6 +88,32 @@ def setup_cpu_distributed(cfg):
         device_ids=None,
         broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
+
+
+def zero_map_for_no_detections():
+    """Make mmdet's ``CocoMetric`` report 0 mAP when no image has a detection.
+
+    mmdet 3.3.0 logs "The testing results of the whole dataset is empty." and returns no
+    metrics at all, which is common after a first short epoch; a ``save_best`` on
+    ``coco/bbox_mAP`` then fails with a KeyError and the log shows nothing. Called by
+    ``custom_modules.objrecog`` (this module itself imports no toolbox). Upstream:
+    https://github.com/open-mmlab/mmdetection/blob/v3.3.0/mmdet/evaluation/metrics/coco_metric.py
+    (``compute_metrics``).
+    """
+    from mmdet.evaluation.metrics import CocoMetric
+    if getattr(CocoMetric.compute_metrics, 'zoo_patched', False):
+        return
+    original = CocoMetric.compute_metrics
+
+    def compute_metrics(self, results):
+        metrics = original(self, results)
+        if metrics or self.format_only:
+            return metrics
+        return {f'{metric}_{key}': 0.0 for metric in self.metrics
+                for key in ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')}
+
+    compute_metrics.zoo_patched = True
+    CocoMetric.compute_metrics = compute_metrics
 
 
 def apply():

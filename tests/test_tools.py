@@ -32,6 +32,13 @@ def test_demo_config_trains_tests_and_draws(family, tmp_path):
     assert METRIC[family] in out.stdout
     assert list((tmp_path / 'pics').rglob('*.png')) or list((tmp_path / 'pics').rglob('*.jpg'))
     assert (tmp_path / 'preds.pkl').stat().st_size > 0
+    if family == 'objrecog':  # tools/infer.py on new images, with the same checkpoint
+        run_tool('infer.py', config, checkpoint, 'data/demo/objrecog/images/val',
+                 '--out-dir', tmp_path / 'infer', '--score-thr', '0')
+        assert len(list((tmp_path / 'infer').glob('*.png'))) == 40
+        header = (tmp_path / 'infer' / 'detections.csv').read_text().splitlines()[0]
+        assert header == 'filename,width,height,class,xmin,ymin,xmax,ymax,score'
+        assert json.loads((tmp_path / 'infer' / 'detections.json').read_text())['images']
 
 
 def test_amp_on_cpu_is_a_one_line_error(tmp_path):

@@ -1,6 +1,8 @@
 _base_ = ['./default_runtime.py']
 default_scope = 'mmdet'
 custom_imports = dict(imports=['custom_modules.objrecog'], allow_failed_imports=False)
-default_hooks = dict(visualization=dict(type='DetVisualizationHook'))
+default_hooks = dict(
+    checkpoint=dict(save_best='coco/bbox_mAP', rule='greater'),
+    visualization=dict(type='DetVisualizationHook'))
 visualizer = dict(type='DetLocalVisualizer', vis_backends={{_base_.vis_backends}},
                   name='visualizer')

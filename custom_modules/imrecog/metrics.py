@@ -5,8 +5,9 @@ import os.path as osp
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
-from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
+
+from ..run_dir import current_log_dir
 
 
 def confusion_matrix(labels, preds, num_classes):
@@ -93,11 +94,6 @@ class ClassificationReport(BaseMetric):
             recall=100.0 * recall.mean(),
             f1=100.0 * f1.mean())
         metrics.update({f'f1/{c}': 100.0 * v for c, v in zip(classes, f1)})
-        save_confusion_matrix(cm, classes, self.out_dir or _log_dir())
+        save_confusion_matrix(cm, classes, self.out_dir or current_log_dir())
         return metrics
 
-
-def _log_dir():
-    logger = MMLogger.get_current_instance()
-    log_file = getattr(logger, 'log_file', None)
-    return osp.dirname(log_file) if log_file else '.'

@@ -1,6 +1,9 @@
 """Object recognition (mmdet scope): RetinaNet for counting people on beaches.
 
 Registers FocalRetinaHead and TorchFocalLoss (no mmcv CUDA kernels needed), the course's
-CSV box dataset and the people-counting metric.
+CSV box dataset (CourseCSVDataset) and the people-counting metric (CountingMetric).
 """
-from . import focal_retina_head  # noqa: F401 (registration)
+from .. import compat
+from . import counting_metric, csv_dataset, focal_retina_head  # noqa: F401 (registration)
+
+compat.zero_map_for_no_detections()

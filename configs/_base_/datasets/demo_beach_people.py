@@ -38,7 +38,9 @@ val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
                  ann_file='annotations/val.json', data_prefix=dict(img='images/val/'),
                  test_mode=True, pipeline=test_pipeline))
-val_evaluator = dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json',
-                     metric='bbox', format_only=False)
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json', metric='bbox'),
+    dict(type='CountingMetric', score_thr=0.5),
+]
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -1,0 +1,87 @@
+"""The course's box CSV, read directly: ``filename,width,height,class,xmin,ymin,xmax,ymax``.
+
+One box a row, absolute pixels; several rows for an image with several boxes. A row whose
+class and box fields are empty lists an image without boxes (a negative), which is kept.
+A header row is optional.
+"""
+import csv
+import os.path as osp
+from collections import OrderedDict
+
+from mmdet.datasets import BaseDetDataset
+from mmdet.registry import DATASETS
+
+from ..errors import ZooError
+
+COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
+
+
+def read_course_csv(path, classes):
+    """``[{filename, width, height, boxes: [[x0, y0, x1, y1, class index], ...]}, ...]``.
+
+    Raises :class:`ZooError` naming the line for an unknown class, a malformed row or a
+    box outside its image.
+    """
+    if not osp.isfile(path):
+        raise ZooError(f'annotation CSV not found: {path}')
+    images = OrderedDict()
+    with open(path, newline='') as f:
+        for line_no, row in enumerate(csv.reader(f), start=1):
+            if not row or (line_no == 1 and row[0].strip().lower() == 'filename'):
+                continue
+            where = f'{path}, line {line_no}'
+            if len(row) != len(COLUMNS):
+                raise ZooError(f'{where}: expected {len(COLUMNS)} fields '
+                               f'({",".join(COLUMNS)}), got {len(row)}')
+            name, width, height, cls, *box = (field.strip() for field in row)
+            try:
+                width, height = int(float(width)), int(float(height))
+                box = [float(v) for v in box] if cls else []
+            except ValueError as err:
+                raise ZooError(f'{where}: {err}') from None
+            image = images.setdefault(name, dict(filename=name, width=width, height=height,
+                                                 boxes=[]))
+            if (image['width'], image['height']) != (width, height):
+                raise ZooError(f'{where}: {name} is {width}x{height} here but '
+                               f'{image["width"]}x{image["height"]} on an earlier line')
+            if not cls:
+                continue
+            if cls not in classes:
+                raise ZooError(f'{where}: class {cls!r} is not in the class list '
+                               f'{list(classes)}; add it to metainfo.classes or fix the row')
+            x0, y0, x1, y1 = box
+            if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+                raise ZooError(f'{where}: box ({x0:g}, {y0:g}, {x1:g}, {y1:g}) is empty or '
+                               f'outside the {width}x{height} image {name}')
+            image['boxes'].append([x0, y0, x1, y1, classes.index(cls)])
+    if not images:
+        raise ZooError(f'{path} lists no images')
+    return list(images.values())
+
+
+@DATASETS.register_module()
+class CourseCSVDataset(BaseDetDataset):
+    """Boxes from the course's CSV (``ann_file``), images from ``data_prefix['img']``.
+
+    Images without boxes are kept (``filter_cfg`` is not applied by default).
+    """
+
+    METAINFO = dict(classes=('person', ), palette=[(220, 20, 60)])
+
+    def load_data_list(self):
+        classes = list(self.metainfo['classes'])
+        img_dir = self.data_prefix.get('img', '')
+        data_list, missing = [], []
+        for img_id, image in enumerate(read_course_csv(self.ann_file, classes)):
+            img_path = osp.join(img_dir, image['filename'])
+            if not osp.isfile(img_path):
+                missing.append(img_path)
+            instances = [dict(bbox=box[:4], bbox_label=box[4], ignore_flag=0)
+                         for box in image['boxes']]
+            data_list.append(dict(img_path=img_path, img_id=img_id, width=image['width'],
+                                  height=image['height'], instances=instances))
+        if missing:
+            listed = '\n  '.join(missing[:10])
+            raise ZooError(f'{len(missing)} image(s) listed in {self.ann_file} not found:'
+                           f'\n  {listed}')
+        return data_list

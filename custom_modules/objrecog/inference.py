@@ -1,0 +1,75 @@
+"""Detect objects in a folder of new images: pictures with boxes, CSV and JSON of boxes."""
+import csv
+import json
+import os
+import os.path as osp
+
+import cv2
+import mmcv
+
+from ..errors import ZooError
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
+
+
+def list_images(source):
+    """An image file, or the images of a folder (sorted)."""
+    if osp.isfile(source):
+        return [source]
+    if not osp.isdir(source):
+        raise ZooError(f'no such image or folder: {source}')
+    images = sorted(osp.join(source, n) for n in os.listdir(source)
+                    if n.lower().endswith(IMAGE_EXTENSIONS))
+    if not images:
+        raise ZooError(f'no images ({", ".join(IMAGE_EXTENSIONS)}) in {source}')
+    return images
+
+
+def draw_boxes(img, boxes, labels, scores, classes):
+    """Boxes with class and score on a copy of the BGR image."""
+    img = img.copy()
+    for (x0, y0, x1, y1), label, score in zip(boxes, labels, scores):
+        p0, p1 = (int(x0), int(y0)), (int(x1), int(y1))
+        cv2.rectangle(img, p0, p1, (60, 20, 220), 2)
+        cv2.putText(img, f'{classes[label]} {score:.2f}', (p0[0], max(p0[1] - 4, 10)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, (60, 20, 220), 1, cv2.LINE_AA)
+    return img
+
+
+def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cpu'):
+    """Run the detector of ``config`` on ``source``; write pictures and box files to ``out_dir``.
+
+    Returns the number of boxes kept.
+    """
+    from mmdet.apis import inference_detector, init_detector
+
+    images = list_images(source)
+    model = init_detector(config, checkpoint, device=device)
+    classes = model.dataset_meta['classes']
+    os.makedirs(out_dir, exist_ok=True)
+    rows, records = [], []
+    for path in images:
+        img = mmcv.imread(path)
+        if img is None:
+            raise ZooError(f'cannot read image {path}')
+        pred = inference_detector(model, img).pred_instances
+        keep = pred.scores >= score_thr
+        boxes = pred.bboxes[keep].cpu().double().numpy().round(1).tolist()
+        labels = pred.labels[keep].cpu().tolist()
+        scores = pred.scores[keep].cpu().double().numpy().round(4).tolist()
+        name = osp.basename(path)
+        height, width = img.shape[:2]
+        mmcv.imwrite(draw_boxes(img, boxes, labels, scores, classes), osp.join(out_dir, name))
+        rows += [[name, width, height, classes[lab], *box, score]
+                 for box, lab, score in zip(boxes, labels, scores)]
+        records.append(dict(filename=name, width=width, height=height, count=len(boxes),
+                            boxes=[dict(bbox=b, label=classes[lab], score=s)
+                                   for b, lab, s in zip(boxes, labels, scores)]))
+    with open(osp.join(out_dir, 'detections.csv'), 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax',
+                         'score'])
+        writer.writerows(rows)
+    with open(osp.join(out_dir, 'detections.json'), 'w') as f:
+        json.dump(dict(score_thr=score_thr, images=records), f, indent=1)
+    return len(rows)

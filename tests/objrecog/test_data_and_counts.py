@@ -1,0 +1,87 @@
+"""The course's CSV boxes, the COCO converter, and the people-counting metric."""
+import csv
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from custom_modules.errors import ZooError
+from custom_modules.objrecog.counting_metric import CountingMetric
+from custom_modules.objrecog.csv_dataset import CourseCSVDataset, read_course_csv
+from zoo_test_utils import run_tool
+
+HEADER = ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax']
+
+
+def write_csv(path, rows, header=True):
+    with open(path, 'w', newline='') as f:
+        writer = csv.writer(f)
+        if header:
+            writer.writerow(HEADER)
+        writer.writerows(rows)
+
+
+ROWS = [['a.jpg', 64, 48, 'person', 1, 2, 11, 22], ['a.jpg', 64, 48, 'person', 30, 5, 40, 30],
+        ['b.jpg', 64, 48, '', '', '', '', ''], ['c.jpg', 64, 48, 'person', 0, 0, 64, 48]]
+
+
+def test_reads_boxes_and_keeps_negatives(tmp_path):
+    write_csv(tmp_path / 'boxes.csv', ROWS, header=False)
+    images = read_course_csv(str(tmp_path / 'boxes.csv'), ['person'])
+    assert [(i['filename'], len(i['boxes'])) for i in images] == [('a.jpg', 2), ('b.jpg', 0),
+                                                                  ('c.jpg', 1)]
+    assert images[0]['boxes'][1] == [30.0, 5.0, 40.0, 30.0, 0]
+
+
+@pytest.mark.parametrize('row, message', [
+    (['a.jpg', 64, 48, 'dog', 1, 2, 11, 22], r"line 2: class 'dog' is not in the class list"),
+    (['a.jpg', 64, 48, 'person', 1, 2, 70, 22], r'line 2: box \(1, 2, 70, 22\) is empty or '
+                                                r'outside the 64x48 image a.jpg'),
+    (['a.jpg', 64, 48, 'person', 1, 2], r'line 2: expected 8 fields'),
+    (['a.jpg', 64, 48, 'person', 'x', 2, 3, 4], r'line 2: could not convert'),
+])
+def test_bad_rows_are_named(tmp_path, row, message):
+    write_csv(tmp_path / 'boxes.csv', [row])
+    with pytest.raises(ZooError, match=message):
+        read_course_csv(str(tmp_path / 'boxes.csv'), ['person'])
+
+
+def test_dataset_missing_image_is_named(tmp_path):
+    write_csv(tmp_path / 'train.csv', ROWS)
+    for name in ('a.jpg', 'b.jpg'):
+        Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / name)
+    with pytest.raises(ZooError, match=r'1 image\(s\) listed in .*train.csv not found:\n.*c.jpg'):
+        CourseCSVDataset(ann_file='train.csv', data_root=str(tmp_path), data_prefix=dict(img=''))
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / 'c.jpg')
+    ds = CourseCSVDataset(ann_file='train.csv', data_root=str(tmp_path), data_prefix=dict(img=''))
+    assert [len(ds.get_data_info(i)['instances']) for i in range(3)] == [2, 0, 1]
+
+
+def test_csv_to_coco(tmp_path):
+    import json
+    write_csv(tmp_path / 'boxes.csv', ROWS)
+    run_tool('dataset_converters/csv_to_coco.py', tmp_path / 'boxes.csv', tmp_path / 'out.json')
+    coco = json.loads((tmp_path / 'out.json').read_text())
+    assert [i['file_name'] for i in coco['images']] == ['a.jpg', 'b.jpg', 'c.jpg']
+    assert coco['annotations'][1]['bbox'] == [30.0, 5.0, 10.0, 25.0]
+    assert coco['categories'] == [dict(id=1, name='person')]
+
+
+def detections(scores, n_true):
+    return dict(pred_instances=dict(scores=torch.tensor(scores)),
+                gt_instances=dict(bboxes=torch.zeros(n_true, 4)), img_path=f'{n_true}.jpg')
+
+
+def test_counting_metric_against_hand_computed(tmp_path):
+    metric = CountingMetric(score_thr=0.5, out_dir=str(tmp_path))
+    # predicted counts 2, 0, 3 (0.5 counts, 0.49 does not); observed 2, 1, 1
+    metric.process(None, [detections([0.9, 0.5, 0.49], 2), detections([0.2], 1),
+                          detections([0.6, 0.7, 0.8], 1)])
+    out = metric.evaluate(3)
+    assert out['count/mae'] == pytest.approx((0 + 1 + 2) / 3)
+    assert out['count/bias'] == pytest.approx((0 - 1 + 2) / 3)
+    assert out['count/exact'] == pytest.approx(100 / 3)
+    rows = list(csv.reader(open(tmp_path / 'counts.csv')))
+    assert rows[0] == ['image', 'observed', 'predicted'] and rows[3] == ['1.jpg', '1', '3']
+    assert (tmp_path / 'counts_scatter.png').stat().st_size > 1000

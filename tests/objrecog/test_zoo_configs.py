@@ -1,0 +1,39 @@
+"""The course RetinaNet config trains an iteration on frames in the course's CSV layout."""
+import csv
+import json
+
+import numpy as np
+from PIL import Image
+
+from zoo_test_utils import run_tool
+
+CONFIG = 'configs/objrecog/retinanet_r50-fpn_1xb8-50e_secoora-person-800.py'
+FEW = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=1', 'val_dataloader.batch_size=1',
+       'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+       'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+
+
+def test_secoora_config_trains_on_course_csv(tmp_path):
+    data = tmp_path / 'data'
+    (data / 'images').mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for split, names in (('train', ['f0.jpg', 'f1.jpg']), ('val', ['f2.jpg'])):
+        with open(data / f'{split}.csv', 'w', newline='') as f:
+            writer = csv.writer(f)
+            writer.writerow(['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax',
+                             'ymax'])
+            for name in names:
+                Image.fromarray(rng.integers(0, 255, (360, 640, 3), dtype=np.uint8)).save(
+                    data / 'images' / name)
+                writer.writerow([name, 640, 360, 'person', 100, 120, 130, 200])
+            writer.writerow(['empty.jpg', 640, 360, '', '', '', '', ''])
+        Image.fromarray(np.zeros((360, 640, 3), np.uint8)).save(data / 'images' / 'empty.jpg')
+    options = [f'{loader}.dataset.data_root={data}/'
+               for loader in ('train_dataloader', 'val_dataloader')]
+    run_tool('train.py', CONFIG, '--work-dir', tmp_path / 'work', '--cfg-options', *FEW,
+             *options, timeout=900)
+    assert (tmp_path / 'work' / 'epoch_1.pth').exists()
+    scalars = next((tmp_path / 'work').rglob('scalars.json')).read_text().splitlines()
+    val = json.loads(scalars[-1])
+    assert {'coco/bbox_mAP', 'count/mae'} <= set(val)
+    assert val['count/mae'] >= 0

@@ -1,0 +1,49 @@
+"""Predict on new images with a trained model, writing pictures and machine-readable results.
+
+    python tools/infer.py CONFIG CHECKPOINT IMAGES [--out-dir DIR] [--score-thr 0.5]
+        [--device cpu|cuda]
+
+IMAGES is an image or a folder. Detection configs write each picture with its boxes, and
+detections.csv (the course's CSV columns plus score) and detections.json with counts.
+"""
+import argparse
+import os.path as osp
+
+from mmengine.config import Config
+
+from custom_modules.cli import clean_errors
+from custom_modules.errors import ZooError
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('images', help='an image or a folder of images')
+    parser.add_argument('--out-dir', default='predictions')
+    parser.add_argument('--score-thr', type=float, default=0.5,
+                        help='detections: keep boxes scoring at least this')
+    parser.add_argument('--device', default='cpu')
+    return parser.parse_args()
+
+
+@clean_errors
+def main():
+    args = parse_args()
+    for path in (args.config, args.checkpoint):
+        if not osp.isfile(path):
+            raise ZooError(f'file not found: {path}')
+    scope = Config.fromfile(args.config).get('default_scope')
+    if scope != 'mmdet':
+        raise ZooError(f'infer.py handles detection (mmdet) configs so far; {args.config} '
+                       f'is {scope!r}: use tools/test.py --show-dir')
+    import custom_modules.objrecog  # noqa: F401
+    from custom_modules.objrecog.inference import detect_folder
+    count = detect_folder(args.config, args.checkpoint, args.images, args.out_dir,
+                          args.score_thr, args.device)
+    print(f'{count} boxes (score >= {args.score_thr}); pictures, detections.csv and '
+          f'detections.json in {args.out_dir}')
+
+
+if __name__ == '__main__':
+    main()
