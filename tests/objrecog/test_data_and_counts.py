@@ -6,6 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
+import custom_modules.objrecog  # noqa: F401 (applies the CocoMetric fix)
 from custom_modules.errors import ZooError
 from custom_modules.objrecog.counting_metric import CountingMetric
 from custom_modules.objrecog.csv_dataset import CourseCSVDataset, read_course_csv
@@ -85,3 +86,16 @@ def test_counting_metric_against_hand_computed(tmp_path):
     rows = list(csv.reader(open(tmp_path / 'counts.csv')))
     assert rows[0] == ['image', 'observed', 'predicted'] and rows[3] == ['1.jpg', '1', '3']
     assert (tmp_path / 'counts_scatter.png').stat().st_size > 1000
+
+
+def test_coco_metric_reports_zero_when_nothing_is_detected():
+    from mmdet.evaluation import CocoMetric
+    metric = CocoMetric(metric='bbox')
+    metric.dataset_meta = dict(classes=('person', ))
+    metric.process({}, [dict(
+        img_id=0, ori_shape=(32, 32),
+        pred_instances=dict(bboxes=torch.zeros(0, 4), scores=torch.zeros(0),
+                            labels=torch.zeros(0, dtype=torch.long)),
+        instances=[dict(bbox=[1, 1, 9, 9], bbox_label=0, ignore_flag=0)])])
+    out = metric.evaluate(1)
+    assert out['coco/bbox_mAP'] == 0.0 and out['coco/bbox_mAP_50'] == 0.0
