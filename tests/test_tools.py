@@ -12,7 +12,7 @@ import custom_modules  # noqa: F401 (checkpoints load with weights_only through 
 
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
 
-METRIC = {'imrecog': 'cls/accuracy', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'mIoU'}
+METRIC = {'imrecog': 'cls/accuracy', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'Dice/sand'}
 # Two iterations leave RetinaNet's scores near its 0.01 prior; keep all boxes so that
 # COCO evaluation has detections to score (mmdet reports nothing at all otherwise).
 TEST_OPTIONS = {'objrecog': ['model.test_cfg.score_thr=0.0']}

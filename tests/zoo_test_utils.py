@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO_CONFIGS = {
     'imrecog': 'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
     'objrecog': 'configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py',
-    'imseg': 'configs/imseg/unet-s4_1xb8-10e_demo-shoreline-64.py',
+    'imseg': 'configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py',
 }
 # Short runs for tests: few images, one epoch, no extra workers.
 QUICK = [

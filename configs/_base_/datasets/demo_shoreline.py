@@ -3,17 +3,17 @@
 demo_data = dict(family='imseg', root='data/demo')
 data_root = 'data/demo/imseg'
 metainfo = dict(classes=('water', 'sand'), palette=[[40, 90, 200], [230, 200, 120]])
-dataset_type = 'BaseSegDataset'
+dataset_type = 'MaskFolderDataset'
 crop_size = (64, 64)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadValueMapAnnotations'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadValueMapAnnotations'),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(
@@ -34,6 +34,6 @@ val_dataloader = dict(
                  img_suffix='.png', seg_map_suffix='.png',
                  data_prefix=dict(img_path='images/val', seg_map_path='masks/val'),
                  pipeline=test_pipeline))
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
+val_evaluator = dict(type='SegReport')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

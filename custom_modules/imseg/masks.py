@@ -1,0 +1,130 @@
+"""Image + mask folders whose greyscale masks encode classes as values (the course's OBX:
+63 deep water, 128 whitewater, 191 shallow, 255 dry sand), JPEG noise tolerated.
+
+``MaskFolderDataset`` checks every mask before training (readable, same size as its image,
+every value in the map) and hands its value map to ``LoadValueMapAnnotations``, which
+turns mask values into class indices (or one class vs the rest, for binary models).
+"""
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS, TRANSFORMS
+from PIL import Image
+
+from ..errors import ZooError
+
+MAX_LISTED = 10
+
+
+def read_mask(path):
+    """A greyscale mask as a 2-D uint8 array (first channel of a colour file)."""
+    mask = mmcv.imread(path, flag='unchanged')
+    if mask is None:
+        raise ZooError(f'cannot read mask {path}')
+    return mask if mask.ndim == 2 else mask[..., 0]
+
+
+def decode_value_map(mask, value_map, tolerance=0, source='mask'):
+    """Class indices from mask values within ``tolerance`` of a ``value_map`` key.
+
+    Raises :class:`ZooError` naming ``source`` and the values that match no key.
+    """
+    if value_map is None:
+        return mask
+    values = mask.astype(np.int16)
+    labels = np.full(mask.shape, 255, np.uint8)
+    for value, label in sorted(value_map.items(), key=lambda kv: -kv[0]):
+        labels[np.abs(values - int(value)) <= tolerance] = label
+    unmatched = np.unique(mask[labels == 255])
+    if unmatched.size:
+        raise ZooError(
+            f'{source}: {int((labels == 255).sum())} pixels have values {unmatched[:12].tolist()}'
+            f'{" ..." if unmatched.size > 12 else ""} outside the value map '
+            f'{sorted(int(v) for v in value_map)} (tolerance +-{tolerance}); fix the mask or '
+            'the value_map / tolerance')
+    return labels
+
+
+def one_vs_rest(labels, positive):
+    """1 where ``labels == positive``, else 0 (keeps 255, the ignore index)."""
+    out = (labels == positive).astype(np.uint8)
+    out[labels == 255] = 255
+    return out
+
+
+def labels_of(mask, spec, source):
+    """Decode a raw mask with a dataset's ``value_map``/``tolerance``/``binary_class``."""
+    labels = decode_value_map(mask, spec.get('value_map'), spec.get('tolerance', 0), source)
+    if spec.get('binary_class') is not None:
+        labels = one_vs_rest(labels, spec['binary_class'])
+    return labels
+
+
+@DATASETS.register_module()
+class MaskFolderDataset(BaseSegDataset):
+    """``BaseSegDataset`` (image and mask folders) with value-mapped masks, checked up front.
+
+    Args:
+        value_map (dict, optional): mask value -> class index, e.g.
+            ``{63: 0, 128: 1, 191: 2, 255: 3}``. None: mask values are the indices.
+        tolerance (int): accept values within +-tolerance of a key (JPEG masks). Default 0.
+        binary_class (int, optional): train one class (this index) vs the rest.
+        check_masks (bool): read every mask before training. Default True.
+    """
+
+    def __init__(self, *args, value_map=None, tolerance=0, binary_class=None, check_masks=True,
+                 **kwargs):
+        self.mask_spec = dict(value_map=value_map, tolerance=tolerance,
+                              binary_class=binary_class)
+        self.check_masks = check_masks
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self):
+        data_list = super().load_data_list()
+        if not data_list:
+            raise ZooError(f'no images found in {self.data_prefix.get("img_path")} '
+                           f'(suffix {self.img_suffix!r})')
+        for info in data_list:
+            info.update(self.mask_spec)
+        if self.check_masks:
+            self._check(data_list)
+        return data_list
+
+    def _check(self, data_list):
+        problems = []
+        for info in data_list:
+            mask_path = info['seg_map_path']
+            try:
+                with Image.open(info['img_path']) as img:
+                    size = img.size[::-1]
+                mask = read_mask(mask_path)
+                if mask.shape != size:
+                    raise ZooError(f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} but '
+                                   f'its image {info["img_path"]} is {size[1]}x{size[0]}')
+                labels_of(mask, self.mask_spec, mask_path)
+            except ZooError as err:
+                problems.append(str(err))
+            except OSError as err:
+                problems.append(f'{info["img_path"]}: {err}')
+        if problems:
+            listed = '\n  '.join(problems[:MAX_LISTED])
+            more = (f'\n  ... and {len(problems) - MAX_LISTED} more'
+                    if len(problems) > MAX_LISTED else '')
+            raise ZooError(f'{len(problems)} bad image/mask pair(s):\n  {listed}{more}')
+
+
+@TRANSFORMS.register_module()
+class LoadValueMapAnnotations(BaseTransform):
+    """Load ``seg_map_path`` as class indices using the dataset's value map (see
+    :class:`MaskFolderDataset`); a mask whose size differs from the image is an error."""
+
+    def transform(self, results):
+        path = results['seg_map_path']
+        labels = labels_of(read_mask(path), results, path)
+        if 'img' in results and labels.shape != results['img'].shape[:2]:
+            raise ZooError(f'{path}: mask size {labels.shape} differs from its image '
+                           f'{results["img_path"]} {results["img"].shape[:2]}')
+        results['gt_seg_map'] = labels
+        results.setdefault('seg_fields', []).append('gt_seg_map')
+        return results

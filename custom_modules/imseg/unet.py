@@ -1,0 +1,94 @@
+"""The course's U-Net: an encoder of conv banks with max pooling, and a decoder head of
+transposed convolutions with concatenated skips that works over any encoder."""
+import torch
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.registry import MODELS
+from torch import nn
+
+from ..errors import ZooError
+
+
+def conv_bank(in_channels, out_channels, norm_cfg, act_cfg, num_convs=2):
+    """``num_convs`` x (3x3 conv + norm + activation)."""
+    return nn.Sequential(*[
+        ConvModule(in_channels if i == 0 else out_channels, out_channels, 3, padding=1,
+                   norm_cfg=norm_cfg, act_cfg=act_cfg) for i in range(num_convs)
+    ])
+
+
+@MODELS.register_module()
+class CourseUNetEncoder(BaseModule):
+    """``depth`` banks of 3x3 convs, each doubling the filters and followed by 2x2 max
+    pooling, then a bottleneck bank: the course used 6 banks.
+
+    Returns ``depth + 1`` feature maps, full resolution first, the bottleneck last
+    (``base * 2**i`` channels at ``1 / 2**i`` of the input). Inputs must be divisible by
+    ``2**depth`` (pad them with the data preprocessor's ``size_divisor``).
+    """
+
+    def __init__(self, in_channels=3, base_channels=16, depth=6, num_convs=2,
+                 norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'), init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if depth < 1:
+            raise ValueError(f'depth must be >= 1, got {depth}')
+        self.depth = depth
+        self.out_channels = [base_channels * 2**i for i in range(depth + 1)]
+        self.banks = nn.ModuleList()
+        for channels in self.out_channels:
+            self.banks.append(conv_bank(in_channels, channels, norm_cfg, act_cfg, num_convs))
+            in_channels = channels
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        divisor = 2**self.depth
+        if x.shape[-2] % divisor or x.shape[-1] % divisor:
+            raise ZooError(
+                f'CourseUNetEncoder(depth={self.depth}) needs image sides divisible by '
+                f'{divisor}, got {x.shape[-2]}x{x.shape[-1]}; set the data preprocessor\'s '
+                f'size_divisor={divisor} (pads) or crop/resize to a multiple of {divisor}')
+        features = []
+        for i, bank in enumerate(self.banks):
+            x = bank(x if i == 0 else self.pool(x))
+            features.append(x)
+        return tuple(features)
+
+
+@MODELS.register_module()
+class UNetTransposeHead(BaseDecodeHead):
+    """U-Net decoder over any encoder's multi-level features.
+
+    From the deepest level up: a 2x2 stride-2 transposed convolution to the next level's
+    width, concatenation with that level's features (the skip), a bank of 3x3 convs; then
+    the 1x1 conv to ``out_channels`` (1 with a sigmoid and ``threshold`` for binary masks,
+    ``num_classes`` for softmax). Give ``in_channels`` and ``in_index`` as lists, shallow
+    to deep; the output is at the shallowest level's resolution (mmseg resizes logits to
+    the image when predicting).
+    """
+
+    def __init__(self, in_channels, num_convs=2, **kwargs):
+        if not isinstance(in_channels, (list, tuple)) or len(in_channels) < 2:
+            raise ValueError('UNetTransposeHead needs in_channels for 2 or more levels, '
+                             f'got {in_channels!r}')
+        kwargs.setdefault('in_index', list(range(len(in_channels))))
+        super().__init__(in_channels, channels=in_channels[0],
+                         input_transform='multiple_select', **kwargs)
+        self.ups = nn.ModuleList()
+        self.banks = nn.ModuleList()
+        for level in range(len(in_channels) - 1, 0, -1):  # deepest first
+            deep, shallow = in_channels[level], in_channels[level - 1]
+            self.ups.append(nn.ConvTranspose2d(deep, shallow, 2, stride=2))
+            self.banks.append(conv_bank(2 * shallow, shallow, self.norm_cfg, self.act_cfg,
+                                        num_convs))
+
+    def forward(self, inputs):
+        features = self._transform_inputs(inputs)
+        x = features[-1]
+        for up, bank, skip in zip(self.ups, self.banks, features[-2::-1]):
+            x = up(x)
+            if x.shape[-2:] != skip.shape[-2:]:  # encoders with odd sizes: match the skip
+                x = nn.functional.interpolate(x, size=skip.shape[-2:], mode='bilinear',
+                                              align_corners=False)
+            x = bank(torch.cat([skip, x], dim=1))
+        return self.cls_seg(x)
