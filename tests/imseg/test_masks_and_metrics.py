@@ -106,3 +106,31 @@ def test_seg_report_against_hand_computed():
     assert out['Dice/sand'] == pytest.approx(75.0)
     assert out['IoU/water'] == pytest.approx(60.0)
     assert out['mIoU'] == pytest.approx(60.0)
+
+
+def encoded(array, fmt):
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def test_tfrecord_pairs_with_value_map(tmp_path):
+    from custom_modules.datasets.tfrecord import write_examples
+    from custom_modules.imseg.tfrecord_dataset import TFRecordSegDataset
+    image = np.zeros((64, 64, 3), np.uint8)
+    write_examples(tmp_path / 'obx-0.tfrec', [
+        {'image': encoded(image, 'JPEG'), 'label': encoded(obx_mask(), 'JPEG')}] * 2)
+    init_default_scope('mmseg')
+    ds = TFRecordSegDataset(shards='obx-*.tfrec', data_root=str(tmp_path), value_map=OBX,
+                            tolerance=9, metainfo=dict(classes=('a', 'b', 'c', 'd')),
+                            pipeline=[dict(type='LoadPairFromBytes')])
+    assert len(ds) == 2
+    labels = ds[0]['gt_seg_map']
+    assert (labels == decode_value_map(obx_mask(), OBX)).mean() > 0.99
+    bad = obx_mask()
+    bad[:, :5] = 20
+    write_examples(tmp_path / 'obx-1.tfrec', [{'image': encoded(image, 'PNG'),
+                                              'label': encoded(bad, 'PNG')}])
+    with pytest.raises(ZooError, match=r'obx-1.tfrec record 0: 320 pixels have values \[20\]'):
+        TFRecordSegDataset(shards='obx-*.tfrec', data_root=str(tmp_path), value_map=OBX,
+                           tolerance=9, metainfo=dict(classes=('a', 'b', 'c', 'd')))
