@@ -5,8 +5,10 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
 
@@ -39,6 +41,13 @@ def test_demo_config_trains_tests_and_draws(family, tmp_path):
         header = (tmp_path / 'infer' / 'detections.csv').read_text().splitlines()[0]
         assert header == 'filename,width,height,class,xmin,ymin,xmax,ymax,score'
         assert json.loads((tmp_path / 'infer' / 'detections.json').read_text())['images']
+    if family == 'imseg':
+        out = run_tool('infer.py', config, checkpoint, 'data/demo/imseg/images/val',
+                       '--out-dir', tmp_path / 'infer')
+        assert len(list((tmp_path / 'infer').glob('*_overlay.png'))) == 30
+        mask = np.asarray(Image.open(tmp_path / 'infer' / 'val_0000_mask.png'))
+        assert mask.shape == (64, 64) and set(np.unique(mask)) <= {0, 1}
+        assert "pixel shares: {'water'" in out.stdout
 
 
 def test_amp_on_cpu_is_a_one_line_error(tmp_path):

@@ -5,6 +5,8 @@
 
 IMAGES is an image or a folder. Detection configs write each picture with its boxes, and
 detections.csv (the course's CSV columns plus score) and detections.json with counts.
+Segmentation configs write <name>_mask.png (class indices) and <name>_overlay.png, using the
+config's test_cfg (whole image or sliding windows).
 """
 import argparse
 import os.path as osp
@@ -34,16 +36,22 @@ def main():
         if not osp.isfile(path):
             raise ZooError(f'file not found: {path}')
     scope = Config.fromfile(args.config).get('default_scope')
-    if scope != 'mmdet':
-        raise ZooError(f'infer.py handles detection (mmdet) configs so far; {args.config} '
+    if scope == 'mmdet':
+        import custom_modules.objrecog  # noqa: F401
+        from custom_modules.objrecog.inference import detect_folder
+        count = detect_folder(args.config, args.checkpoint, args.images, args.out_dir,
+                              args.score_thr, args.device)
+        print(f'{count} boxes (score >= {args.score_thr}); pictures, detections.csv and '
+              f'detections.json in {args.out_dir}')
+    elif scope == 'mmseg':
+        import custom_modules.imseg  # noqa: F401
+        from custom_modules.imseg.inference import segment_folder
+        shares = segment_folder(args.config, args.checkpoint, args.images, args.out_dir,
+                                args.device)
+        print(f'masks and overlays in {args.out_dir}; pixel shares: {shares}')
+    else:
+        raise ZooError(f'infer.py handles detection and segmentation configs; {args.config} '
                        f'is {scope!r}: use tools/test.py --show-dir')
-    import custom_modules.objrecog  # noqa: F401
-    from custom_modules.objrecog.inference import detect_folder
-    count = detect_folder(args.config, args.checkpoint, args.images, args.out_dir,
-                          args.score_thr, args.device)
-    print(f'{count} boxes (score >= {args.score_thr}); pictures, detections.csv and '
-          f'detections.json in {args.out_dir}')
-
 
 if __name__ == '__main__':
     main()

@@ -7,23 +7,8 @@ import os.path as osp
 import cv2
 import mmcv
 
+from ..datasets.image_files import list_images
 from ..errors import ZooError
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
-
-
-def list_images(source):
-    """An image file, or the images of a folder (sorted)."""
-    if osp.isfile(source):
-        return [source]
-    if not osp.isdir(source):
-        raise ZooError(f'no such image or folder: {source}')
-    images = sorted(osp.join(source, n) for n in os.listdir(source)
-                    if n.lower().endswith(IMAGE_EXTENSIONS))
-    if not images:
-        raise ZooError(f'no images ({", ".join(IMAGE_EXTENSIONS)}) in {source}')
-    return images
-
 
 def draw_boxes(img, boxes, labels, scores, classes):
     """Boxes with class and score on a copy of the BGR image."""

@@ -1,0 +1,20 @@
+"""Finding the images a tool should read."""
+import os
+import os.path as osp
+
+from ..errors import ZooError
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+
+
+def list_images(source):
+    """``source`` itself if it is a file, else the images of the folder ``source``, sorted."""
+    if osp.isfile(source):
+        return [source]
+    if not osp.isdir(source):
+        raise ZooError(f'no such image or folder: {source}')
+    images = sorted(osp.join(source, n) for n in os.listdir(source)
+                    if n.lower().endswith(IMAGE_EXTENSIONS))
+    if not images:
+        raise ZooError(f'no images ({", ".join(IMAGE_EXTENSIONS)}) in {source}')
+    return images

@@ -1,0 +1,42 @@
+"""Segment a folder of new images: class-index masks and overlay pictures."""
+import os
+import os.path as osp
+
+import mmcv
+import numpy as np
+
+from ..datasets.image_files import list_images
+from ..errors import ZooError
+
+
+def overlay(img, labels, palette, alpha=0.5):
+    """The BGR image with each class painted semi-transparently in its (RGB) palette colour."""
+    colours = np.array(palette, np.float32)[:, ::-1]  # RGB -> BGR
+    painted = colours[np.clip(labels, 0, len(colours) - 1)]
+    return (img * (1 - alpha) + painted * alpha).astype(np.uint8)
+
+
+def segment_folder(config, checkpoint, source, out_dir, device='cpu'):
+    """Predict every image of ``source`` with the model of ``config`` (its ``test_cfg``
+    decides whole-image or sliding-window inference). Writes ``<name>_mask.png`` (class
+    indices) and ``<name>_overlay.png``; returns the pixel share of each class."""
+    from mmseg.apis import inference_model, init_model
+
+    images = list_images(source)
+    model = init_model(config, checkpoint, device=device)
+    # New images have no masks: drop our mask loader as mmseg drops its LoadAnnotations.
+    model.cfg.test_pipeline = [t for t in model.cfg.test_pipeline
+                               if t['type'] != 'LoadValueMapAnnotations']
+    classes, palette = model.dataset_meta['classes'], model.dataset_meta['palette']
+    os.makedirs(out_dir, exist_ok=True)
+    counts = np.zeros(len(classes))
+    for path in images:
+        img = mmcv.imread(path)
+        if img is None:
+            raise ZooError(f'cannot read image {path}')
+        labels = inference_model(model, img).pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
+        stem = osp.splitext(osp.basename(path))[0]
+        mmcv.imwrite(labels, osp.join(out_dir, f'{stem}_mask.png'))
+        mmcv.imwrite(overlay(img, labels, palette), osp.join(out_dir, f'{stem}_overlay.png'))
+        counts += np.bincount(labels.ravel(), minlength=len(classes))[:len(classes)]
+    return dict(zip(classes, (counts / counts.sum()).round(4).tolist()))
