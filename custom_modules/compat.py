@@ -4,14 +4,19 @@ Each workaround names its upstream issue. Everything here is applied once, on
 ``import custom_modules`` (the tools and every config's ``custom_imports`` do that),
 and is idempotent.
 """
+import glob
+import os
+import os.path as osp
 import pickle
 import warnings
+import zipfile
 
 import numpy as np
 import torch
 
 __all__ = [
-    'apply', 'checkpoint_safe_globals', 'setup_cpu_distributed', 'zero_map_for_no_detections'
+    'apply', 'checkpoint_safe_globals', 'find_resumable_checkpoint', 'setup_cpu_distributed',
+    'zero_map_for_no_detections'
 ]
 
 
@@ -116,7 +121,67 @@ def zero_map_for_no_detections():
     CocoMetric.compute_metrics = compute_metrics
 
 
+def _atomic_put(self, obj, filepath):
+    """Write ``obj`` to a temporary file beside ``filepath``, then rename it into place."""
+    filepath = str(filepath)
+    os.makedirs(osp.dirname(filepath) or '.', exist_ok=True)
+    tmp = f'{filepath}.tmp-{os.getpid()}'
+    with open(tmp, 'wb') as f:
+        f.write(obj)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, filepath)
+
+
+def is_complete_checkpoint(path):
+    """Whether ``path`` is a whole torch zip checkpoint (a cut-off file has no zip directory)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(name.endswith('data.pkl') for name in zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def find_resumable_checkpoint(work_dir):
+    """The checkpoint ``--resume`` should use: the ``last_checkpoint`` pointer if it names a
+    complete file, else the newest complete ``*.pth`` in ``work_dir`` (None if there is none).
+    """
+    from mmengine.logging import print_log
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    named = None
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named and is_complete_checkpoint(named):
+            return named
+    candidates = sorted((p for p in glob.glob(osp.join(work_dir, '*.pth'))
+                         if is_complete_checkpoint(p)), key=osp.getmtime)
+    if named or candidates:
+        print_log(f'last_checkpoint names {named!r}, which is missing or incomplete; '
+                  f'resuming from the newest complete checkpoint: '
+                  f'{candidates[-1] if candidates else None}', logger='current',
+                  level=30)
+    return candidates[-1] if candidates else None
+
+
+def _crash_safe_checkpoints():
+    """Checkpoints survive a kill at any moment, and ``--resume`` finds the newest whole one.
+
+    mmengine 0.10.7 writes a checkpoint straight into its final name
+    (``LocalBackend.put``) and resumes from whatever the ``last_checkpoint`` pointer names
+    (``find_latest_checkpoint``): a run killed during a save leaves a cut-off file that
+    ``--resume`` then fails to load. Upstream:
+    https://github.com/open-mmlab/mmengine/blob/v0.10.7/mmengine/fileio/backends/local_backend.py
+    and ``mmengine/runner/checkpoint.py`` (``find_latest_checkpoint``).
+    """
+    from mmengine.fileio.backends import LocalBackend
+    from mmengine.runner import runner as runner_module
+    LocalBackend.put = _atomic_put
+    runner_module.find_latest_checkpoint = find_resumable_checkpoint
+
+
 def apply():
     """Apply every workaround (idempotent)."""
     _allow_mmengine_checkpoints()
     _quiet_pkg_resources_warning()
+    _crash_safe_checkpoints()

@@ -1,0 +1,58 @@
+"""Checkpoints survive kills: atomic writes, and --resume finds the newest complete one."""
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+
+import custom_modules  # noqa: F401 (applies compat)
+from custom_modules.compat import find_resumable_checkpoint, is_complete_checkpoint
+from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run
+
+
+def save(path, value):
+    from mmengine.runner.checkpoint import save_checkpoint
+    save_checkpoint(dict(state_dict=dict(w=torch.full((1000, ), float(value)))), str(path))
+
+
+def test_checkpoints_are_written_whole_or_not_at_all(tmp_path):
+    save(tmp_path / 'epoch_1.pth', 1)
+    assert is_complete_checkpoint(tmp_path / 'epoch_1.pth')
+    assert [p.name for p in tmp_path.iterdir()] == ['epoch_1.pth']  # no temporary left
+
+
+def test_resume_skips_a_cut_off_checkpoint(tmp_path):
+    save(tmp_path / 'epoch_1.pth', 1)
+    save(tmp_path / 'epoch_2.pth', 2)
+    data = (tmp_path / 'epoch_2.pth').read_bytes()
+    (tmp_path / 'epoch_2.pth').write_bytes(data[:len(data) // 2])  # killed mid-write
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+    (tmp_path / 'last_checkpoint').write_text('')  # killed while moving the pointer
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+    (tmp_path / 'epoch_1.pth').unlink()
+    assert find_resumable_checkpoint(str(tmp_path)) is None
+
+
+def test_kill_9_at_three_points_then_resume_finishes(tmp_path):
+    """Kill at three different moments (right after a save, mid-epoch, later), resume each time."""
+    args = [sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir',
+            str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=6',
+            'train_dataloader.batch_size=4', *QUICK[1:], '--resume']
+    for delay in (0.0, 0.7, 1.5):
+        before = {p.name for p in tmp_path.glob('epoch_*.pth')}
+        proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.time() + 300
+        while {p.name for p in tmp_path.glob('epoch_*.pth')} <= before:
+            assert proc.poll() is None and time.time() < deadline, 'no new checkpoint'
+            time.sleep(0.05)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not (tmp_path / 'epoch_6.pth').exists()
+    run(args)
+    state = torch.load(tmp_path / 'epoch_6.pth', map_location='cpu', weights_only=True)
+    assert state['meta']['iter'] == 24  # 6 epochs x 4 iterations, none lost or repeated
+    assert {int(s['step']) for s in state['optimizer']['state'].values()} == {24}
