@@ -2,6 +2,8 @@
 import argparse
 import os
 import os.path as osp
+import pickle
+import re
 import sys
 from functools import wraps
 
@@ -23,6 +25,10 @@ def add_common_args(parser):
         help='job launcher (pytorch: torchrun / tools/dist_*.sh)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
                         help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--unsafe-load-checkpoint', action='store_true',
+        help='load checkpoints with weights_only=False: a checkpoint is a pickle and can then '
+             'RUN ANY CODE it contains. Only for trusted legacy checkpoints')
 
 
 def load_config(args):
@@ -33,6 +39,10 @@ def load_config(args):
     """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
+    if args.unsafe_load_checkpoint:
+        print('WARNING: --unsafe-load-checkpoint: checkpoints are unpickled without '
+              'restrictions and can run code', file=sys.stderr)
+        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
     if not osp.isfile(args.config):
         raise ZooError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
@@ -49,8 +59,18 @@ def load_config(args):
     return cfg
 
 
+def refused_checkpoint_message(err):
+    """What to tell a user whose checkpoint ``torch.load(weights_only=True)`` refused."""
+    found = re.search(r'(?:Unsupported global: GLOBAL|unsupported GLOBAL) (\S+)', str(err))
+    what = f' ({found.group(1)})' if found else ''
+    return ('refused to load a checkpoint: it holds a pickled object that could run code when '
+            f'loaded{what}. Load only checkpoints you trust; for a trusted legacy checkpoint, '
+            'rerun with --unsafe-load-checkpoint')
+
+
 def clean_errors(main):
-    """Run ``main``; a :class:`ZooError` prints ``error: ...`` and exits 2, no traceback."""
+    """Run ``main``; a :class:`ZooError` or a refused checkpoint prints ``error: ...`` and
+    exits 2, no traceback."""
 
     @wraps(main)
     def wrapper(*args, **kwargs):
@@ -58,6 +78,8 @@ def clean_errors(main):
             return main(*args, **kwargs)
         except ZooError as err:
             print(f'error: {err}', file=sys.stderr)
-            sys.exit(2)
+        except pickle.UnpicklingError as err:
+            print(f'error: {refused_checkpoint_message(err)}', file=sys.stderr)
+        sys.exit(2)
 
     return wrapper

@@ -56,3 +56,25 @@ def test_kill_9_at_three_points_then_resume_finishes(tmp_path):
     state = torch.load(tmp_path / 'epoch_6.pth', map_location='cpu', weights_only=True)
     assert state['meta']['iter'] == 24  # 6 epochs x 4 iterations, none lost or repeated
     assert {int(s['step']) for s in state['optimizer']['state'].values()} == {24}
+
+
+class _Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.system, (f'touch {self.marker}', )
+
+
+def test_malicious_checkpoint_is_refused_by_the_tools(tmp_path):
+    marker = tmp_path / 'PWNED'
+    torch.save({'state_dict': _Payload(marker)}, tmp_path / 'evil.pth')
+    proc = run([sys.executable, 'tools/test.py', DEMO_CONFIGS['imseg'], tmp_path / 'evil.pth',
+                '--work-dir', tmp_path / 'work'], check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        'error: refused to load a checkpoint: it holds a pickled object that could run code '
+        'when loaded (posix.system). Load only checkpoints you trust; for a trusted legacy '
+        'checkpoint, rerun with --unsafe-load-checkpoint')
+    assert not marker.exists()
