@@ -78,3 +78,13 @@ def test_malicious_checkpoint_is_refused_by_the_tools(tmp_path):
         'when loaded (posix.system). Load only checkpoints you trust; for a trusted legacy '
         'checkpoint, rerun with --unsafe-load-checkpoint')
     assert not marker.exists()
+
+
+def test_nan_loss_stops_with_iteration_and_term(tmp_path):
+    proc = run([sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path,
+                '--cfg-options', 'param_scheduler.start=1e12', 'param_scheduler.peak=1e12',
+                *QUICK[1:], 'train_dataloader.batch_size=4'], check=False)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: iteration ') and ': loss is nan; training stopped.' in last
+    assert not list(tmp_path.glob('*.pth'))  # nothing written from the broken weights

@@ -6,6 +6,8 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # stop at the first NaN/Inf loss, naming the iteration and term (custom_modules.hooks)
+    finite_loss=dict(type='FiniteLossHook'),
 )
 env_cfg = dict(
     cudnn_benchmark=False,
