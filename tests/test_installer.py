@@ -2,7 +2,6 @@
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,10 @@ pytestmark = pytest.mark.skipif(not STAMP.exists(),
                                 reason='tests not running in a venv made by tools/install.sh')
 
 
-def test_second_run_is_a_no_op_in_seconds():
-    start = time.time()
+def test_second_run_is_a_no_op():
     out = run(['bash', 'tools/install.sh'], env=dict(ZOO_VENV=str(VENV)))
     assert 'everything in place' in out.stdout
-    assert time.time() - start < 60
+    assert 'installing' not in out.stdout and 'building' not in out.stdout
 
 
 def test_cached_wheel_is_used_not_rebuilt(tmp_path):

@@ -91,18 +91,23 @@ def test_resume_restores_iteration_and_optimizer(tmp_path):
 
 def test_kill_9_then_resume_finishes(tmp_path):
     config = DEMO_CONFIGS['imrecog']
-    args = [sys.executable, 'tools/train.py', config, '--work-dir', str(tmp_path),
-            '--cfg-options', 'train_cfg.max_epochs=3', *SMALL]
-    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL,
+
+    def train(max_epochs, *extra):
+        return [sys.executable, 'tools/train.py', config, '--work-dir', str(tmp_path),
+                '--cfg-options', f'train_cfg.max_epochs={max_epochs}', *SMALL, *extra]
+
+    # asked for 30 epochs, killed right after the first checkpoint
+    proc = subprocess.Popen(train(30), cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not (tmp_path / 'last_checkpoint').exists():
         assert proc.poll() is None and time.time() < deadline, 'no checkpoint was written'
         time.sleep(0.2)
+    assert proc.poll() is None, 'the run ended before it could be killed'
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (tmp_path / 'epoch_3.pth').exists()
-    out = run(args + ['--resume'])
+    out = run(train(3, '--resume'))
     assert 'Auto resumed from the latest checkpoint' in out.stdout + out.stderr
     assert optimizer_steps(tmp_path / 'epoch_3.pth') == (12, 12)
 
