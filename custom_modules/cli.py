@@ -1,5 +1,7 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: config loading and clean errors."""
 import argparse
+import difflib
+import importlib
 import os
 import os.path as osp
 import pickle
@@ -68,6 +70,30 @@ def refused_checkpoint_message(err):
             'rerun with --unsafe-load-checkpoint')
 
 
+def unknown_type_message(err):
+    """For mmengine's "X is not in the <scope>::<name> registry": a one-line error listing
+    the closest registered names (the scope's registry and its parents), or None."""
+    text = str(err.args[0]) if err.args else ''
+    found = re.search(r'(\S+) is not in the (\w+)::([\w ]+) registry', text)
+    if not found:
+        return None
+    wanted, scope, name = found.groups()
+    try:
+        module = importlib.import_module(f'{scope}.registry')
+    except ImportError:
+        return None
+    registry = next((r for r in vars(module).values() if hasattr(r, 'module_dict')
+                     and r.name == name and r.scope == scope), None)
+    names = set()
+    while registry is not None:
+        names.update(registry.module_dict)
+        registry = registry.parent
+    close = difflib.get_close_matches(wanted, sorted(names), n=5, cutoff=0.5)
+    hint = f'did you mean {", ".join(close)}? ' if close else ''
+    return (f'unknown {name} type {wanted!r} in scope {scope}: {hint}Check the spelling, or '
+            'add the module that registers it to custom_imports')
+
+
 def clean_errors(main):
     """Run ``main``; a :class:`ZooError` or a refused checkpoint prints ``error: ...`` and
     exits 2, no traceback."""
@@ -80,6 +106,11 @@ def clean_errors(main):
             print(f'error: {err}', file=sys.stderr)
         except pickle.UnpicklingError as err:
             print(f'error: {refused_checkpoint_message(err)}', file=sys.stderr)
+        except KeyError as err:
+            message = unknown_type_message(err)
+            if message is None:
+                raise
+            print(f'error: {message}', file=sys.stderr)
         sys.exit(2)
 
     return wrapper
