@@ -37,7 +37,7 @@ def load_config(args):
     """Read ``args.config``, apply ``--cfg-options``, ``--work-dir`` and the launcher.
 
     The working directory goes on ``sys.path`` so that a config's ``custom_imports``
-    can name plugins living in the repository, e.g. ``projects.example_project.tiny``.
+    can name plugins living in the repository, e.g. ``projects.example_project.tiny_convnet``.
     """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())

@@ -15,6 +15,7 @@ Layout under ``root`` (default ``data/demo``)::
     ssimrecog/unlabelled_truth.txt               their hidden labels (monitoring only)
     ssimrecog/val/<class>/*.png
 """
+import fcntl
 import json
 import os
 import os.path as osp
@@ -221,17 +222,21 @@ def _is_complete(root, family, seed):
 
 def generate(root=DEMO_ROOT, families=FAMILIES, seed=0, force=False):
     """Write the demo data of ``families`` under ``root``; skip complete ones unless ``force``."""
-    for index, family in enumerate(families):
+    for family in families:
         if family not in _WRITERS:
             raise ValueError(f'unknown family {family!r}; choose from {FAMILIES}')
-        if not force and _is_complete(root, family, seed):
-            continue
-        out = osp.join(root, family)
-        shutil.rmtree(out, ignore_errors=True)
-        _WRITERS[family](out, np.random.default_rng([seed, FAMILIES.index(family)]))
-        with open(_marker(root, family), 'w') as f:
-            json.dump(dict(version=VERSION, seed=seed), f)
-        print(f'demo data: wrote {out}')
+        os.makedirs(root, exist_ok=True)
+        # A lock per family: processes started together (DDP ranks) write it once.
+        with open(osp.join(root, f'.{family}.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not force and _is_complete(root, family, seed):
+                continue
+            out = osp.join(root, family)
+            shutil.rmtree(out, ignore_errors=True)
+            _WRITERS[family](out, np.random.default_rng([seed, FAMILIES.index(family)]))
+            with open(_marker(root, family), 'w') as f:
+                json.dump(dict(version=VERSION, seed=seed), f)
+            print(f'demo data: wrote {out}')
 
 
 def ensure_for_config(cfg):

@@ -42,3 +42,18 @@ def test_layouts(tmp_path):
     assert len(masks) == 30
     truth = (tmp_path / 'ssimrecog/unlabelled_truth.txt').read_text().split('\n')
     assert len([t for t in truth if t]) == len(list((tmp_path / 'ssimrecog/unlabelled').glob('*.png')))
+
+
+def test_processes_started_together_write_once(tmp_path):
+    """DDP ranks each call generate() at start-up: the data is written once, whole."""
+    import subprocess
+    import sys
+    code = ('from custom_modules import demo_data; '
+            f'demo_data.generate({str(tmp_path)!r}, ["imseg"])')
+    procs = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert sum('demo data: wrote' in out for out in outputs) == 1
+    demo_data.generate(tmp_path / 'reference', ['imseg'])
+    assert digest(tmp_path / 'imseg') == digest(tmp_path / 'reference' / 'imseg')
