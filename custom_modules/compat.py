@@ -1,8 +1,9 @@
 """The one place where mlmondays-zoo works around upstream bugs.
 
-Each workaround names its upstream issue. Everything here is applied once, on
-``import custom_modules`` (the tools and every config's ``custom_imports`` do that),
-and is idempotent.
+Each workaround links the upstream code or pull request it works around. ``apply`` runs on
+``import custom_modules`` (the tools and every config's ``custom_imports`` do that) and is
+idempotent; ``setup_cpu_distributed`` and ``zero_map_for_no_detections`` are called by the
+tools and by ``custom_modules.objrecog``, so that this module imports no toolbox.
 """
 import glob
 import os
@@ -15,8 +16,8 @@ import numpy as np
 import torch
 
 __all__ = [
-    'apply', 'checkpoint_safe_globals', 'find_resumable_checkpoint', 'setup_cpu_distributed',
-    'zero_map_for_no_detections'
+    'apply', 'checkpoint_safe_globals', 'find_resumable_checkpoint', 'is_complete_checkpoint',
+    'setup_cpu_distributed', 'zero_map_for_no_detections'
 ]
 
 
