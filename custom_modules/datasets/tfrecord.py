@@ -5,11 +5,13 @@ the length``, ``length`` bytes of data, ``uint32 masked crc32c of the data``. Th
 is a serialized ``tf.train.Example`` protobuf: a map from feature name to a list of
 bytes, floats or int64s. This module decodes exactly that much protobuf by hand.
 """
+import glob
+import os.path as osp
 import struct
 
 from ..errors import ZooError
 
-__all__ = ['read_examples', 'write_examples', 'encode_example', 'decode_example']
+__all__ = ['read_examples', 'write_examples', 'encode_example', 'decode_example', 'shard_paths']
 
 # --- crc32c (Castagnoli), as TFRecord uses it -----------------------------------------
 _POLY = 0x82F63B78
@@ -140,6 +142,19 @@ def encode_example(features):
 
 
 # --- record files -----------------------------------------------------------------------
+def shard_paths(data_root, patterns):
+    """The files matching each of ``patterns`` (names or globs under ``data_root``), sorted;
+    a pattern that matches nothing is a :class:`ZooError`."""
+    paths = []
+    for pattern in patterns:
+        full = osp.join(data_root or '', pattern)
+        found = sorted(glob.glob(full))
+        if not found:
+            raise ZooError(f'no TFRecord shard matches {full}')
+        paths += found
+    return paths
+
+
 def read_examples(path):
     """Yield each record of the TFRecord file ``path`` as ``{name: [values...]}``."""
     with open(path, 'rb') as f:

@@ -3,7 +3,6 @@
 Every reader checks its data before training starts and raises :class:`ZooError` naming
 the file and the fix: an unknown class, an empty split, a file that is not an image.
 """
-import glob
 import json
 import os
 import os.path as osp
@@ -13,11 +12,9 @@ from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
 from PIL import Image, UnidentifiedImageError
 
-from ..datasets.tfrecord import read_examples
-from ..errors import ZooError
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
-MAX_LISTED = 10  # bad files named in one error message
+from ..datasets.image_files import IMAGE_EXTENSIONS
+from ..datasets.tfrecord import read_examples, shard_paths
+from ..errors import ZooError, bad_files_error
 
 
 def check_images(paths):
@@ -30,9 +27,7 @@ def check_images(paths):
         except (OSError, UnidentifiedImageError, ValueError) as err:
             bad.append(f'{path}: {err.__class__.__name__}: {err}')
     if bad:
-        listed = '\n  '.join(bad[:MAX_LISTED])
-        more = f'\n  ... and {len(bad) - MAX_LISTED} more' if len(bad) > MAX_LISTED else ''
-        raise ZooError(f'{len(bad)} unreadable image(s); fix or remove them:\n  {listed}{more}')
+        raise bad_files_error(f'{len(bad)} unreadable image(s); fix or remove them', bad)
 
 
 def _class_index(classes, name, source):
@@ -159,20 +154,10 @@ class TFRecordClsDataset(BaseDataset):
         self.image_key, self.label_key = image_key, label_key
         super().__init__(ann_file='', **kwargs)
 
-    def _shard_paths(self):
-        paths = []
-        for pattern in self.shards:
-            full = osp.join(self.data_root or '', pattern)
-            found = sorted(glob.glob(full))
-            if not found:
-                raise ZooError(f'no TFRecord shard matches {full}')
-            paths += found
-        return paths
-
     def load_data_list(self):
         classes = _require_classes(self)
         data_list = []
-        for path in self._shard_paths():
+        for path in shard_paths(self.data_root, self.shards):
             for index, example in enumerate(read_examples(path)):
                 source = f'{path} record {index}'
                 if not example.get(self.image_key) or not example.get(self.label_key):

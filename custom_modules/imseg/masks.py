@@ -12,9 +12,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS, TRANSFORMS
 from PIL import Image
 
-from ..errors import ZooError
-
-MAX_LISTED = 10
+from ..errors import ZooError, bad_files_error
 
 
 def read_mask(path):
@@ -108,10 +106,7 @@ class MaskFolderDataset(BaseSegDataset):
             except OSError as err:
                 problems.append(f'{info["img_path"]}: {err}')
         if problems:
-            listed = '\n  '.join(problems[:MAX_LISTED])
-            more = (f'\n  ... and {len(problems) - MAX_LISTED} more'
-                    if len(problems) > MAX_LISTED else '')
-            raise ZooError(f'{len(problems)} bad image/mask pair(s):\n  {listed}{more}')
+            raise bad_files_error(f'{len(problems)} bad image/mask pair(s)', problems)
 
 
 @TRANSFORMS.register_module()

@@ -1,13 +1,10 @@
 """The course's segmentation TFRecords: ``image`` and ``label`` JPEG/PNG bytes per record."""
-import glob
-import os.path as osp
-
 import mmcv
 from mmcv.transforms import BaseTransform
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from ..datasets.tfrecord import read_examples
+from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
 from .masks import labels_of
 
@@ -41,26 +38,22 @@ class TFRecordSegDataset(BaseSegDataset):
 
     def load_data_list(self):
         data_list = []
-        for pattern in self.shards:
-            paths = sorted(glob.glob(osp.join(self.data_root or '', pattern)))
-            if not paths:
-                raise ZooError(f'no TFRecord shard matches {osp.join(self.data_root or "", pattern)}')
-            for path in paths:
-                for index, example in enumerate(read_examples(path)):
-                    source = f'{path} record {index}'
-                    if not all(example.get(key) for key in self.keys):
-                        raise ZooError(f'{source}: missing feature {self.keys} '
-                                       f'(has {sorted(example)})')
-                    info = dict(img_bytes=example[self.keys[0]][0],
-                                label_bytes=example[self.keys[1]][0], img_path=source,
-                                seg_map_path=source, seg_fields=[], reduce_zero_label=False,
-                                label_map=None, **self.mask_spec)
-                    image = _decode(info['img_bytes'], 'color', source)
-                    labels = LoadPairFromBytes.labels(info)
-                    if labels.shape != image.shape[:2]:
-                        raise ZooError(f'{source}: label {labels.shape} and image '
-                                       f'{image.shape[:2]} differ in size')
-                    data_list.append(info)
+        for path in shard_paths(self.data_root, self.shards):
+            for index, example in enumerate(read_examples(path)):
+                source = f'{path} record {index}'
+                if not all(example.get(key) for key in self.keys):
+                    raise ZooError(f'{source}: missing feature {self.keys} '
+                                   f'(has {sorted(example)})')
+                info = dict(img_bytes=example[self.keys[0]][0],
+                            label_bytes=example[self.keys[1]][0], img_path=source,
+                            seg_map_path=source, seg_fields=[], reduce_zero_label=False,
+                            label_map=None, **self.mask_spec)
+                image = _decode(info['img_bytes'], 'color', source)
+                labels = LoadPairFromBytes.labels(info)
+                if labels.shape != image.shape[:2]:
+                    raise ZooError(f'{source}: label {labels.shape} and image '
+                                   f'{image.shape[:2]} differ in size')
+                data_list.append(info)
         if not data_list:
             raise ZooError(f'no records in {self.shards}')
         return data_list

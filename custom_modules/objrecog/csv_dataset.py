@@ -11,7 +11,7 @@ from collections import OrderedDict
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 
-from ..errors import ZooError
+from ..errors import ZooError, bad_files_error
 
 COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
@@ -81,7 +81,6 @@ class CourseCSVDataset(BaseDetDataset):
             data_list.append(dict(img_path=img_path, img_id=img_id, width=image['width'],
                                   height=image['height'], instances=instances))
         if missing:
-            listed = '\n  '.join(missing[:10])
-            raise ZooError(f'{len(missing)} image(s) listed in {self.ann_file} not found:'
-                           f'\n  {listed}')
+            raise bad_files_error(
+                f'{len(missing)} image(s) listed in {self.ann_file} not found', missing)
         return data_list
