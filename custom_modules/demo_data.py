@@ -10,9 +10,9 @@ Layout under ``root`` (default ``data/demo``)::
     objrecog/images/{train,val}/*.png            beach scenes with people, 128x128
     objrecog/annotations/{train,val}.json        COCO boxes (class ``person``)
     imseg/{images,masks}/{train,val}/*.png       water/sand scenes, mask 0 water 1 sand
-    ssimrecog/labelled/<class>/*.png             few labelled textures per class
-    ssimrecog/unlabelled/*.png                   many unlabelled textures
-    ssimrecog/unlabelled_truth.txt               their hidden labels (monitoring only)
+    ssimrecog/train/<class>/*.png                harder textures (colour tells nothing); configs
+                                                 draw a few labelled ones per class from a seed
+                                                 and use the rest as unlabelled
     ssimrecog/val/<class>/*.png
 """
 import fcntl
@@ -28,13 +28,13 @@ DEMO_ROOT = 'data/demo'
 FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
 TEXTURE_CLASSES = ('ripples', 'pebbles', 'marsh', 'water')
 SEG_CLASSES = ('water', 'sand')
-VERSION = 2  # bump when the generated data changes
+VERSION = 3  # bump when the generated data changes
 
 _SPLITS = dict(
     imrecog=dict(train=60, val=25),
     objrecog=dict(train=160, val=40),
     imseg=dict(train=120, val=30),
-    ssimrecog=dict(labelled=8, unlabelled=400, val=25),
+    ssimrecog=dict(train=100, val=50),
 )
 
 
@@ -52,8 +52,15 @@ def _smooth_noise(rng, size, cells):
     return np.asarray(img, np.float32) / 255
 
 
-def _colourise(gray, rng, base):
-    """Map a [0,1] pattern to RGB around a jittered base colour."""
+# Base colours of the hard textures, whatever their class.
+_SHARED_PALETTE = ((190, 170, 120), (140, 130, 120), (90, 120, 60), (50, 100, 140))
+
+
+def _colourise(gray, rng, base, hard=False):
+    """Map a [0,1] pattern to RGB around a jittered base colour (``hard``: drawn from a
+    palette shared by all classes)."""
+    if hard:
+        base = _SHARED_PALETTE[int(rng.integers(len(_SHARED_PALETTE)))]
     base = np.clip(np.array(base, np.float32) + rng.normal(0, 12, 3), 0, 255)
     contrast = rng.uniform(45, 80)
     rgb = base[None, None, :] + (gray[..., None] - 0.5) * contrast
@@ -61,22 +68,23 @@ def _colourise(gray, rng, base):
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
-def texture(rng, cls, size=64):
-    """One texture image of class ``cls`` (one of TEXTURE_CLASSES)."""
+def texture(rng, cls, size=64, hard=False):
+    """One texture image of class ``cls`` (one of TEXTURE_CLASSES); ``hard``: its colour
+    says nothing about its class."""
     y, x = _grid(size)
     if cls == 'ripples':  # near-horizontal sand ripples
         angle = rng.uniform(-0.35, 0.35)
         freq = rng.uniform(5, 9)
         phase = rng.uniform(0, 2 * np.pi)
         gray = 0.5 + 0.5 * np.sin(2 * np.pi * freq * (y * np.cos(angle) + x * np.sin(angle)) + phase)
-        return _colourise(gray, rng, (190, 170, 120))
+        return _colourise(gray, rng, (190, 170, 120), hard)
     if cls == 'pebbles':  # scattered round stones
         gray = np.full((size, size), 0.3, np.float32)
         for _ in range(rng.integers(18, 30)):
             cy, cx = rng.random(2)
             r = rng.uniform(0.03, 0.08)
             gray[(y - cy) ** 2 + (x - cx) ** 2 < r ** 2] = rng.uniform(0.7, 1.0)
-        return _colourise(gray, rng, (140, 130, 120))
+        return _colourise(gray, rng, (140, 130, 120), hard)
     if cls == 'marsh':  # vertical grass blades
         gray = np.zeros((size, size), np.float32)
         for _ in range(rng.integers(14, 24)):
@@ -84,10 +92,10 @@ def texture(rng, cls, size=64):
             top = rng.uniform(0, 0.6)
             lean = rng.uniform(-0.1, 0.1)
             gray[(np.abs(x - cx - lean * (1 - y)) < 0.015) & (y > top)] = 1.0
-        return _colourise(gray, rng, (90, 120, 60))
+        return _colourise(gray, rng, (90, 120, 60), hard)
     if cls == 'water':  # smooth swell
         gray = _smooth_noise(rng, size, int(rng.integers(3, 6)))
-        return _colourise(gray, rng, (50, 100, 140))
+        return _colourise(gray, rng, (50, 100, 140), hard)
     raise ValueError(f'unknown texture class {cls!r}')
 
 
@@ -187,19 +195,10 @@ def _write_imseg(out, rng):
 
 
 def _write_ssimrecog(out, rng):
-    n = _SPLITS['ssimrecog']
-    for split in ('labelled', 'val'):
+    for split, n in _SPLITS['ssimrecog'].items():
         for cls in TEXTURE_CLASSES:
-            for i in range(n[split]):
-                _save(texture(rng, cls), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
-    truth = []
-    for i in range(n['unlabelled']):
-        cls = TEXTURE_CLASSES[int(rng.integers(len(TEXTURE_CLASSES)))]
-        name = f'img_{i:04d}.png'
-        _save(texture(rng, cls), osp.join(out, 'unlabelled', name))
-        truth.append(f'{name} {TEXTURE_CLASSES.index(cls)}')
-    with open(osp.join(out, 'unlabelled_truth.txt'), 'w') as f:
-        f.write('\n'.join(truth) + '\n')
+            for i in range(n):
+                _save(texture(rng, cls, hard=True), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
 
 
 _WRITERS = dict(imrecog=_write_imrecog, objrecog=_write_objrecog, imseg=_write_imseg,

@@ -18,3 +18,13 @@ def list_images(source):
     if not images:
         raise ZooError(f'no images ({", ".join(IMAGE_EXTENSIONS)}) in {source}')
     return images
+
+
+def find_images(folder):
+    """Every image below ``folder`` (sub-folders included, links followed), sorted."""
+    if not osp.isdir(folder):
+        raise ZooError(f'data folder not found: {folder}')
+    return sorted(
+        osp.join(root, name)
+        for root, _, names in os.walk(folder, followlinks=True)
+        for name in names if name.lower().endswith(IMAGE_EXTENSIONS))

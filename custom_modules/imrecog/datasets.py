@@ -12,7 +12,7 @@ from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
 from PIL import Image, UnidentifiedImageError
 
-from ..datasets.image_files import IMAGE_EXTENSIONS
+from ..datasets.image_files import IMAGE_EXTENSIONS, find_images
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError, bad_files_error
 
@@ -52,15 +52,6 @@ def _require_samples(data_list, where):
     return data_list
 
 
-def _list_images(folder):
-    if not osp.isdir(folder):
-        raise ZooError(f'data folder not found: {folder}')
-    return sorted(
-        osp.join(root, name)
-        for root, _, names in os.walk(folder, followlinks=True)
-        for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
-
-
 @DATASETS.register_module()
 class ImageFolderDataset(CustomDataset):
     """``<data_prefix>/<class name>/*.jpg``; the label is the index of the folder's name
@@ -71,7 +62,7 @@ class ImageFolderDataset(CustomDataset):
 
     def load_data_list(self):
         root = self.img_prefix
-        images = _list_images(root)
+        images = find_images(root)
         folders = sorted({osp.relpath(p, root).split(os.sep)[0] for p in images})
         if not self.metainfo.get('classes'):
             self._metainfo['classes'] = tuple(folders)
@@ -111,7 +102,7 @@ class FlatPrefixDataset(CustomDataset):
     def load_data_list(self):
         classes = _require_classes(self)
         data_list = []
-        for path in _list_images(self.img_prefix):
+        for path in find_images(self.img_prefix):
             name = osp.basename(path)
             if self.separator not in name:
                 raise ZooError(f'{path}: file name has no {self.separator!r}; expected '

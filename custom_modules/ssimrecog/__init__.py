@@ -1,2 +1,10 @@
-"""Semi-supervised image recognition (mmpretrain scope)."""
-import mmpretrain.registry  # noqa: F401 (the scope this family registers into)
+"""Semi-supervised image recognition (mmpretrain scope): learning from few labels.
+
+Registers the FixMatch-style ``SemiSupervisedClassifier`` with its ``SemiSupervisedHook``
+(EMA teacher, ramp-up, pseudo-label logs), the data it needs (``ImageFolderSplit``,
+``UnlabelledImageFolder``, ``LabelledUnlabelledSampler``), and the course's metric
+learning (``CourseEmbeddingNet``, ``NPairsLoss``, ``NPairsEmbedder``, ``NPairsSampler``,
+``GalleryQueryDataset``, ``KNNAccuracy``). It reuses the imrecog readers and backbones.
+"""
+from .. import imrecog  # noqa: F401 (the image recognition modules this family reuses)
+from . import datasets, hooks, metric_learning, samplers, semi_classifier  # noqa: F401

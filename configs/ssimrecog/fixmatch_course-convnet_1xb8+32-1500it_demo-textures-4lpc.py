@@ -1,0 +1,19 @@
+# FixMatch with a mean teacher: the course's conv net learns from 4 labelled images per
+# class plus the other 384 demo textures unlabelled (custom_modules/ssimrecog).
+_base_ = [
+    '../_base_/models/course-convnet.py',
+    '../_base_/default_runtime_mmpretrain_iter.py',
+    '../_base_/datasets/demo_textures_semi.py',
+    '../_base_/schedules/adam_iter.py',
+]
+custom_imports = dict(imports=['custom_modules.ssimrecog'], allow_failed_imports=False)
+model = dict(
+    _delete_=True,
+    type='SemiSupervisedClassifier',
+    classifier={{_base_.model}},
+    threshold=0.95,
+    unsup_weight=1.0,
+    # normalises batches of one view (testing) or of two (training)
+    data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], to_rgb=True))
+custom_hooks = [dict(type='SemiSupervisedHook', momentum=0.01, rampup_iters=200)]

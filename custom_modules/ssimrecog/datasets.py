@@ -1,0 +1,147 @@
+"""Data for learning from few labels: seeded labelled/unlabelled splits of a labelled
+folder, folders (or list files) of unlabelled images, and kNN gallery + query sets.
+
+Unlabelled samples carry no ``gt_label``; where the truth is known (a split of a
+labelled folder, or a ``truth_file``) it travels as ``hidden_label``, for monitoring
+pseudo-labels only.
+"""
+import os.path as osp
+
+import numpy as np
+from mmengine.dataset import ConcatDataset
+from mmpretrain.datasets import BaseDataset
+from mmpretrain.registry import DATASETS
+
+from ..datasets.image_files import find_images
+from ..errors import ZooError
+from ..imrecog.datasets import ImageFolderDataset, check_images
+
+
+def select_labelled(labels, labels_per_class=None, fraction=None, seed=0):
+    """Sorted indices of the labelled subset: ``labels_per_class`` images of every class,
+    or ``fraction`` of every class (at least one), drawn with ``seed``.
+
+    The same labels, count and seed always give the same split.
+    """
+    if (labels_per_class is None) == (fraction is None):
+        raise ZooError('give exactly one of labels_per_class= and labelled_fraction=')
+    if fraction is not None and not 0 < fraction <= 1:
+        raise ZooError(f'labelled_fraction={fraction} must be in (0, 1]')
+    labels = np.asarray(labels)
+    rng = np.random.RandomState(seed)
+    chosen = []
+    for cls in np.unique(labels):
+        members = np.flatnonzero(labels == cls)
+        n = labels_per_class or max(1, int(round(fraction * len(members))))
+        if n > len(members):
+            raise ZooError(f'class {cls} has {len(members)} images, fewer than '
+                           f'labels_per_class={n}; lower it or add images')
+        chosen.extend(rng.permutation(members)[:n].tolist())
+    return sorted(chosen)
+
+
+@DATASETS.register_module()
+class ImageFolderSplit(ImageFolderDataset):
+    """One part of a seeded labelled/unlabelled split of a folder-per-class dataset.
+
+    Args:
+        part (str): ``'labelled'`` (the chosen images, with labels) or ``'unlabelled'``
+            (all the others, their labels hidden).
+        labels_per_class (int, optional): labelled images per class.
+        labelled_fraction (float, optional): or this fraction of each class.
+        split_seed (int): the seed the labelled images are drawn with.
+        **kwargs: as :class:`ImageFolderDataset`.
+    """
+
+    def __init__(self, *args, part='labelled', labels_per_class=None,
+                 labelled_fraction=None, split_seed=0, **kwargs):
+        if part not in ('labelled', 'unlabelled'):
+            raise ZooError(f"ImageFolderSplit: part={part!r}; use 'labelled' or 'unlabelled'")
+        self.part, self.split_seed = part, split_seed
+        self.labels_per_class, self.labelled_fraction = labels_per_class, labelled_fraction
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self):
+        data_list = super().load_data_list()
+        chosen = set(select_labelled([d['gt_label'] for d in data_list], self.labels_per_class,
+                                     self.labelled_fraction, self.split_seed))
+        if self.part == 'labelled':
+            return [d for i, d in enumerate(data_list) if i in chosen]
+        unlabelled = [dict(img_path=d['img_path'], hidden_label=d['gt_label'])
+                      for i, d in enumerate(data_list) if i not in chosen]
+        if not unlabelled:
+            raise ZooError(f'{self.img_prefix}: every image is labelled in this split, none '
+                           'is left unlabelled; lower labels_per_class / labelled_fraction')
+        return unlabelled
+
+
+@DATASETS.register_module()
+class UnlabelledImageFolder(BaseDataset):
+    """Images without labels: every image below ``data_prefix``, or those named in
+    ``ann_file`` (one path a line, relative to ``data_prefix``).
+
+    Args:
+        truth_file (str, optional): ``<path> <class index>`` lines, relative to
+            ``data_root``; used only to report pseudo-label accuracy while training.
+    """
+
+    def __init__(self, *args, truth_file=None, **kwargs):
+        self.truth_file = truth_file
+        kwargs.setdefault('ann_file', '')
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self):
+        root = self.img_prefix
+        if self.ann_file:
+            where = self.ann_file
+            paths = [osp.join(root, line.strip()) for line in _read_lines(self.ann_file)]
+            missing = [p for p in paths if not osp.isfile(p)]
+            if missing:
+                raise ZooError(f'{where}: {len(missing)} listed image(s) not found, first '
+                               f'{missing[0]}; fix the list or data_prefix')
+        else:
+            where, paths = root, find_images(root)
+        if not paths:
+            raise ZooError(f'no unlabelled images in {where}; put images there or point '
+                           'data_prefix / ann_file at them')
+        check_images(paths)
+        truth = self._read_truth()
+        return [dict(img_path=p, hidden_label=truth.get(osp.relpath(p, root), -1))
+                for p in paths]
+
+    def _read_truth(self):
+        if not self.truth_file:
+            return {}
+        path = osp.join(self.data_root or '', self.truth_file)
+        truth = {}
+        for number, line in enumerate(_read_lines(path), 1):
+            try:
+                name, label = line.rsplit(maxsplit=1)
+                truth[name] = int(label)
+            except ValueError:
+                raise ZooError(f'{path} line {number}: expected "<image path> <class index>",'
+                               f' got {line!r}') from None
+        return truth
+
+
+def _read_lines(path):
+    try:
+        with open(path) as f:
+            return [line for line in f.read().splitlines() if line.strip()]
+    except OSError as err:
+        raise ZooError(f'cannot read {path}: {err.strerror}') from None
+
+
+@DATASETS.register_module()
+class GalleryQueryDataset(ConcatDataset):
+    """A labelled gallery followed by the query set, for kNN evaluation: every sample's
+    metainfo says ``gallery=True`` or ``False`` (see :class:`KNNAccuracy`)."""
+
+    def __init__(self, gallery, query, **kwargs):
+        super().__init__(datasets=[gallery, query], **kwargs)
+
+    def __getitem__(self, idx):
+        results = super().__getitem__(idx)
+        dataset_idx, _ = self._get_ori_dataset_idx(idx)
+        results['data_samples'].set_metainfo(dict(gallery=dataset_idx == 0))
+        return results
