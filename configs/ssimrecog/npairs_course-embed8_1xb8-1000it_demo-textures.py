@@ -33,7 +33,4 @@ test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 param_scheduler = dict(T_max=1000)
 train_cfg = dict(max_iters=1000)
-default_hooks = dict(
-    checkpoint=dict(save_best='knn/top1_k5', rule='greater'),
-    num_classes_check=None,  # no classifier head
-    prediction_grid=None)  # no predicted labels to draw
+default_hooks = dict(checkpoint=dict(save_best='knn/top1_k5', rule='greater'))

@@ -8,8 +8,9 @@ from ..errors import ZooError
 
 
 def _head(runner):
+    """The model's classification head, or None (e.g. an embedding model)."""
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    return model.head
+    return getattr(model, 'head', None)
 
 
 def balanced_class_weights(labels, num_classes):
@@ -79,6 +80,8 @@ class PredictionGridHook(Hook):
         if not self.enable:
             return
         for img, sample in zip(data_batch['inputs'], outputs):
+            if 'pred_label' not in sample:  # not a classifier (an embedding model)
+                return
             true, pred = int(sample.gt_label[0]), int(sample.pred_label[0])
             bucket = self._right if true == pred else self._wrong
             if len(bucket) < self.max_images:

@@ -1,0 +1,65 @@
+"""The ssimrecog configs train through our tools; the seed comparison tool tabulates them."""
+import json
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+
+from zoo_test_utils import run, run_tool
+
+FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+SUPERVISED = 'configs/ssimrecog/supervised_course-convnet_1xb8-1500it_demo-textures-4lpc.py'
+NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
+SHORT = ['train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
+         'default_hooks.logger.interval=5',
+         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+         'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+
+
+def scalars(work_dir):
+    path = next(Path(work_dir).glob('*/vis_data/scalars.json'))
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
+    import sys
+    run([sys.executable, 'tools/analysis_tools/compare_seeds.py', FIXMATCH, SUPERVISED,
+         '--seeds', '0', '1', '--work-dir', tmp_path, '--cfg-options', *SHORT], timeout=900)
+    results = json.loads((tmp_path / 'results.json').read_text())
+    assert results['metric'] == 'cls/accuracy'
+    assert set(results['results']) == {Path(FIXMATCH).stem, Path(SUPERVISED).stem}
+    for per_seed in results['results'].values():
+        assert set(per_seed) == {'0', '1'}
+        assert all(0 <= v <= 100 for v in per_seed.values())
+    assert '| mean | std |' in (tmp_path / 'results.md').read_text()
+    for config in (FIXMATCH, SUPERVISED):
+        for seed in (0, 1):
+            work_dir = tmp_path / Path(config).stem / f'seed{seed}'
+            dumped = Config.fromfile(next(work_dir.glob('*.py')))
+            assert dumped.randomness.seed == seed
+            datasets = dumped.train_dataloader.dataset.get('datasets', [dumped.train_dataloader.dataset])
+            assert [d.split_seed for d in datasets] == [seed] * len(datasets)
+    logged = scalars(tmp_path / Path(FIXMATCH).stem / 'seed0')
+    assert any('pseudo_confident' in row and 'unsup_scale' in row for row in logged)
+
+
+def test_fixmatch_checkpoint_tests_with_its_teacher(tmp_path):
+    run_tool('train.py', FIXMATCH, '--work-dir', tmp_path, '--cfg-options', *SHORT)
+    ckpt = tmp_path / 'iter_10.pth'
+    proc = run_tool('test.py', FIXMATCH, ckpt, '--work-dir', tmp_path / 'test',
+                    '--cfg-options', 'test_dataloader.num_workers=0',
+                    'test_dataloader.persistent_workers=False')
+    assert 'cls/accuracy' in proc.stdout + proc.stderr
+    import torch
+    state = torch.load(ckpt, map_location='cpu', weights_only=True)['state_dict']
+    assert any(k.startswith('teacher.') for k in state)
+    assert any(k.startswith('student.') for k in state)
+
+
+def test_npairs_config_reports_knn_accuracy_and_draws_tsne(tmp_path):
+    run_tool('train.py', NPAIRS, '--work-dir', tmp_path, '--cfg-options', *SHORT)
+    final = [row for row in scalars(tmp_path) if 'knn/top1_k5' in row]
+    assert final and all(0 <= final[-1][f'knn/top1_k{k}'] <= 100 for k in (3, 5, 7))
+    assert next(tmp_path.glob('*/tsne.png')).stat().st_size > 1000

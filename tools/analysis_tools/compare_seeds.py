@@ -1,0 +1,114 @@
+"""Train several configs with several seeds and tabulate the final metric: mean and spread.
+
+    python tools/analysis_tools/compare_seeds.py CONFIG [CONFIG ...] [--seeds 0 1 2]
+        [--metric cls/accuracy] [--work-dir work_dirs/compare_seeds] [--cfg-options k=v ...]
+
+Seed ``s`` sets ``randomness.seed=s`` and every ``split_seed`` in the config, so configs
+drawing their labelled images from a seed (ssimrecog) are compared on the same labelled
+images for each seed. The metric is the one logged at the last validation. Writes
+``results.json`` and ``results.md`` to the work dir and prints the table.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+from mmengine.config import Config, DictAction  # noqa: E402
+
+from custom_modules.cli import clean_errors  # noqa: E402
+from custom_modules.errors import ZooError  # noqa: E402
+
+
+def split_seed_options(cfg, seed):
+    """``key=value`` overrides setting every ``split_seed`` found in ``cfg`` to ``seed``."""
+    found = []
+
+    def walk(node, path):
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if key == 'split_seed':
+                found.append(f'{path}{key}={seed}')
+            elif isinstance(value, (dict, list, tuple)):
+                walk(value, f'{path}{key}.')
+
+    walk(cfg._cfg_dict.to_dict(), '')
+    return found
+
+
+def final_metric(work_dir, key):
+    """The last value of ``key`` in the newest run's ``vis_data/scalars.json``."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not runs:
+        raise ZooError(f'no logged scalars under {work_dir}; did training run?')
+    value = None
+    with open(runs[-1]) as f:
+        for line in f:
+            value = json.loads(line).get(key, value)
+    if value is None:
+        raise ZooError(f'{runs[-1]} never logged {key!r}; pick --metric from its keys')
+    return value
+
+
+def summarise(results):
+    """``{config: {seed: value}}`` to a Markdown table: per-seed values, mean and spread
+    (sample standard deviation)."""
+    seeds = sorted({s for per_seed in results.values() for s in per_seed})
+    lines = ['| config | ' + ' | '.join(f'seed {s}' for s in seeds) + ' | mean | std |',
+             '|---|' + '---|' * (len(seeds) + 2)]
+    for config, per_seed in results.items():
+        values = [per_seed[s] for s in seeds if s in per_seed]
+        std = statistics.stdev(values) if len(values) > 1 else 0.0
+        lines.append(f'| {config} | ' + ' | '.join(
+            f'{per_seed[s]:.2f}' if s in per_seed else '-' for s in seeds)
+            + f' | {statistics.mean(values):.2f} | {std:.2f} |')
+    return '\n'.join(lines)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--metric', default='cls/accuracy')
+    parser.add_argument('--work-dir', default='work_dirs/compare_seeds')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='overrides applied to every run')
+    return parser.parse_args()
+
+
+@clean_errors
+def main():
+    args = parse_args()
+    extra = [f'{k}={v}' for k, v in args.cfg_options.items()]
+    results = {}
+    for config in args.configs:
+        if not osp.isfile(config):
+            raise ZooError(f'config file not found: {config}')
+        name = osp.splitext(osp.basename(config))[0]
+        cfg = Config.fromfile(config)
+        for seed in args.seeds:
+            work_dir = osp.join(args.work_dir, name, f'seed{seed}')
+            command = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
+                       '--work-dir', work_dir, '--cfg-options', f'randomness.seed={seed}',
+                       *split_seed_options(cfg, seed), *extra]
+            print(f'[{name} seed {seed}] ' + ' '.join(command[1:]), flush=True)
+            if subprocess.run(command).returncode:
+                raise ZooError(f'training {config} with seed {seed} failed; see {work_dir}')
+            results.setdefault(name, {})[seed] = final_metric(work_dir, args.metric)
+    table = summarise(results)
+    os.makedirs(args.work_dir, exist_ok=True)
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(dict(metric=args.metric, results=results), f, indent=1)
+    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
+        f.write(f'{args.metric}\n\n{table}\n')
+    print(f'\n{args.metric}\n{table}')
+
+
+if __name__ == '__main__':
+    main()
