@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 
 import custom_modules  # noqa: F401 (applies compat)
@@ -102,3 +103,39 @@ def test_nan_loss_stops_with_iteration_and_term(tmp_path):
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith('error: iteration ') and ': loss is nan; training stopped.' in last
     assert not list(tmp_path.glob('*.pth'))  # nothing written from the broken weights
+
+
+class _FakeOptimWrapper:
+    def __init__(self):
+        self.updates, self.zeroed = [], 0
+
+    def update_params(self, loss):
+        self.updates.append(float(loss))
+
+    def zero_grad(self):
+        self.zeroed += 1
+
+
+class _FakeRunner:
+    def __init__(self):
+        from mmengine.logging import MessageHub
+        self.optim_wrapper, self.iter, self.epoch = _FakeOptimWrapper(), 0, 0
+        self.message_hub = MessageHub.get_instance('finite_loss_test')
+
+
+def test_skip_mode_skips_non_finite_steps_then_stops():
+    import torch
+
+    from custom_modules.errors import ZooError
+    from custom_modules.hooks import FiniteLossHook
+    runner, hook = _FakeRunner(), FiniteLossHook(mode='skip', max_skips=2)
+    hook.before_train(runner)
+    wrapper = runner.optim_wrapper
+    for runner.iter, loss in enumerate([1.0, float('nan'), 2.0, float('inf')]):
+        wrapper.update_params(torch.tensor(loss))
+        hook.after_train_iter(runner, runner.iter, outputs=dict(loss=torch.tensor(loss)))
+    assert wrapper.updates == [1.0, 2.0] and wrapper.zeroed == 2  # nan and inf skipped
+    assert hook.skipped == 2
+    wrapper.update_params(torch.tensor(float('nan')))  # a second one in a row: stop
+    with pytest.raises(ZooError, match=r'iteration 5 \(epoch 1\): loss_bbox is nan; training stopped'):
+        hook.after_train_iter(runner, 4, outputs=dict(loss_bbox=torch.tensor(float('nan'))))

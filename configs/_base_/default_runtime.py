@@ -6,8 +6,12 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    # stop at the first NaN/Inf loss, naming the iteration and term (custom_modules.hooks)
-    finite_loss=dict(type='FiniteLossHook'),
+    # stop at the first NaN/Inf loss, naming the iteration and term; mode='skip' skips
+    # such steps instead (custom_modules.hooks)
+    finite_loss=dict(type='FiniteLossHook', mode='stop'),
+    # random streams seeded from (seed, epoch) and (seed, iteration): --resume replays
+    # exactly what an uninterrupted run does
+    resumable_randomness=dict(type='ResumableRandomnessHook'),
 )
 env_cfg = dict(
     cudnn_benchmark=False,
