@@ -136,6 +136,7 @@ def test_skip_mode_skips_non_finite_steps_then_stops():
         hook.after_train_iter(runner, runner.iter, outputs=dict(loss=torch.tensor(loss)))
     assert wrapper.updates == [1.0, 2.0] and wrapper.zeroed == 2  # nan and inf skipped
     assert hook.skipped == 2
+    runner.iter = 4
     wrapper.update_params(torch.tensor(float('nan')))  # a second one in a row: stop
     with pytest.raises(ZooError, match=r'iteration 5 \(epoch 1\): loss_bbox is nan; training stopped'):
         hook.after_train_iter(runner, 4, outputs=dict(loss_bbox=torch.tensor(float('nan'))))
