@@ -7,6 +7,7 @@ import os.path as osp
 import pickle
 import re
 import sys
+import tempfile
 from functools import wraps
 
 import torch
@@ -48,17 +49,73 @@ def load_config(args):
     if not osp.isfile(args.config):
         raise ZooError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
+    check_option_keys(cfg.to_dict(), args.cfg_options)
     cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    check_work_dir(cfg.work_dir)
     if args.launcher == 'pytorch' and not torch.cuda.is_available():
         from .compat import setup_cpu_distributed
         setup_cpu_distributed(cfg)
     demo_data.ensure_for_config(cfg)
     return cfg
+
+
+def check_option_keys(cfg, options):
+    """Refuse a ``--cfg-options`` key that is a near-miss of an existing one
+    (``train_cfg.max_epoch``), or that indexes a list wrongly. New keys without a near-miss
+    are allowed: they add a hook, a dataset option, ..."""
+    for key in options:
+        node, walked = cfg, []
+        for part in key.split('.'):
+            where = '.'.join(walked) or 'the config'
+            if isinstance(node, (list, tuple)):
+                if not (part.isdigit() and int(part) < len(node)):
+                    raise ZooError(f'--cfg-options {key}: {where} is a list of {len(node)} '
+                                   f'items; index it with 0..{len(node) - 1}')
+                node = node[int(part)]
+            elif isinstance(node, dict):
+                if part not in node:
+                    close = difflib.get_close_matches(
+                        part, [k for k in node if isinstance(k, str)], n=3, cutoff=0.75)
+                    if close:
+                        raise ZooError(f'--cfg-options {key}: {where} has no key {part!r}; '
+                                       f'did you mean {" or ".join(close)}?')
+                    break
+                node = node[part]
+            else:
+                raise ZooError(f'--cfg-options {key}: {where} is a value ({node!r}), not a '
+                               f'dict with a key {part!r}')
+            walked.append(part)
+
+
+def check_work_dir(work_dir):
+    """Fail now, not after hours of training, if the work dir cannot be written."""
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        tempfile.TemporaryFile(dir=work_dir).close()
+    except OSError as err:
+        raise ZooError(f'work dir {work_dir} cannot be written ({err.strerror}); choose '
+                       'another with --work-dir') from None
+
+
+def check_data_roots(cfg, loaders):
+    """Every ``data_root`` of the datasets of ``loaders`` must be a folder."""
+    def walk(node, path):
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if key == 'data_root' and isinstance(value, str) and not osp.isdir(value):
+                raise ZooError(f'data root not found: {value} ({path}data_root); point it at '
+                               f'your data with --cfg-options {path}data_root=/path/to/data')
+            if isinstance(value, (dict, list, tuple)):
+                walk(value, f'{path}{key}.')
+
+    for loader in loaders:
+        if cfg.get(loader):
+            walk(cfg[loader].to_dict(), f'{loader}.')
 
 
 def refused_checkpoint_message(err):

@@ -10,7 +10,7 @@ import os.path as osp
 
 from mmengine.runner import Runner
 
-from custom_modules.cli import add_common_args, clean_errors, load_config
+from custom_modules.cli import add_common_args, check_data_roots, clean_errors, load_config
 from custom_modules.errors import ZooError
 
 
@@ -71,6 +71,7 @@ def main():
     if not osp.isfile(args.checkpoint):
         raise ZooError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args)
+    check_data_roots(cfg, ['test_dataloader'])
     cfg.load_from = args.checkpoint
     if args.show_dir:
         enable_show(cfg, args.show_dir)

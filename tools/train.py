@@ -10,7 +10,7 @@ import os.path as osp
 import torch
 from mmengine.runner import Runner
 
-from custom_modules.cli import add_common_args, clean_errors, load_config
+from custom_modules.cli import add_common_args, check_data_roots, clean_errors, load_config
 from custom_modules.errors import ZooError
 
 
@@ -54,6 +54,7 @@ def set_resume(cfg, resume):
 def main():
     args = parse_args()
     cfg = load_config(args)
+    check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
     if args.amp:
         enable_amp(cfg)
     set_resume(cfg, args.resume)

@@ -10,24 +10,19 @@ import os.path as osp
 import mmcv
 from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
-from PIL import Image, UnidentifiedImageError
 
+from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
 from ..datasets.image_files import IMAGE_EXTENSIONS, find_images
 from ..datasets.tfrecord import read_examples, shard_paths
-from ..errors import ZooError, bad_files_error
+from ..errors import ZooError
 
 
-def check_images(paths):
-    """Raise one :class:`ZooError` listing the files whose image header cannot be read."""
-    bad = []
-    for path in paths:
-        try:
-            with Image.open(path) as img:
-                img.size  # noqa: B018 (parses the header)
-        except (OSError, UnidentifiedImageError, ValueError) as err:
-            bad.append(f'{path}: {err.__class__.__name__}: {err}')
-    if bad:
-        raise bad_files_error(f'{len(bad)} unreadable image(s); fix or remove them', bad)
+def _readable_samples(data_list, where, on_bad):
+    """``data_list`` checked for emptiness and unreadable images (skipped or an error)."""
+    _require_samples(data_list, where)
+    bad = unreadable_images([d['img_path'] for d in data_list])
+    return _require_samples(drop_bad_samples(data_list, bad, 'unreadable image(s)', on_bad),
+                            where)
 
 
 def _class_index(classes, name, source):
@@ -57,8 +52,13 @@ class ImageFolderDataset(CustomDataset):
     """``<data_prefix>/<class name>/*.jpg``; the label is the index of the folder's name
     in ``classes`` (not its sorted position, as in mmpretrain's ``CustomDataset``).
 
-    Without ``classes`` the sorted folder names are the classes.
+    Without ``classes`` the sorted folder names are the classes. ``on_bad='skip'`` leaves
+    unreadable images out (listed in the run's ``skipped_samples.txt``) instead of stopping.
     """
+
+    def __init__(self, *args, on_bad='error', **kwargs):
+        self.on_bad = check_on_bad(on_bad)
+        super().__init__(*args, **kwargs)
 
     def load_data_list(self):
         root = self.img_prefix
@@ -75,9 +75,7 @@ class ImageFolderDataset(CustomDataset):
                                'expects <root>/<class>/<image>')
             label = _class_index(classes, rel.split(os.sep)[0], path)
             data_list.append(dict(img_path=path, gt_label=label))
-        _require_samples(data_list, root)
-        check_images(d['img_path'] for d in data_list)
-        return data_list
+        return _readable_samples(data_list, root, self.on_bad)
 
 
 @DATASETS.register_module()
@@ -89,10 +87,11 @@ class FlatPrefixDataset(CustomDataset):
         classes_file (str, optional): JSON list of class names (or ``{"classes": [...]}``),
             relative to ``data_root``. ``classes`` may be given instead.
         separator (str): what ends the class name in a file name. Default ``'_IMG'``.
+        on_bad (str): ``'error'`` (default) or ``'skip'`` unreadable images.
     """
 
-    def __init__(self, *args, classes_file=None, separator='_IMG', **kwargs):
-        self.separator = separator
+    def __init__(self, *args, classes_file=None, separator='_IMG', on_bad='error', **kwargs):
+        self.separator, self.on_bad = separator, check_on_bad(on_bad)
         if classes_file is not None:
             path = osp.join(kwargs.get('data_root') or '', classes_file)
             kwargs.setdefault('metainfo', {})
@@ -109,9 +108,7 @@ class FlatPrefixDataset(CustomDataset):
                                f'<class>{self.separator}<anything>')
             label = _class_index(classes, name.split(self.separator)[0], path)
             data_list.append(dict(img_path=path, gt_label=label))
-        _require_samples(data_list, self.img_prefix)
-        check_images(d['img_path'] for d in data_list)
-        return data_list
+        return _readable_samples(data_list, self.img_prefix, self.on_bad)
 
 
 def _read_classes(path):

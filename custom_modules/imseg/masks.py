@@ -12,7 +12,8 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS, TRANSFORMS
 from PIL import Image
 
-from ..errors import ZooError, bad_files_error
+from ..datasets.bad_samples import check_on_bad, drop_bad_samples
+from ..errors import ZooError
 
 
 def read_mask(path):
@@ -69,10 +70,13 @@ class MaskFolderDataset(BaseSegDataset):
         tolerance (int): accept values within +-tolerance of a key (JPEG masks). Default 0.
         binary_class (int, optional): train one class (this index) vs the rest.
         check_masks (bool): read every mask before training. Default True.
+        on_bad (str): ``'error'`` (default) or ``'skip'`` bad pairs (listed in the run's
+            ``skipped_samples.txt``).
     """
 
     def __init__(self, *args, value_map=None, tolerance=0, binary_class=None, check_masks=True,
-                 **kwargs):
+                 on_bad='error', **kwargs):
+        self.on_bad = check_on_bad(on_bad)
         self.mask_spec = dict(value_map=value_map, tolerance=tolerance,
                               binary_class=binary_class)
         self.check_masks = check_masks
@@ -86,11 +90,25 @@ class MaskFolderDataset(BaseSegDataset):
         for info in data_list:
             info.update(self.mask_spec)
         if self.check_masks:
-            self._check(data_list)
+            data_list = drop_bad_samples(data_list, self._problems(data_list),
+                                         'bad image/mask pair(s)', self.on_bad)
+        if not data_list:
+            raise ZooError(f'no usable image/mask pairs in {self.data_prefix.get("img_path")}')
         return data_list
 
-    def _check(self, data_list):
-        problems = []
+    def _check_indices(self, labels, source):
+        classes = self.metainfo.get('classes') or ()
+        outside = (labels >= len(classes)) & (labels != 255)  # 255: mmseg's ignore index
+        if classes and outside.any():
+            found = np.unique(labels[outside])[:12].tolist()
+            raise ZooError(f'{source}: {int(outside.sum())} pixels have class indices {found} '
+                           f'but there are {len(classes)} classes {list(classes)}; give a '
+                           'value_map (mask value -> class index) or fix the mask')
+
+    def _problems(self, data_list):
+        """``{image path: problem}`` for pairs that cannot be read, differ in size, or
+        have mask values outside the value map."""
+        problems = {}
         for info in data_list:
             mask_path = info['seg_map_path']
             try:
@@ -100,13 +118,12 @@ class MaskFolderDataset(BaseSegDataset):
                 if mask.shape != size:
                     raise ZooError(f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} but '
                                    f'its image {info["img_path"]} is {size[1]}x{size[0]}')
-                labels_of(mask, self.mask_spec, mask_path)
+                self._check_indices(labels_of(mask, self.mask_spec, mask_path), mask_path)
             except ZooError as err:
-                problems.append(str(err))
+                problems[info['img_path']] = str(err)
             except OSError as err:
-                problems.append(f'{info["img_path"]}: {err}')
-        if problems:
-            raise bad_files_error(f'{len(problems)} bad image/mask pair(s)', problems)
+                problems[info['img_path']] = f'{err.__class__.__name__}: {err}'
+        return problems
 
 
 @TRANSFORMS.register_module()

@@ -11,7 +11,8 @@ from collections import OrderedDict
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 
-from ..errors import ZooError, bad_files_error
+from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
+from ..errors import ZooError
 
 COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
@@ -63,24 +64,33 @@ def read_course_csv(path, classes):
 class CourseCSVDataset(BaseDetDataset):
     """Boxes from the course's CSV (``ann_file``), images from ``data_prefix['img']``.
 
-    Images without boxes are kept (``filter_cfg`` is not applied by default).
+    Images without boxes are kept (``filter_cfg`` is not applied by default). Images that
+    are missing or unreadable stop the run, or are left out with ``on_bad='skip'``.
     """
 
     METAINFO = dict(classes=('person', ), palette=[(220, 20, 60)])
 
+    def __init__(self, *args, on_bad='error', **kwargs):
+        self.on_bad = check_on_bad(on_bad)
+        super().__init__(*args, **kwargs)
+
     def load_data_list(self):
         classes = list(self.metainfo['classes'])
         img_dir = self.data_prefix.get('img', '')
-        data_list, missing = [], []
+        data_list, missing = [], {}
         for img_id, image in enumerate(read_course_csv(self.ann_file, classes)):
             img_path = osp.join(img_dir, image['filename'])
             if not osp.isfile(img_path):
-                missing.append(img_path)
+                missing[img_path] = 'not found'
             instances = [dict(bbox=box[:4], bbox_label=box[4], ignore_flag=0)
                          for box in image['boxes']]
             data_list.append(dict(img_path=img_path, img_id=img_id, width=image['width'],
                                   height=image['height'], instances=instances))
-        if missing:
-            raise bad_files_error(
-                f'{len(missing)} image(s) listed in {self.ann_file} not found', missing)
+        data_list = drop_bad_samples(data_list, missing,
+                                     f'image(s) listed in {self.ann_file} not found', self.on_bad)
+        present = [d['img_path'] for d in data_list]
+        data_list = drop_bad_samples(data_list, unreadable_images(present),
+                                     'unreadable image(s)', self.on_bad)
+        if not data_list:
+            raise ZooError(f'no usable images listed in {self.ann_file}')
         return data_list

@@ -14,7 +14,8 @@ from mmpretrain.registry import DATASETS
 
 from ..datasets.image_files import find_images
 from ..errors import ZooError
-from ..imrecog.datasets import ImageFolderDataset, check_images
+from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
+from ..imrecog.datasets import ImageFolderDataset
 
 
 def select_labelled(labels, labels_per_class=None, fraction=None, seed=0):
@@ -83,10 +84,11 @@ class UnlabelledImageFolder(BaseDataset):
     Args:
         truth_file (str, optional): ``<path> <class index>`` lines, relative to
             ``data_root``; used only to report pseudo-label accuracy while training.
+        on_bad (str): ``'error'`` (default) or ``'skip'`` unreadable images.
     """
 
-    def __init__(self, *args, truth_file=None, **kwargs):
-        self.truth_file = truth_file
+    def __init__(self, *args, truth_file=None, on_bad='error', **kwargs):
+        self.truth_file, self.on_bad = truth_file, check_on_bad(on_bad)
         kwargs.setdefault('ann_file', '')
         super().__init__(*args, **kwargs)
 
@@ -104,10 +106,14 @@ class UnlabelledImageFolder(BaseDataset):
         if not paths:
             raise ZooError(f'no unlabelled images in {where}; put images there or point '
                            'data_prefix / ann_file at them')
-        check_images(paths)
         truth = self._read_truth()
-        return [dict(img_path=p, hidden_label=truth.get(osp.relpath(p, root), -1))
-                for p in paths]
+        data_list = [dict(img_path=p, hidden_label=truth.get(osp.relpath(p, root), -1))
+                     for p in paths]
+        data_list = drop_bad_samples(data_list, unreadable_images(paths),
+                                     'unreadable image(s)', self.on_bad)
+        if not data_list:
+            raise ZooError(f'every unlabelled image in {where} is unreadable')
+        return data_list
 
     def _read_truth(self):
         if not self.truth_file:

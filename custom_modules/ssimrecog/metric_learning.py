@@ -9,6 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel, BaseModule
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import METRICS, MODELS
 
 from ..errors import ZooError
@@ -63,10 +64,11 @@ class NPairsEmbedder(BaseModel):
         data_preprocessor = dict(data_preprocessor or dict(
             mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True))
         data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
-        data_preprocessor = MODELS.build(data_preprocessor)
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            data_preprocessor = MODELS.build(data_preprocessor)
+            backbone, loss = MODELS.build(backbone), MODELS.build(loss)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
-        self.loss_module = MODELS.build(loss)
+        self.backbone, self.loss_module = backbone, loss
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         embeddings = self.backbone(inputs)

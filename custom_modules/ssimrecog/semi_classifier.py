@@ -11,6 +11,7 @@ import copy
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from ..errors import ZooError
@@ -43,11 +44,13 @@ class SemiSupervisedClassifier(BaseModel):
                  data_preprocessor=None, init_cfg=None):
         if predict_with not in ('teacher', 'student'):
             raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
-        data_preprocessor = MODELS.build(data_preprocessor or dict(
-            type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375], to_rgb=True))
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            data_preprocessor = MODELS.build(data_preprocessor or dict(
+                type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375], to_rgb=True))
+            student = MODELS.build(classifier)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.student = MODELS.build(classifier)
+        self.student = student
         self.teacher = copy.deepcopy(self.student).requires_grad_(False)
         self.threshold, self.unsup_weight = threshold, unsup_weight
         self.predict_with = predict_with

@@ -1,0 +1,49 @@
+"""One policy for bad samples, in every reader: by default fail before training with one
+message naming each bad file; with ``on_bad='skip'`` leave them out, say how many, and
+list them in ``skipped_samples.txt`` in the run's log folder (inside the work dir)."""
+import os
+import os.path as osp
+
+from mmengine.logging import print_log
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import ZooError, bad_files_error
+from ..run_dir import current_log_dir
+
+ON_BAD = ('error', 'skip')
+
+
+def check_on_bad(on_bad):
+    if on_bad not in ON_BAD:
+        raise ZooError(f"on_bad={on_bad!r}; use 'error' (stop before training) or 'skip'")
+    return on_bad
+
+
+def unreadable_images(paths):
+    """``{path: problem}`` for the files whose image header cannot be read."""
+    bad = {}
+    for path in paths:
+        try:
+            with Image.open(path) as img:
+                img.size  # noqa: B018 (parses the header)
+        except (OSError, UnidentifiedImageError, ValueError) as err:
+            bad[path] = f'{err.__class__.__name__}: {err}'
+    return bad
+
+
+def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
+    """``data_list`` without the samples whose ``key`` is in ``problems`` (``{path:
+    problem}``), or, with ``on_bad='error'``, one :class:`ZooError` naming them."""
+    if not problems:
+        return data_list
+    lines = [f'{path}: {problem}' for path, problem in problems.items()]
+    if check_on_bad(on_bad) == 'error':
+        raise bad_files_error(f"{len(problems)} {what}; fix or remove them, or skip them "
+                              "with the dataset option on_bad='skip'", lines)
+    out = osp.join(current_log_dir(), 'skipped_samples.txt')
+    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
+    with open(out, 'a') as f:
+        f.write(''.join(line + '\n' for line in lines))
+    print_log(f'skipped {len(problems)} {what} (on_bad=skip); the list is in {out}',
+              logger='current', level=30)
+    return [d for d in data_list if d[key] not in problems]

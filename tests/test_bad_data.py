@@ -1,0 +1,227 @@
+"""One policy for bad data in every family's reader: stop before training naming the
+files, or (on_bad='skip') leave them out, say how many and list them; and bad options
+or paths end in one line before any training."""
+import csv
+import sys
+
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
+from PIL import Image
+
+import custom_modules.datasets.bad_samples as bad_samples
+from custom_modules.errors import ZooError
+
+from zoo_test_utils import DEMO_CONFIGS, run
+
+
+def write_image(path, size=(48, 64), value=0):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((*size, 3), value, np.uint8)).save(path)
+
+
+def write_corrupt(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'\x89PNG\r\n\x1a\n cut short')
+
+
+@pytest.fixture
+def skipped_list(tmp_path, monkeypatch):
+    """Where on_bad='skip' lists the skipped files (the run's log folder)."""
+    monkeypatch.setattr(bad_samples, 'current_log_dir', lambda: str(tmp_path / 'log'))
+    return tmp_path / 'log' / 'skipped_samples.txt'
+
+
+def test_unknown_policy_is_named():
+    with pytest.raises(ZooError, match="on_bad='ignore'; use 'error'"):
+        bad_samples.check_on_bad('ignore')
+
+
+# --- imrecog / ssimrecog -------------------------------------------------------------
+
+def test_imrecog_skips_corrupt_images_and_lists_them(tmp_path, skipped_list):
+    from custom_modules.imrecog.datasets import ImageFolderDataset
+    write_image(tmp_path / 'train/sand/good.png')
+    write_corrupt(tmp_path / 'train/sand/bad.png')
+    kw = dict(data_root=str(tmp_path), data_prefix='train', classes=('sand', ))
+    with pytest.raises(ZooError, match=r"(?s)1 unreadable image\(s\).*on_bad='skip'.*bad.png"):
+        ImageFolderDataset(**kw)
+    ds = ImageFolderDataset(on_bad='skip', **kw)
+    assert [ds.get_data_info(i)['img_path'][-8:] for i in range(len(ds))] == ['good.png']
+    assert 'train/sand/bad.png: ' in skipped_list.read_text()
+
+
+def test_imrecog_all_images_bad_is_still_an_error(tmp_path, skipped_list):
+    from custom_modules.imrecog.datasets import ImageFolderDataset
+    write_corrupt(tmp_path / 'train/sand/bad.png')
+    with pytest.raises(ZooError, match='no images found in'):
+        ImageFolderDataset(data_root=str(tmp_path), data_prefix='train', classes=('sand', ),
+                           on_bad='skip')
+
+
+def test_ssimrecog_skips_corrupt_unlabelled_images(tmp_path, skipped_list):
+    from custom_modules.ssimrecog.datasets import UnlabelledImageFolder
+    write_image(tmp_path / 'unl/a.png')
+    write_corrupt(tmp_path / 'unl/b.png')
+    ds = UnlabelledImageFolder(data_root=str(tmp_path), data_prefix='unl', on_bad='skip')
+    assert len(ds) == 1 and 'unl/b.png' in skipped_list.read_text()
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(labels_per_class=3), r'class 0 has 2 images, fewer than labels_per_class=3'),
+    (dict(labels_per_class=2), r'every image is labelled in this split'),
+    (dict(labelled_fraction=1.5), r'labelled_fraction=1.5 must be in \(0, 1\]'),
+    (dict(labels_per_class=1, part='test'), r"part='test'; use 'labelled' or 'unlabelled'"),
+])
+def test_ssimrecog_bad_splits_are_named(tmp_path, kwargs, message):
+    from custom_modules.ssimrecog.datasets import ImageFolderSplit
+    for i in range(2):
+        write_image(tmp_path / f'train/sand/{i}.png')
+    kwargs.setdefault('part', 'unlabelled')
+    with pytest.raises(ZooError, match=message):
+        ImageFolderSplit(data_root=str(tmp_path), data_prefix='train', classes=('sand', ),
+                         **kwargs)
+
+
+def test_ssimrecog_bad_truth_file_line_is_named(tmp_path):
+    from custom_modules.ssimrecog.datasets import UnlabelledImageFolder
+    write_image(tmp_path / 'unl/a.png')
+    (tmp_path / 'truth.txt').write_text('a.png sand\n')
+    with pytest.raises(ZooError, match=r'truth.txt line 1: expected "<image path> <class index>"'):
+        UnlabelledImageFolder(data_root=str(tmp_path), data_prefix='unl', truth_file='truth.txt')
+
+
+# --- objrecog ------------------------------------------------------------------------
+
+def write_csv(path, rows):
+    with open(path, 'w', newline='') as f:
+        csv.writer(f).writerows([['filename', 'width', 'height', 'class', 'xmin', 'ymin',
+                                  'xmax', 'ymax'], *rows])
+
+
+def csv_dataset(root, **kwargs):
+    init_default_scope('mmdet')
+    from custom_modules.objrecog.csv_dataset import CourseCSVDataset
+    return CourseCSVDataset(ann_file='boxes.csv', data_root=str(root), data_prefix=dict(img=''),
+                            **kwargs)
+
+
+def test_objrecog_corrupt_and_missing_images_skipped(tmp_path, skipped_list):
+    write_csv(tmp_path / 'boxes.csv', [['a.jpg', 64, 48, 'person', 1, 2, 11, 22],
+                                       ['b.jpg', 64, 48, 'person', 1, 2, 11, 22],
+                                       ['c.jpg', 64, 48, 'person', 1, 2, 11, 22]])
+    write_image(tmp_path / 'a.jpg')
+    write_corrupt(tmp_path / 'b.jpg')
+    with pytest.raises(ZooError, match=r'(?s)image\(s\) listed in .*boxes.csv not found.*c.jpg'):
+        csv_dataset(tmp_path)
+    ds = csv_dataset(tmp_path, on_bad='skip')
+    assert [ds.get_data_info(i)['img_path'][-5:] for i in range(len(ds))] == ['a.jpg']
+    listed = skipped_list.read_text()
+    assert 'c.jpg: not found' in listed and 'b.jpg: ' in listed
+
+
+def test_objrecog_corrupt_image_is_named(tmp_path):
+    write_csv(tmp_path / 'boxes.csv', [['b.jpg', 64, 48, 'person', 1, 2, 11, 22]])
+    write_corrupt(tmp_path / 'b.jpg')
+    with pytest.raises(ZooError, match=r'(?s)1 unreadable image\(s\).*b.jpg: UnidentifiedImageError'):
+        csv_dataset(tmp_path)
+
+
+@pytest.mark.parametrize('rows, message', [
+    ([['a.jpg', 64, 48, 'person', 1, 2, 11, 22], ['a.jpg', 32, 48, 'person', 1, 2, 11, 22]],
+     r'line 3: a.jpg is 32x48 here but'),
+    ([], r'boxes.csv lists no images'),
+])
+def test_objrecog_inconsistent_or_empty_csv(tmp_path, rows, message):
+    write_csv(tmp_path / 'boxes.csv', rows)
+    with pytest.raises(ZooError, match=message):
+        csv_dataset(tmp_path)
+
+
+def test_objrecog_missing_csv_is_named(tmp_path):
+    with pytest.raises(ZooError, match=r'annotation CSV not found: .*boxes.csv'):
+        csv_dataset(tmp_path)
+
+
+# --- imseg ---------------------------------------------------------------------------
+
+def mask_dataset(root, **kwargs):
+    init_default_scope('mmseg')
+    from custom_modules.imseg.masks import MaskFolderDataset
+    return MaskFolderDataset(data_root=str(root), img_suffix='.png', seg_map_suffix='.png',
+                             data_prefix=dict(img_path='img', seg_map_path='ann'),
+                             metainfo=dict(classes=('water', 'sand')), **kwargs)
+
+
+def write_mask(path, size=(48, 64), value=1):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full(size, value, np.uint8)).save(path)
+
+
+def test_imseg_bad_pairs_skipped_and_listed(tmp_path, skipped_list):
+    write_image(tmp_path / 'img/good.png')
+    write_mask(tmp_path / 'ann/good.png')
+    write_image(tmp_path / 'img/corrupt.png')
+    write_corrupt(tmp_path / 'ann/corrupt.png')
+    write_image(tmp_path / 'img/nomask.png')
+    with pytest.raises(ZooError, match=r'(?s)2 bad image/mask pair\(s\)'):
+        mask_dataset(tmp_path)
+    ds = mask_dataset(tmp_path, on_bad='skip')
+    assert [ds.get_data_info(i)['img_path'][-8:] for i in range(len(ds))] == ['good.png']
+    listed = skipped_list.read_text()
+    assert 'img/corrupt.png' in listed and 'img/nomask.png' in listed
+
+
+def test_imseg_empty_image_folder_is_named(tmp_path):
+    (tmp_path / 'img').mkdir()
+    (tmp_path / 'ann').mkdir()
+    with pytest.raises(ZooError, match=r"no images found in .*img \(suffix '.png'\)"):
+        mask_dataset(tmp_path)
+
+
+def test_imseg_mask_values_outside_binary_classes(tmp_path):
+    write_image(tmp_path / 'img/a.png')
+    write_mask(tmp_path / 'ann/a.png', value=7)
+    with pytest.raises(ZooError, match=r"ann/a.png: 3072 pixels have class indices \[7\] but "
+                                       r"there are 2 classes \['water', 'sand'\]; give a value_map"):
+        mask_dataset(tmp_path)
+
+
+# --- options and paths, through the tools ---------------------------------------------
+
+def train(*args):
+    return run([sys.executable, 'tools/train.py', *map(str, args)], check=False)
+
+
+def one_line_error(proc):
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert 'Traceback' not in proc.stderr
+    return proc.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize('option, message', [
+    ('train_cfg.max_epoch=3', "--cfg-options train_cfg.max_epoch: train_cfg has no key "
+                              "'max_epoch'; did you mean max_epochs?"),
+    ('model.backbon.depth=2', "model has no key 'backbon'; did you mean backbone?"),
+    ('custom_hooks.5.type=X', 'custom_hooks is a list of'),
+])
+def test_misspelt_cfg_options_are_one_line(tmp_path, option, message):
+    config = DEMO_CONFIGS['imrecog'] if 'custom_hooks' not in option else \
+        'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+    assert message in one_line_error(train(config, '--work-dir', tmp_path, '--cfg-options', option))
+
+
+@pytest.mark.parametrize('family', sorted(DEMO_CONFIGS))
+def test_missing_data_root_is_one_line(tmp_path, family):
+    line = one_line_error(train(DEMO_CONFIGS[family], '--work-dir', tmp_path, '--cfg-options',
+                                f'train_dataloader.dataset.data_root={tmp_path}/nowhere'))
+    assert line == (f'error: data root not found: {tmp_path}/nowhere (train_dataloader.dataset.'
+                    f'data_root); point it at your data with --cfg-options train_dataloader.'
+                    f'dataset.data_root=/path/to/data')
+
+
+def test_unwritable_work_dir_is_one_line(tmp_path):
+    (tmp_path / 'a_file').write_text('')
+    line = one_line_error(train(DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path / 'a_file/run'))
+    assert line.startswith(f'error: work dir {tmp_path}/a_file/run cannot be written (')
+    assert line.endswith('choose another with --work-dir')
