@@ -5,7 +5,7 @@ The families live in sub-packages (``imrecog``, ``objrecog``, ``imseg``,
 ``ssimrecog``), each importing only its own toolbox; configs load them through
 ``custom_imports``.
 """
-from . import compat, hooks, schedulers  # noqa: F401 (registers FiniteLossHook, RampDecayLR)
+from . import compat, hooks, schedulers, speed  # noqa: F401 (registers hooks, RampDecayLR)
 from .version import __version__
 
 compat.apply()

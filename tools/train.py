@@ -1,6 +1,7 @@
 """Train a zoo model from its config (any family: the config's scope picks the toolbox).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--channels-last] [--compile] [--cudnn-benchmark] [--fast-loaders]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
 import argparse
@@ -12,6 +13,7 @@ from mmengine.runner import Runner
 
 from custom_modules.cli import add_common_args, check_data_roots, clean_errors, load_config
 from custom_modules.errors import ZooError
+from custom_modules.speed import add_speed_args, apply_speed_options
 
 
 def parse_args():
@@ -22,6 +24,7 @@ def parse_args():
         help='resume from CKPT, or without a value from the newest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision (bf16 where the GPU has it)')
+    add_speed_args(parser)
     add_common_args(parser)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -57,6 +60,7 @@ def main():
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
     if args.amp:
         enable_amp(cfg)
+    apply_speed_options(cfg, args)
     set_resume(cfg, args.resume)
     runner = Runner.from_cfg(cfg)
     runner.train()
