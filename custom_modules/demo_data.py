@@ -159,18 +159,18 @@ def _save(array, path):
     Image.fromarray(array).save(path)
 
 
-def _write_imrecog(out, rng):
+def _write_imrecog(out, rng, size=64):
     for split, n in _SPLITS['imrecog'].items():
         for cls in TEXTURE_CLASSES:
             for i in range(n):
-                _save(texture(rng, cls), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
+                _save(texture(rng, cls, size), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
 
 
-def _write_objrecog(out, rng):
+def _write_objrecog(out, rng, size=128):
     for split, n in _SPLITS['objrecog'].items():
         images, annotations = [], []
         for i in range(n):
-            img, boxes = beach_scene(rng)
+            img, boxes = beach_scene(rng, size)
             name = f'{split}_{i:04d}.png'
             _save(img, osp.join(out, 'images', split, name))
             images.append(dict(id=i, file_name=name, height=img.shape[0], width=img.shape[1]))
@@ -186,19 +186,19 @@ def _write_objrecog(out, rng):
             json.dump(coco, f)
 
 
-def _write_imseg(out, rng):
+def _write_imseg(out, rng, size=64):
     for split, n in _SPLITS['imseg'].items():
         for i in range(n):
-            img, mask = shoreline_scene(rng)
+            img, mask = shoreline_scene(rng, size)
             _save(img, osp.join(out, 'images', split, f'{split}_{i:04d}.png'))
             _save(mask, osp.join(out, 'masks', split, f'{split}_{i:04d}.png'))
 
 
-def _write_ssimrecog(out, rng):
+def _write_ssimrecog(out, rng, size=64):
     for split, n in _SPLITS['ssimrecog'].items():
         for cls in TEXTURE_CLASSES:
             for i in range(n):
-                _save(texture(rng, cls, hard=True), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
+                _save(texture(rng, cls, size, hard=True), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
 
 
 _WRITERS = dict(imrecog=_write_imrecog, objrecog=_write_objrecog, imseg=_write_imseg,
@@ -211,16 +211,19 @@ def _marker(root, family):
     return osp.join(root, family, '.complete')
 
 
-def _is_complete(root, family, seed):
+def _is_complete(root, family, seed, size):
     try:
         with open(_marker(root, family)) as f:
-            return json.load(f) == dict(version=VERSION, seed=seed)
+            return json.load(f) == dict(version=VERSION, seed=seed, size=size)
     except (OSError, ValueError):
         return False
 
 
-def generate(root=DEMO_ROOT, families=FAMILIES, seed=0, force=False):
-    """Write the demo data of ``families`` under ``root``; skip complete ones unless ``force``."""
+def generate(root=DEMO_ROOT, families=FAMILIES, seed=0, force=False, size=None):
+    """Write the demo data of ``families`` under ``root``; skip complete ones unless ``force``.
+
+    ``size``: image side in pixels instead of each family's default (benchmarks).
+    """
     for family in families:
         if family not in _WRITERS:
             raise ValueError(f'unknown family {family!r}; choose from {FAMILIES}')
@@ -228,13 +231,14 @@ def generate(root=DEMO_ROOT, families=FAMILIES, seed=0, force=False):
         # A lock per family: processes started together (DDP ranks) write it once.
         with open(osp.join(root, f'.{family}.lock'), 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not force and _is_complete(root, family, seed):
+            if not force and _is_complete(root, family, seed, size):
                 continue
             out = osp.join(root, family)
             shutil.rmtree(out, ignore_errors=True)
-            _WRITERS[family](out, np.random.default_rng([seed, FAMILIES.index(family)]))
+            rng = np.random.default_rng([seed, FAMILIES.index(family)])
+            _WRITERS[family](out, rng, **({'size': size} if size else {}))
             with open(_marker(root, family), 'w') as f:
-                json.dump(dict(version=VERSION, seed=seed), f)
+                json.dump(dict(version=VERSION, seed=seed, size=size), f)
             print(f'demo data: wrote {out}')
 
 

@@ -26,3 +26,22 @@ def test_benchmark_without_a_gpu_is_one_line(tmp_path):
                 '--device', 'cuda', '--work-dir', tmp_path], check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == 'error: --device cuda: no CUDA GPU is visible'
+
+
+def test_references_run_on_cpu(tmp_path):
+    for reference in ('retinanet', 'mobilenetv2', 'unet'):
+        out = tmp_path / f'{reference}.json'
+        run([sys.executable, 'tools/analysis_tools/reference_benchmarks.py', reference,
+             '--batch', '2', '--size', '64', '--iters', '1', '--warmup', '0', '--out', out])
+        report = json.loads(out.read_text())
+        assert report['reference'] == reference and report['images_per_s'] > 0
+
+
+def test_gpu_benchmark_driver_dry_run_on_cpu(tmp_path):
+    run([sys.executable, 'tools/analysis_tools/gpu_benchmarks.py', '--device', 'cpu', '--small',
+         '--batch', '2', '--iters', '1', '--warmup', '1', '--workers', '0',
+         '--families', 'imseg', '--out-dir', tmp_path], timeout=900)
+    results = json.loads((tmp_path / 'benchmarks.json').read_text())
+    assert results['imseg']['reference']['model'].startswith('plain U-Net')
+    assert results['imseg']['ours']['batch'] == 2
+    assert '| imseg |' in (tmp_path / 'benchmarks.md').read_text()

@@ -1,7 +1,7 @@
 """Write the embedded demo data (deterministic from a seed) for the zoo's families.
 
     python tools/dataset_converters/make_demo_data.py [--root data/demo] [--seed 0]
-        [--families imrecog objrecog imseg ssimrecog] [--force]
+        [--families imrecog objrecog imseg ssimrecog] [--force] [--size PIXELS]
 
 The demo configs call the same generator on their own, so running this is optional.
 """
@@ -17,8 +17,11 @@ def main():
     parser.add_argument('--families', nargs='+', default=list(demo_data.FAMILIES),
                         choices=demo_data.FAMILIES)
     parser.add_argument('--force', action='store_true', help='rewrite complete folders too')
+    parser.add_argument('--size', type=int,
+                        help="image side in pixels instead of each family's default")
     args = parser.parse_args()
-    demo_data.generate(args.root, args.families, seed=args.seed, force=args.force)
+    demo_data.generate(args.root, args.families, seed=args.seed, force=args.force,
+                       size=args.size)
 
 
 if __name__ == '__main__':
