@@ -124,6 +124,10 @@ def prepare_config(args):
         if 'batch_size' in loader.sampler:  # samplers that shape batches (ssimrecog)
             loader.sampler.batch_size = args.batch
     loader.update(num_workers=args.workers[0], persistent_workers=False)
+    if loader.sampler.get('type') == 'DefaultSampler':
+        # an infinite one: the iteration-based loop below sleeps 2 s at every epoch end
+        # (mmengine's _InfiniteDataloaderIterator), which epoch-based training does not
+        loader.sampler = dict(type='InfiniteSampler', shuffle=loader.sampler.get('shuffle', True))
     total = args.warmup + args.iters
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=total, val_interval=total + 1)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -180,7 +184,7 @@ def time_data(cfg, workers, batches):
     iterator = iter(loader)
     batch = next(iterator)  # start-up excluded
     start, images = time.perf_counter(), 0
-    for _ in range(batches):
+    for _ in range(min(batches, len(loader) - 1)):  # within one epoch
         images += batch_size_of(batch)
         batch = next(iterator)
     return images / (time.perf_counter() - start)
