@@ -139,15 +139,22 @@ def prepare_config(args):
     return cfg
 
 
-def time_runner(cfg, args, loader=None):
-    """Images/s of ``runner.train()``; ``loader`` replaces the config's dataloader."""
+def build_runner(cfg, loader=None):
+    """A runner whose optimizer wrapper is built now (so a plain loop can share it);
+    ``loader`` replaces the config's dataloader."""
     runner = Runner.from_cfg(cfg)
     if loader is not None:
         runner._train_dataloader = loader  # before train() builds its loop
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    return runner
+
+
+def time_runner(runner, args):
+    """Seconds of ``runner.train()``'s iterations ``warmup`` .. end."""
     stopwatch = _StopwatchHook(args.warmup, args.device)
     runner.register_hook(stopwatch)
     runner.train()
-    return runner, stopwatch.end - stopwatch.start
+    return stopwatch.end - stopwatch.start
 
 
 def plain_step(model, optimizer, batch, amp):
@@ -159,6 +166,9 @@ def plain_step(model, optimizer, batch, amp):
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
+    if hasattr(model, 'teacher'):  # ssimrecog: the EMA teacher update is part of a step
+        from custom_modules.ssimrecog.hooks import ema_update
+        ema_update(model.teacher, model.student, 0.01)
 
 
 def batch_device(model):
@@ -200,22 +210,27 @@ def measure(args):
     total = args.warmup + args.iters
     per_second = lambda seconds: images * args.iters / seconds  # noqa: E731
 
-    runner, seconds = time_runner(cfg, args, _CachedBatches(batch, probe.dataset, total))
-    result = dict(runner=per_second(seconds))
-    model = runner.model
-    optimizer = runner.optim_wrapper.optimizer
-    model.train()
-    result['plain'] = per_second(time_loop(
-        lambda: plain_step(model, optimizer, batch, args.amp), args.warmup, args.iters,
-        args.device))
+    runner = build_runner(cfg, _CachedBatches(batch, probe.dataset, total))
+    model, optimizer = runner.model, runner.optim_wrapper.optimizer
+
+    def plain():
+        model.train()
+        if hasattr(model, 'hook_ready'):  # ssimrecog: plain_step does its hook's work
+            model.hook_ready = True
+        return per_second(time_loop(lambda: plain_step(model, optimizer, batch, args.amp),
+                                    args.warmup, args.iters, args.device))
+
+    # the plain loop before and after the runner, against drift of the machine's speed
+    result = dict(plain_before=plain(), runner=per_second(time_runner(runner, args)),
+                  plain_after=plain())
+    result['plain'] = (result['plain_before'] + result['plain_after']) / 2
     result['ratio'] = result['runner'] / result['plain']
     model.eval()
     test_batch = first_view(batch)
     with torch.no_grad(), torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.amp):
         result['inference'] = per_second(time_loop(
             lambda: model.test_step(test_batch), args.warmup, args.iters, args.device))
-    _, seconds = time_runner(prepare_config(args), args)
-    result['runner_end_to_end'] = per_second(seconds)
+    result['runner_end_to_end'] = per_second(time_runner(build_runner(prepare_config(args)), args))
     result['data'] = {str(w): time_data(cfg, w, args.iters) for w in args.workers}
     return dict(config=args.config, device=args.device, amp=args.amp, batch=images,
                 iters=args.iters, warmup=args.warmup, torch=torch.__version__,
@@ -226,7 +241,7 @@ def measure(args):
 def table(report):
     r = report['images_per_s']
     rows = [('training, runner (cached batch)', r['runner']),
-            ('training, plain PyTorch loop', r['plain']),
+            ('training, plain PyTorch loop (mean of before and after)', r['plain']),
             ('training, runner with its dataloader', r['runner_end_to_end']),
             ('inference', r['inference']),
             *((f'data pipeline, {w} worker(s)', v) for w, v in r['data'].items())]
