@@ -18,6 +18,7 @@ Throughput in images/s, after ``--warmup`` iterations:
 are noise; compare ratios measured in the same run.
 """
 import argparse
+import copy
 import json
 import os.path as osp
 import sys
@@ -212,8 +213,16 @@ def measure(args):
 
     runner = build_runner(cfg, _CachedBatches(batch, probe.dataset, total))
     model, optimizer = runner.model, runner.optim_wrapper.optimizer
+    model.init_weights()  # as runner.train() would (e.g. RetinaNet's classifier prior)
+    start = copy.deepcopy((model.state_dict(), optimizer.state_dict()))
+
+    def from_start():
+        """Every timed phase starts from the same weights and optimizer state."""
+        model.load_state_dict(start[0])
+        optimizer.load_state_dict(start[1])
 
     def plain():
+        from_start()
         model.train()
         if hasattr(model, 'hook_ready'):  # ssimrecog: plain_step does its hook's work
             model.hook_ready = True
@@ -221,8 +230,9 @@ def measure(args):
                                     args.warmup, args.iters, args.device))
 
     # the plain loop before and after the runner, against drift of the machine's speed
-    result = dict(plain_before=plain(), runner=per_second(time_runner(runner, args)),
-                  plain_after=plain())
+    result = dict(plain_before=plain())
+    from_start()
+    result.update(runner=per_second(time_runner(runner, args)), plain_after=plain())
     result['plain'] = (result['plain_before'] + result['plain_after']) / 2
     result['ratio'] = result['runner'] / result['plain']
     model.eval()
