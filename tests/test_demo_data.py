@@ -40,8 +40,17 @@ def test_layouts(tmp_path):
     assert 0 < len(with_people) < len(coco['images'])  # negatives kept
     masks = sorted((tmp_path / 'imseg/masks/val').glob('*.png'))
     assert len(masks) == 30
-    truth = (tmp_path / 'ssimrecog/unlabelled_truth.txt').read_text().split('\n')
-    assert len([t for t in truth if t]) == len(list((tmp_path / 'ssimrecog/unlabelled').glob('*.png')))
+    for split, n in (('train', 100), ('val', 50)):
+        for cls in demo_data.TEXTURE_CLASSES:
+            assert len(list((tmp_path / 'ssimrecog' / split / cls).glob('*.png'))) == n
+
+
+def test_size_option_and_its_own_marker(tmp_path):
+    from PIL import Image
+    demo_data.generate(tmp_path, ['imseg'], size=32)
+    assert Image.open(next((tmp_path / 'imseg/masks/train').glob('*.png'))).size == (32, 32)
+    demo_data.generate(tmp_path, ['imseg'])  # the default size is another dataset
+    assert Image.open(next((tmp_path / 'imseg/masks/train').glob('*.png'))).size == (64, 64)
 
 
 def test_processes_started_together_write_once(tmp_path):
