@@ -102,20 +102,24 @@ def check_work_dir(work_dir):
                        'another with --work-dir') from None
 
 
+def nested_items(node, prefix=''):
+    """``(dotted path, key, value)`` for every entry of nested dicts and lists."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        yield f'{prefix}{key}', key, value
+        if isinstance(value, (dict, list, tuple)):
+            yield from nested_items(value, f'{prefix}{key}.')
+
+
 def check_data_roots(cfg, loaders):
     """Every ``data_root`` of the datasets of ``loaders`` must be a folder."""
-    def walk(node, path):
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, value in items:
-            if key == 'data_root' and isinstance(value, str) and not osp.isdir(value):
-                raise ZooError(f'data root not found: {value} ({path}data_root); point it at '
-                               f'your data with --cfg-options {path}data_root=/path/to/data')
-            if isinstance(value, (dict, list, tuple)):
-                walk(value, f'{path}{key}.')
-
     for loader in loaders:
-        if cfg.get(loader):
-            walk(cfg[loader].to_dict(), f'{loader}.')
+        if not cfg.get(loader):
+            continue
+        for path, key, value in nested_items(cfg[loader].to_dict(), f'{loader}.'):
+            if key == 'data_root' and isinstance(value, str) and not osp.isdir(value):
+                raise ZooError(f'data root not found: {value} ({path}); point it at your '
+                               f'data with --cfg-options {path}=/path/to/data')
 
 
 def refused_checkpoint_message(err):

@@ -113,8 +113,6 @@ def first_view(batch):
 
 def prepare_config(args):
     cfg = load_config(args)
-    if args.device == 'cpu':
-        cfg.env_cfg.setdefault('dist_cfg', {})
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.dtype = 'bfloat16'

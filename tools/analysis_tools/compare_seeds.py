@@ -22,24 +22,14 @@ sys.path.insert(0, REPO)
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from custom_modules.cli import clean_errors  # noqa: E402
+from custom_modules.cli import clean_errors, nested_items  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
 
 
 def split_seed_options(cfg, seed):
     """``key=value`` overrides setting every ``split_seed`` found in ``cfg`` to ``seed``."""
-    found = []
-
-    def walk(node, path):
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, value in items:
-            if key == 'split_seed':
-                found.append(f'{path}{key}={seed}')
-            elif isinstance(value, (dict, list, tuple)):
-                walk(value, f'{path}{key}.')
-
-    walk(cfg._cfg_dict.to_dict(), '')
-    return found
+    return [f'{path}={seed}' for path, key, _ in nested_items(cfg.to_dict())
+            if key == 'split_seed']
 
 
 def final_metric(work_dir, key):
