@@ -2,8 +2,9 @@
 
 Each workaround links the upstream code or pull request it works around. ``apply`` runs on
 ``import custom_modules`` (the tools and every config's ``custom_imports`` do that) and is
-idempotent; ``setup_cpu_distributed`` and ``zero_map_for_no_detections`` are called by the
-tools and by ``custom_modules.objrecog``, so that this module imports no toolbox.
+idempotent; ``setup_cpu_distributed``, ``zero_map_for_no_detections`` and
+``without_mmpretrain_multimodal`` are called by the tools and by the family packages that
+need them, so that this module imports no toolbox.
 """
 import glob
 import os
@@ -17,7 +18,7 @@ import torch
 
 __all__ = [
     'apply', 'checkpoint_safe_globals', 'find_resumable_checkpoint', 'is_complete_checkpoint',
-    'setup_cpu_distributed', 'zero_map_for_no_detections'
+    'setup_cpu_distributed', 'without_mmpretrain_multimodal', 'zero_map_for_no_detections'
 ]
 
 
@@ -120,6 +121,27 @@ def zero_map_for_no_detections():
 
     compute_metrics.zoo_patched = True
     CocoMetric.compute_metrics = compute_metrics
+
+
+def without_mmpretrain_multimodal():
+    """Keep mmpretrain's multimodal models (BLIP, OFA, RAM, ...) switched off.
+
+    mmpretrain 1.2.0 imports them whenever ``pycocotools`` and ``transformers>=4.28`` are
+    installed (``mmpretrain/utils/dependency.py``, ``WITH_MULTIMODAL``), and two of them
+    import ``apply_chunking_to_forward`` from ``transformers.modeling_utils``, which recent
+    transformers removed; ``import mmpretrain.models`` then raises ImportError, so no
+    mmpretrain model can be built at all. The zoo uses none of those models: with the flag
+    off, mmpretrain registers its own placeholders for them, which say what to install if a
+    config asks for one. Must run before ``mmpretrain.models`` is first imported (the
+    imrecog and ssimrecog packages call it first thing). Upstream:
+    https://github.com/open-mmlab/mmpretrain/blob/v1.2.0/mmpretrain/models/multimodal/blip2/Qformer.py
+    (line 16) and https://github.com/open-mmlab/mmpretrain/blob/v1.2.0/mmpretrain/models/multimodal/ram/bert.py.
+    """
+    import sys
+
+    from mmpretrain.utils import dependency
+    if 'mmpretrain.models' not in sys.modules:
+        dependency.WITH_MULTIMODAL = False
 
 
 def _atomic_put(self, obj, filepath):

@@ -64,3 +64,54 @@ def test_getattr_is_only_allowed_for_history_buffer_statistics(tmp_path, obj, na
     torch.save({'x': _Lookup(obj, name)}, path)
     with pytest.raises(pickle.UnpicklingError, match='only mmengine HistoryBuffer'):
         torch.load(path, weights_only=True)
+
+
+def _standin_transformers(root):
+    """A package named transformers, version 5, without ``apply_chunking_to_forward``
+    in ``modeling_utils`` (removed upstream), with the metadata mmpretrain reads."""
+    package = root / 'transformers'
+    package.mkdir()
+    (package / '__init__.py').write_text("__version__ = '5.0.0'\n")
+    (package / 'modeling_utils.py').write_text('class PreTrainedModel:\n    pass\n')
+    info = root / 'transformers-5.0.0.dist-info'
+    info.mkdir()
+    (info / 'METADATA').write_text('Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n')
+
+
+BUILD_MODELS = '''
+import sys
+
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+for path in sys.argv[1:]:
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.default_scope)
+    print(type(MODELS.build(cfg.model)).__name__)
+'''
+
+
+def test_mmpretrain_models_build_beside_a_recent_transformers(tmp_path):
+    """With a transformers that lacks ``apply_chunking_to_forward``, mmpretrain 1.2.0's
+    models cannot even be imported; through our packages, imrecog and ssimrecog models
+    build, and mmpretrain's multimodal placeholders remain."""
+    import subprocess
+    import sys
+
+    from zoo_test_utils import REPO
+    _standin_transformers(tmp_path)
+    env = dict(__import__('os').environ, PYTHONPATH=f'{tmp_path}:{REPO}')
+    upstream = subprocess.run([sys.executable, '-c', 'import mmpretrain.models'], env=env,
+                              capture_output=True, text=True, cwd=REPO)
+    assert upstream.returncode != 0 and 'transformers' in upstream.stderr  # the upstream bug
+    configs = ['configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
+               'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py']
+    ours = subprocess.run([sys.executable, '-c', BUILD_MODELS, *configs],
+                          env=env, capture_output=True, text=True, cwd=REPO)
+    assert ours.returncode == 0, ours.stderr[-3000:]
+    assert ours.stdout.split() == ['ImageClassifier', 'SemiSupervisedClassifier']
+    placeholder = subprocess.run(
+        [sys.executable, '-c', 'import custom_modules.imrecog\nfrom mmpretrain.registry import '
+         "MODELS\nMODELS.build(dict(type='Blip2Caption'))"], env=env, capture_output=True,
+        text=True, cwd=REPO)
+    assert 'requires extra multi-modal dependencies' in placeholder.stderr

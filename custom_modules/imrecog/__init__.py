@@ -4,4 +4,8 @@ Registers backbones (CourseConvNet, GlobalMaxPooling), datasets (ImageFolderData
 FlatPrefixDataset, TFRecordClsDataset, LoadImageFromBytes), the ClassificationReport
 metric and hooks (NumClassesCheckHook, BalancedClassWeightHook, PredictionGridHook).
 """
-from . import backbones, datasets, hooks, metrics  # noqa: F401 (registration)
+from .. import compat
+
+compat.without_mmpretrain_multimodal()  # before mmpretrain.models is imported
+
+from . import backbones, datasets, hooks, metrics  # noqa: E402,F401 (registration)
