@@ -5,6 +5,7 @@ mmdet's ``RetinaHead`` + ``FocalLoss`` call mmcv's compiled ``sigmoid_focal_loss
 same numbers with plain torch (the loss) and ``torchvision.ops.batched_nms`` (prebuilt for
 CPU and CUDA), so every detection config here runs on a GPU with a CPU-ops mmcv.
 """
+import torch
 import torchvision
 from mmdet.models.dense_heads import RetinaHead
 from mmdet.models.losses.utils import weight_reduce_loss
@@ -19,13 +20,21 @@ def sigmoid_focal_loss(logits, targets, alpha=0.25, gamma=2.0):
     ``alpha * t + (1 - alpha) * (1 - t)`` weighs positives against negatives, and
     ``(1 - p_t) ** gamma`` down-weighs the easy examples. Same values as
     ``torchvision.ops.sigmoid_focal_loss(reduction='none')``.
+
+    Computed in float32 whatever the dtype of ``logits`` (the result is float32): under
+    bf16 autocast, ``1 - p_t`` of an easy example lies where bf16's spacing is 1/256, so
+    its weight ``(1 - p_t) ** 2`` would be off by up to 75 %. Both factors avoid the
+    cancellation that costs easy examples precision even in float32 (several % at
+    ``|x| = 12``): ``1 - p_t`` comes from ``sigmoid(x)`` and ``sigmoid(-x)``, not from
+    ``1 - p_t``, and the cross-entropy from ``softplus`` (``log1p``), not ``log(1 + ...)``.
     """
-    prob = logits.sigmoid()
-    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction='none')
-    p_t = prob * targets + (1 - prob) * (1 - targets)
-    loss = ce * (1 - p_t)**gamma
-    if alpha >= 0:
-        loss = loss * (alpha * targets + (1 - alpha) * (1 - targets))
+    with torch.autocast(logits.device.type, enabled=False):
+        logits, targets = logits.float(), targets.float()
+        ce = targets * F.softplus(-logits) + (1 - targets) * F.softplus(logits)
+        one_minus_p_t = logits.sigmoid() * (1 - targets) + (-logits).sigmoid() * targets
+        loss = ce * one_minus_p_t**gamma
+        if alpha >= 0:
+            loss = loss * (alpha * targets + (1 - alpha) * (1 - targets))
     return loss
 
 
@@ -49,7 +58,7 @@ class TorchFocalLoss(nn.Module):
     def forward(self, pred, target, weight=None, avg_factor=None, reduction_override=None):
         reduction = reduction_override or self.reduction
         num_classes = pred.size(1)
-        onehot = F.one_hot(target, num_classes + 1)[:, :num_classes].type_as(pred)
+        onehot = F.one_hot(target, num_classes + 1)[:, :num_classes]
         loss = sigmoid_focal_loss(pred, onehot, self.alpha, self.gamma)
         if weight is not None and weight.shape != loss.shape:
             weight = weight.view(-1, 1) if weight.size(0) == loss.size(0) else weight.view(
