@@ -12,6 +12,8 @@ from functools import wraps
 
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 from . import demo_data
 from .errors import ZooError
@@ -62,6 +64,14 @@ def load_config(args):
         setup_cpu_distributed(cfg)
     demo_data.ensure_for_config(cfg)
     return cfg
+
+
+def build_runner(cfg):
+    """The config's runner: ``runner_type`` (``ZooRunner`` in our runtime bases), else
+    mmengine's ``Runner``, as OpenMMLab's ``tools/train.py`` does."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
 
 
 def check_option_keys(cfg, options):

@@ -1,29 +1,15 @@
-"""Speed options for training and benchmarking, off by default where they change numerics.
-
-``--amp`` (bf16 autocast where the GPU has it) lives in ``tools/train.py``; here:
-channels-last memory format, ``torch.compile`` (mmengine's ``compile`` option),
-``cudnn.benchmark``, and persistent, pinned dataloader workers.
-"""
+"""Speed options for training and benchmarking, off by default where they change numerics:
+mixed precision (``--amp``), channels-last memory format, ``torch.compile`` (mmengine's
+``compile`` option), ``cudnn.benchmark``, and persistent, pinned dataloader workers."""
 import torch
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
-from mmengine.registry import HOOKS
 
-
-@HOOKS.register_module()
-class ChannelsLastHook(Hook):
-    """Store the model's 4-D weights channels-last (NHWC); convolutions then produce
-    channels-last activations. Faster on GPUs with tensor cores; same numbers up to
-    floating-point summation order."""
-
-    priority = 'VERY_HIGH'
-
-    def before_run(self, runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        model.to(memory_format=torch.channels_last)
+from .errors import ZooError
 
 
 def add_speed_args(parser):
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: bf16 autocast without a loss scaler where the '
+                             'GPU has bf16, else fp16 with dynamic loss scaling')
     parser.add_argument('--channels-last', action='store_true',
                         help='channels-last (NHWC) weights and activations')
     parser.add_argument('--compile', action='store_true',
@@ -34,10 +20,35 @@ def add_speed_args(parser):
                         help='persistent workers and pinned memory in every dataloader')
 
 
-def apply_speed_options(cfg, args):
-    """Turn the chosen options of :func:`add_speed_args` on in ``cfg``."""
+def amp_dtype(device='cuda'):
+    """The mixed-precision dtype ``--amp`` uses on ``device``: bf16 where the device has
+    it, else fp16 (CUDA only)."""
+    if device == 'cuda' and not torch.cuda.is_bf16_supported():
+        return torch.float16
+    return torch.bfloat16
+
+
+def use_amp(optim_wrapper, device='cuda'):
+    """Switch an ``optim_wrapper`` config to mixed precision on ``device``: bf16 autocast
+    and no loss scaler (:class:`Bf16OptimWrapper`), or fp16 autocast with dynamic loss
+    scaling where the GPU has no bf16 (:class:`FiniteAmpOptimWrapper`)."""
+    if amp_dtype(device) == torch.bfloat16:
+        optim_wrapper.type = 'Bf16OptimWrapper'
+    else:
+        optim_wrapper.update(type='FiniteAmpOptimWrapper', dtype='float16',
+                             loss_scale='dynamic')
+
+
+def apply_speed_options(cfg, args, device='cuda'):
+    """Turn the chosen options of :func:`add_speed_args` on in ``cfg``; ``--amp`` and
+    ``--channels-last`` need a runner of type ``ZooRunner`` (the runtime bases set it)."""
+    if args.amp:
+        if device == 'cuda' and not torch.cuda.is_available():
+            raise ZooError('--amp needs a CUDA GPU and none is visible; drop --amp to train '
+                           'in full precision on the CPU')
+        use_amp(cfg.optim_wrapper, device)
     if args.channels_last:
-        cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='ChannelsLastHook')]
+        cfg.channels_last = True  # applied by ZooRunner before the model is wrapped (DDP)
     if args.compile:
         cfg.compile = True
     if args.cudnn_benchmark:

@@ -47,3 +47,13 @@ def test_gpu_benchmark_driver_dry_run_on_cpu(tmp_path):
     assert results['imseg']['reference']['model'].startswith('plain U-Net')
     assert results['imseg']['ours']['batch'] == 2
     assert '| imseg |' in (tmp_path / 'benchmarks.md').read_text()
+
+
+def test_benchmark_amp_runs_runner_and_plain_loop_in_bf16_on_cpu(tmp_path):
+    out = tmp_path / 'bench.json'
+    run([sys.executable, 'tools/analysis_tools/benchmark.py', DEMO_CONFIGS['imseg'],
+         '--amp', '--batch', '2', '--iters', '1', '--warmup', '1', '--workers', '0',
+         '--work-dir', tmp_path, '--out', out])
+    report = json.loads(out.read_text())
+    assert report['amp'] == 'bfloat16'
+    assert report['images_per_s']['runner'] > 0 and report['images_per_s']['plain'] > 0

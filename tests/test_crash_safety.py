@@ -105,38 +105,21 @@ def test_nan_loss_stops_with_iteration_and_term(tmp_path):
     assert not list(tmp_path.glob('*.pth'))  # nothing written from the broken weights
 
 
-class _FakeOptimWrapper:
-    def __init__(self):
-        self.updates, self.zeroed = [], 0
-
-    def update_params(self, loss):
-        self.updates.append(float(loss))
-
-    def zero_grad(self):
-        self.zeroed += 1
-
-
-class _FakeRunner:
-    def __init__(self):
-        from mmengine.logging import MessageHub
-        self.optim_wrapper, self.iter, self.epoch = _FakeOptimWrapper(), 0, 0
-        self.message_hub = MessageHub.get_instance('finite_loss_test')
-
-
 def test_skip_mode_skips_non_finite_steps_then_stops():
-    import torch
+    from mmengine.logging import MessageHub
 
     from custom_modules.errors import ZooError
-    from custom_modules.hooks import FiniteLossHook
-    runner, hook = _FakeRunner(), FiniteLossHook(mode='skip', max_skips=2)
-    hook.before_train(runner)
-    wrapper = runner.optim_wrapper
-    for runner.iter, loss in enumerate([1.0, float('nan'), 2.0, float('inf')]):
-        wrapper.update_params(torch.tensor(loss))
-        hook.after_train_iter(runner, runner.iter, outputs=dict(loss=torch.tensor(loss)))
-    assert wrapper.updates == [1.0, 2.0] and wrapper.zeroed == 2  # nan and inf skipped
-    assert hook.skipped == 2
-    runner.iter = 4
-    wrapper.update_params(torch.tensor(float('nan')))  # a second one in a row: stop
-    with pytest.raises(ZooError, match=r'iteration 5 \(epoch 1\): loss_bbox is nan; training stopped'):
-        hook.after_train_iter(runner, 4, outputs=dict(loss_bbox=torch.tensor(float('nan'))))
+    from custom_modules.optim_wrappers import FiniteOptimWrapper
+    weight = torch.nn.Parameter(torch.zeros(1))
+    wrapper = FiniteOptimWrapper(optimizer=torch.optim.SGD([weight], lr=1.0), nonfinite='skip',
+                                 max_skips=2)
+    hub = MessageHub.get_current_instance()
+    for step, scale in enumerate([1.0, float('nan'), 2.0, float('inf')]):
+        hub.update_info('iter', step)
+        wrapper.update_params(-scale * weight.sum())  # gradient -scale: weight += scale
+    assert weight.item() == 3.0  # the steps of 1 and 2 taken; nan and inf skipped
+    assert wrapper.skipped == 2
+    hub.update_info('iter', 4)
+    with pytest.raises(ZooError, match=r'^iteration 5 \(epoch 1\): loss is nan; training stopped'):
+        wrapper.update_params(float('nan') * weight.sum())  # a second one in a row: stop
+    assert weight.item() == 3.0

@@ -36,3 +36,28 @@ def run(args, timeout=600, check=True, env=None):
 def run_tool(tool, *args, **kwargs):
     """Run ``tools/<tool>`` with this interpreter."""
     return run([sys.executable, f'tools/{tool}', *args], **kwargs)
+
+
+def run_ranks(args, world_size, port, timeout=300, env=None):
+    """Start ``args`` as the ranks of one gloo job (``--launcher pytorch``), each its own
+    process with RANK/WORLD_SIZE set, as torchrun would, but without torchrun's agent,
+    which kills the other ranks when one exits: the test sees what each rank did alone.
+    Returns one CompletedProcess a rank; a rank still running at ``timeout`` fails the test.
+    """
+    procs = []
+    for rank in range(world_size):
+        rank_env = dict(os.environ, PYTHONUNBUFFERED='1', RANK=str(rank), LOCAL_RANK=str(rank),
+                        WORLD_SIZE=str(world_size), MASTER_ADDR='127.0.0.1',
+                        MASTER_PORT=str(port), **(env or {}))
+        procs.append(subprocess.Popen([str(a) for a in args], cwd=REPO, env=rank_env, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    results = []
+    for rank, proc in enumerate(procs):
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            for other in procs:
+                other.kill()
+            pytest.fail(f'rank {rank} of {" ".join(map(str, args))} still runs after {timeout} s')
+        results.append(subprocess.CompletedProcess(args, proc.returncode, stdout, stderr))
+    return results

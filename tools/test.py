@@ -8,9 +8,9 @@ import json
 import os
 import os.path as osp
 
-from mmengine.runner import Runner
 
-from custom_modules.cli import add_common_args, check_data_roots, clean_errors, load_config
+from custom_modules.cli import (add_common_args, build_runner, check_data_roots, clean_errors,
+                                 load_config)
 from custom_modules.errors import ZooError
 
 
@@ -77,7 +77,7 @@ def main():
         enable_show(cfg, args.show_dir)
     if args.out:
         add_dump(cfg, args.out)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     metrics_file = osp.join(cfg.work_dir, 'test_metrics.json')
     with open(metrics_file, 'w') as f:

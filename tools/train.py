@@ -8,10 +8,8 @@ import argparse
 import os
 import os.path as osp
 
-import torch
-from mmengine.runner import Runner
-
-from custom_modules.cli import add_common_args, check_data_roots, clean_errors, load_config
+from custom_modules.cli import (add_common_args, build_runner, check_data_roots, clean_errors,
+                                 load_config)
 from custom_modules.errors import ZooError
 from custom_modules.speed import add_speed_args, apply_speed_options
 
@@ -22,24 +20,11 @@ def parse_args():
     parser.add_argument(
         '--resume', nargs='?', const='auto', metavar='CKPT',
         help='resume from CKPT, or without a value from the newest checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (bf16 where the GPU has it)')
     add_speed_args(parser)
     add_common_args(parser)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
-
-
-def enable_amp(cfg):
-    if not torch.cuda.is_available():
-        raise ZooError('--amp needs a CUDA GPU and none is visible; drop --amp to train '
-                       'in full precision on the CPU')
-    dtype = 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.dtype = dtype
-    if dtype == 'float16':
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
 def set_resume(cfg, resume):
@@ -58,11 +43,9 @@ def main():
     args = parse_args()
     cfg = load_config(args)
     check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
-    if args.amp:
-        enable_amp(cfg)
     apply_speed_options(cfg, args)
     set_resume(cfg, args.resume)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
 
 

@@ -1,14 +1,13 @@
 # Runtime settings shared by every family; each scope's default_runtime_<scope>.py adds
 # its visualisation and custom_imports. Checkpoints: every epoch, best one kept.
+# custom_modules.runner: mmengine's Runner, plus channels_last=True applied before DDP
+runner_type = 'ZooRunner'
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    # stop at the first NaN/Inf loss, naming the iteration and term; mode='skip' skips
-    # such steps instead (custom_modules.hooks)
-    finite_loss=dict(type='FiniteLossHook', mode='stop'),
     # random streams seeded from (seed, epoch) and (seed, iteration): --resume replays
     # exactly what an uninterrupted run does
     resumable_randomness=dict(type='ResumableRandomnessHook'),
@@ -21,8 +20,10 @@ env_cfg = dict(
 vis_backends = [dict(type='LocalVisBackend')]
 # mmengine averages every logged key matching `mean_pattern` over 10 logs, which is right
 # for training losses but turns a validation metric named like `cls/loss` into a running
-# mean of past epochs. Only unprefixed (training) keys are averaged here.
-log_processor = dict(by_epoch=True, mean_pattern=r'^[^/]*(loss|time|data_time|grad_norm)[^/]*$')
+# mean of past epochs. Only unprefixed (training) keys are averaged here, including the
+# semi-supervised models' pseudo-label statistics.
+log_processor = dict(
+    by_epoch=True, mean_pattern=r'^[^/]*(loss|time|data_time|grad_norm|pseudo_)[^/]*$')
 log_level = 'INFO'
 load_from = None
 resume = False

@@ -4,6 +4,10 @@
         [--batch N] [--iters N] [--warmup N] [--workers 0 2] [--channels-last]
         [--compile] [--cudnn-benchmark] [--out result.json] [--cfg-options k=v ...]
 
+``--amp`` is what ``tools/train.py --amp`` does (bf16 autocast without a loss scaler, or
+fp16 with dynamic loss scaling on GPUs without bf16; bf16 on the CPU), and the plain loop
+does the same.
+
 Throughput in images/s, after ``--warmup`` iterations:
 
 - ``runner``: training through the mmengine runner (hooks, logging, optimizer wrapper,
@@ -19,6 +23,7 @@ are noise; compare ratios measured in the same run.
 """
 import argparse
 import copy
+import functools
 import json
 import os.path as osp
 import sys
@@ -34,16 +39,15 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmengine.utils import import_modules_from_strings  # noqa: E402
 
-from custom_modules.cli import clean_errors, load_config  # noqa: E402
+from custom_modules.cli import build_runner, clean_errors, load_config  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
-from custom_modules.speed import add_speed_args, apply_speed_options  # noqa: E402
+from custom_modules.speed import add_speed_args, amp_dtype, apply_speed_options  # noqa: E402
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
-    parser.add_argument('--amp', action='store_true', help='bf16 autocast (GPU)')
     parser.add_argument('--batch', type=int, help='batch size (default: the config\'s)')
     parser.add_argument('--iters', type=int, default=20, help='timed iterations')
     parser.add_argument('--warmup', type=int, default=5)
@@ -113,10 +117,7 @@ def first_view(batch):
 
 def prepare_config(args):
     cfg = load_config(args)
-    if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.dtype = 'bfloat16'
-    apply_speed_options(cfg, args)
+    apply_speed_options(cfg, args, device=args.device)
     loader = cfg.train_dataloader
     if args.batch:
         loader.batch_size = args.batch
@@ -138,10 +139,10 @@ def prepare_config(args):
     return cfg
 
 
-def build_runner(cfg, loader=None):
+def runner_for(cfg, loader=None):
     """A runner whose optimizer wrapper is built now (so a plain loop can share it);
     ``loader`` replaces the config's dataloader."""
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     if loader is not None:
         runner._train_dataloader = loader  # before train() builds its loop
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
@@ -156,22 +157,38 @@ def time_runner(runner, args):
     return stopwatch.end - stopwatch.start
 
 
-def plain_step(model, optimizer, batch, amp):
-    with torch.autocast(batch_device(model), dtype=torch.bfloat16, enabled=amp):
-        data = model.data_preprocessor(batch, True)
-        losses = model(**data, mode='loss')
-    loss = sum(v.sum() if isinstance(v, torch.Tensor) else sum(x.sum() for x in v)
-               for k, v in losses.items() if 'loss' in k)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    if hasattr(model, 'teacher'):  # ssimrecog: the EMA teacher update is part of a step
-        from custom_modules.ssimrecog.hooks import ema_update
-        ema_update(model.teacher, model.student, 0.01)
+class PlainLoop:
+    """One training step in plain PyTorch, with the runner's precision: autocast to
+    ``dtype`` (None: full precision), a ``GradScaler`` for fp16, and the optimizer
+    wrapper's gradient clipping if the config has one. The hooks' work (e.g. a mean
+    teacher's EMA) counts as the runner's."""
 
+    def __init__(self, model, optim_wrapper, dtype):
+        self.model, self.optimizer, self.dtype = model, optim_wrapper.optimizer, dtype
+        self.clip = optim_wrapper.clip_grad_kwargs and functools.partial(
+            optim_wrapper.clip_func, **optim_wrapper.clip_grad_kwargs)
+        self.device = next(model.parameters()).device.type
+        self.scaler = torch.amp.GradScaler(self.device) if dtype == torch.float16 else None
 
-def batch_device(model):
-    return next(model.parameters()).device.type
+    def step(self, batch):
+        with torch.autocast(self.device, dtype=self.dtype, enabled=self.dtype is not None):
+            data = self.model.data_preprocessor(batch, True)
+            losses = self.model(**data, mode='loss')
+        loss = sum(v.sum() if isinstance(v, torch.Tensor) else sum(x.sum() for x in v)
+                   for k, v in losses.items() if 'loss' in k)
+        self.optimizer.zero_grad()
+        if self.scaler:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        if self.clip:
+            self.clip([p for p in self.model.parameters() if p.grad is not None])
+        if self.scaler:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
 
 
 def time_loop(step, warmup, iters, device):
@@ -209,8 +226,10 @@ def measure(args):
     total = args.warmup + args.iters
     per_second = lambda seconds: images * args.iters / seconds  # noqa: E731
 
-    runner = build_runner(cfg, _CachedBatches(batch, probe.dataset, total))
+    runner = runner_for(cfg, _CachedBatches(batch, probe.dataset, total))
     model, optimizer = runner.model, runner.optim_wrapper.optimizer
+    dtype = amp_dtype(args.device) if args.amp else None
+    loop = PlainLoop(model, runner.optim_wrapper, dtype)
     model.init_weights()  # as runner.train() would (e.g. RetinaNet's classifier prior)
     start = copy.deepcopy((model.state_dict(), optimizer.state_dict()))
 
@@ -222,10 +241,8 @@ def measure(args):
     def plain():
         from_start()
         model.train()
-        if hasattr(model, 'hook_ready'):  # ssimrecog: plain_step does its hook's work
-            model.hook_ready = True
-        return per_second(time_loop(lambda: plain_step(model, optimizer, batch, args.amp),
-                                    args.warmup, args.iters, args.device))
+        return per_second(time_loop(lambda: loop.step(batch), args.warmup, args.iters,
+                                    args.device))
 
     # the plain loop before and after the runner, against drift of the machine's speed
     result = dict(plain_before=plain())
@@ -235,12 +252,13 @@ def measure(args):
     result['ratio'] = result['runner'] / result['plain']
     model.eval()
     test_batch = first_view(batch)
-    with torch.no_grad(), torch.autocast(args.device, dtype=torch.bfloat16, enabled=args.amp):
+    with torch.no_grad(), torch.autocast(args.device, dtype=dtype, enabled=args.amp):
         result['inference'] = per_second(time_loop(
             lambda: model.test_step(test_batch), args.warmup, args.iters, args.device))
-    result['runner_end_to_end'] = per_second(time_runner(build_runner(prepare_config(args)), args))
+    result['runner_end_to_end'] = per_second(time_runner(runner_for(prepare_config(args)), args))
     result['data'] = {str(w): time_data(cfg, w, args.iters) for w in args.workers}
-    return dict(config=args.config, device=args.device, amp=args.amp, batch=images,
+    return dict(config=args.config, device=args.device,
+                amp=str(dtype).replace('torch.', '') if dtype else False, batch=images,
                 iters=args.iters, warmup=args.warmup, torch=torch.__version__,
                 gpu=torch.cuda.get_device_name() if args.device == 'cuda' else None,
                 images_per_s=result)

@@ -1,6 +1,9 @@
 # The course's schedule: Adam; learning rate ramps linearly from 1e-5 to 1e-3 over 5
 # epochs, then decays by 0.9 per epoch towards 1e-5 (custom_modules/schedulers.py).
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
+# FiniteOptimWrapper: no step from a NaN/Inf loss, all ranks agreeing; nonfinite='stop'
+# names the iteration and stops, 'skip' skips such steps (custom_modules/optim_wrappers.py)
+optim_wrapper = dict(
+    type='FiniteOptimWrapper', nonfinite='stop', optimizer=dict(type='Adam', lr=1e-3))
 # A dict, not a list, so that configs can override single values (ramp=2).
 param_scheduler = dict(
     type='RampDecayLR', start=1e-5, peak=1e-3, floor=1e-5, ramp=5, decay=0.9, by_epoch=True)

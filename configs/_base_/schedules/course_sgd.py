@@ -2,5 +2,7 @@
 _base_ = ['./course_adam.py']
 optim_wrapper = dict(
     _delete_=True,
+    type='FiniteOptimWrapper',
+    nonfinite='stop',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=1e-4),
     clip_grad=dict(max_norm=35, norm_type=2))
