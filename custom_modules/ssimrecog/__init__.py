@@ -1,7 +1,7 @@
 """Semi-supervised image recognition (mmpretrain scope): learning from few labels.
 
-Registers the FixMatch-style ``SemiSupervisedClassifier`` with its ``SemiSupervisedHook``
-(EMA teacher, ramp-up, pseudo-label logs), the data it needs (``ImageFolderSplit``,
+Registers the FixMatch-style ``SemiSupervisedClassifier`` with its ``MeanTeacherHook``
+(EMA teacher), the data it needs (``ImageFolderSplit``,
 ``UnlabelledImageFolder``, ``LabelledUnlabelledSampler``), and the course's metric
 learning (``CourseEmbeddingNet``, ``NPairsLoss``, ``NPairsEmbedder``, ``NPairsSampler``,
 ``GalleryQueryDataset``, ``KNNAccuracy``). It reuses the imrecog readers and backbones.

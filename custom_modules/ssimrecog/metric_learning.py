@@ -69,6 +69,14 @@ class NPairsEmbedder(BaseModel):
             backbone, loss = MODELS.build(backbone), MODELS.build(loss)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone, self.loss_module = backbone, loss
+        self._pairs_checked = False
+
+    def _check_pairs(self, data_samples):
+        labels = torch.cat([s.gt_label for s in data_samples])
+        if len(labels) % 2 or not torch.equal(labels[0::2], labels[1::2]):
+            raise ZooError('NPairsEmbedder trains on anchor/positive pairs of one class; '
+                           "use sampler=dict(type='NPairsSampler') in train_dataloader")
+        self._pairs_checked = True
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         embeddings = self.backbone(inputs)
@@ -79,10 +87,8 @@ class NPairsEmbedder(BaseModel):
                 sample.set_field(embedding.detach(), 'embedding')
             return data_samples
         if mode == 'loss':
-            labels = torch.cat([s.gt_label for s in data_samples])
-            if len(labels) % 2 or not torch.equal(labels[0::2], labels[1::2]):
-                raise ZooError('NPairsEmbedder trains on anchor/positive pairs of one class; '
-                               "use sampler=dict(type='NPairsSampler') in train_dataloader")
+            if not self._pairs_checked:  # the sampler is fixed: one look (a host sync) is enough
+                self._check_pairs(data_samples)
             return dict(loss=self.loss_module(embeddings[0::2], embeddings[1::2]))
         raise RuntimeError(f'invalid mode {mode!r}')
 

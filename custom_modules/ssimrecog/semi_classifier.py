@@ -2,19 +2,37 @@
 
 Labelled images: cross-entropy on their weak view. Unlabelled images: the teacher's
 prediction on the weak view becomes a pseudo-label where its confidence reaches
-``threshold``, and the student learns it on the strong view. The teacher is an
-exponential moving average of the student, kept by :class:`SemiSupervisedHook`, which
-also ramps the unsupervised weight up.
+``threshold``, and the student learns it on the strong view, with a weight that ramps up
+over the first iterations. The model owns its loss and its ramp-up (as mmdet's
+``SemiBaseDetector``); :class:`MeanTeacherHook` keeps the teacher an exponential moving
+average of the student and does nothing else.
 """
 import copy
+import math
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from ..errors import ZooError
+
+SEMI_TRAIN_DEFAULTS = dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200,
+                           rampup_shape='sigmoid')
+
+
+def rampup(step, rampup_iters, shape='sigmoid'):
+    """Factor in [0, 1] at ``step``: ``exp(-5 (1 - t)^2)`` (mean teacher's sigmoid ramp)
+    or ``t`` (linear), with ``t = min(step / rampup_iters, 1)``; 1 when ``rampup_iters``
+    is 0."""
+    if shape not in ('sigmoid', 'linear'):
+        raise ZooError(f"rampup shape {shape!r}; use 'sigmoid' or 'linear'")
+    if rampup_iters <= 0:
+        return 1.0
+    t = min(max(step, 0) / rampup_iters, 1.0)
+    return t if shape == 'linear' else math.exp(-5.0 * (1.0 - t)**2)
 
 
 def pseudo_labels(probs, threshold):
@@ -22,6 +40,11 @@ def pseudo_labels(probs, threshold):
     ``threshold``."""
     confidence, labels = probs.max(dim=1)
     return labels, confidence >= threshold
+
+
+def _rows(x, indices):
+    """Rows ``indices`` (a list) of ``x``, without waiting for the GPU."""
+    return x.index_select(0, torch.tensor(indices).to(x.device, non_blocking=True))
 
 
 @MODELS.register_module()
@@ -33,17 +56,36 @@ class SemiSupervisedClassifier(BaseModel):
 
     Args:
         classifier (dict): the student's config; the teacher is a copy of it.
-        threshold (float): teacher confidence needed for a pseudo-label. Default 0.95.
-        unsup_weight (float): weight of the unsupervised loss once ramped up. Default 1.
+        semi_train_cfg (dict): ``threshold`` (teacher confidence needed for a
+            pseudo-label, 0.95), ``unsup_weight`` (weight of the unsupervised loss once
+            ramped up, 1.0), ``rampup_iters`` (iterations to reach it, 200) and
+            ``rampup_shape`` (``'sigmoid'`` or ``'linear'``).
         predict_with (str): ``'teacher'`` (default) or ``'student'`` at test time.
         data_preprocessor (dict, optional): default ``SelfSupDataPreprocessor`` (handles
             the two views) with ImageNet mean/std, BGR to RGB.
+
+    Besides ``loss_sup`` and ``loss_unsup``, :meth:`loss` returns values that mmengine
+    logs without adding them to the loss: ``unsup_scale`` (the ramp-up factor),
+    ``pseudo_confident`` (share of unlabelled images given a pseudo-label) and, where
+    the unlabelled images secretly have labels (monitoring only), ``pseudo_acc``
+    (accuracy of the teacher's predictions) and ``pseudo_wrong`` (share given a
+    confident but wrong pseudo-label: the label noise the student learns). They stay
+    on the device; nothing in a training step waits for the GPU.
     """
 
-    def __init__(self, classifier, threshold=0.95, unsup_weight=1.0, predict_with='teacher',
+    # the tools refuse a config that trains this model without these hooks
+    required_hooks = ('MeanTeacherHook', )
+
+    def __init__(self, classifier, semi_train_cfg=None, predict_with='teacher',
                  data_preprocessor=None, init_cfg=None):
         if predict_with not in ('teacher', 'student'):
             raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
+        unknown = set(semi_train_cfg or {}) - set(SEMI_TRAIN_DEFAULTS)
+        if unknown:
+            raise ZooError(f'semi_train_cfg: unknown keys {sorted(unknown)}; known: '
+                           f'{", ".join(SEMI_TRAIN_DEFAULTS)}')
+        self.semi_train_cfg = dict(SEMI_TRAIN_DEFAULTS, **(semi_train_cfg or {}))
+        rampup(0, 1, self.semi_train_cfg['rampup_shape'])  # a bad shape fails now
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             data_preprocessor = MODELS.build(data_preprocessor or dict(
                 type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
@@ -52,26 +94,13 @@ class SemiSupervisedClassifier(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = student
         self.teacher = copy.deepcopy(self.student).requires_grad_(False)
-        self.threshold, self.unsup_weight = threshold, unsup_weight
         self.predict_with = predict_with
-        self.unsup_scale = 1.0  # the hook's ramp-up factor
-        self.hook_ready = False  # set by SemiSupervisedHook.before_train
-        self.reset_stats()
-
-    @property
-    def head(self):
-        """The student's head (what ``NumClassesCheckHook`` checks)."""
-        return self.student.head
 
     def train(self, mode=True):
         """The teacher always predicts in eval mode (its BN uses averaged statistics)."""
         super().train(mode)
         self.teacher.eval()
         return self
-
-    def reset_stats(self):
-        self.stats = dict(unlabelled=0, confident=0, with_truth=0, correct=0,
-                          confident_with_truth=0, confident_correct=0)
 
     @staticmethod
     def _logits(model, x):
@@ -86,40 +115,50 @@ class SemiSupervisedClassifier(BaseModel):
             return self._logits(getattr(self, self.predict_with), inputs)
         raise RuntimeError(f'invalid mode {mode!r}')
 
+    def unsup_scale(self):
+        """The unsupervised weight's ramp-up factor at the current iteration."""
+        cfg = self.semi_train_cfg
+        step = MessageHub.get_current_instance().get_info('iter', 0)
+        return rampup(step, cfg['rampup_iters'], cfg['rampup_shape'])
+
     def loss(self, inputs, data_samples):
-        if not self.hook_ready:
-            raise ZooError('SemiSupervisedClassifier trains only with SemiSupervisedHook '
-                           "(add dict(type='SemiSupervisedHook') to custom_hooks)")
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             raise ZooError('SemiSupervisedClassifier needs two views of each training image;'
                            " end the training pipeline with MultiView(num_views=[1, 1], ...)")
         weak, strong = inputs
-        is_labelled = torch.tensor(['gt_label' in s for s in data_samples], device=weak.device)
-        n_labelled = int(is_labelled.sum())
-        logits = self._logits(self.student, torch.cat([weak[is_labelled], strong[~is_labelled]]))
+        labelled = [i for i, s in enumerate(data_samples) if 'gt_label' in s]
+        unlabelled = [i for i, s in enumerate(data_samples) if 'gt_label' not in s]
+        views = [_rows(weak, labelled)] if labelled else []
+        views += [_rows(strong, unlabelled)] if unlabelled else []
+        logits = self._logits(self.student, torch.cat(views))
         losses = {}
-        if n_labelled:
-            labels = torch.cat([s.gt_label for s in data_samples if 'gt_label' in s]).to(weak.device)
+        if labelled:
+            labels = torch.cat([data_samples[i].gt_label for i in labelled])
             losses['loss_sup'] = self.student.head.loss_module(
-                logits[:n_labelled], labels, avg_factor=n_labelled)
-        if n_labelled < len(data_samples):
+                logits[:len(labelled)], labels.to(weak.device, non_blocking=True),
+                avg_factor=len(labelled))
+        if unlabelled:
             with torch.no_grad():
-                probs = self._logits(self.teacher, weak[~is_labelled]).softmax(dim=1)
-            labels, mask = pseudo_labels(probs, self.threshold)
-            per_image = F.cross_entropy(logits[n_labelled:], labels, reduction='none')
-            weight = self.unsup_weight * self.unsup_scale
+                probs = self._logits(self.teacher, _rows(weak, unlabelled)).softmax(dim=1)
+            labels, mask = pseudo_labels(probs, self.semi_train_cfg['threshold'])
+            per_image = F.cross_entropy(logits[len(labelled):], labels, reduction='none')
+            scale = self.unsup_scale()
+            weight = self.semi_train_cfg['unsup_weight'] * scale
             losses['loss_unsup'] = weight * (per_image * mask).mean()
-            hidden = [s.metainfo.get('hidden_label', -1)
-                      for s in data_samples if 'gt_label' not in s]
-            self._count(labels, mask, torch.tensor(hidden, device=labels.device))
+            losses['unsup_scale'] = torch.tensor(scale)
+            hidden = [data_samples[i].metainfo.get('hidden_label', -1) for i in unlabelled]
+            losses.update(pseudo_label_stats(labels, mask, hidden))
         return losses
 
-    def _count(self, labels, mask, hidden):
-        known = hidden >= 0
-        right = (labels == hidden) & known
-        self.stats['unlabelled'] += len(labels)
-        self.stats['confident'] += int(mask.sum())
-        self.stats['with_truth'] += int(known.sum())
-        self.stats['correct'] += int(right.sum())
-        self.stats['confident_with_truth'] += int((mask & known).sum())
-        self.stats['confident_correct'] += int((mask & right).sum())
+
+def pseudo_label_stats(labels, mask, hidden):
+    """``pseudo_confident`` and, for the images whose ``hidden`` label (a list, -1 where
+    unknown) is known, ``pseudo_acc`` and ``pseudo_wrong``: tensors on the device."""
+    stats = dict(pseudo_confident=mask.float().mean())
+    known = [j for j, h in enumerate(hidden) if h >= 0]
+    if known:
+        truth = torch.tensor([hidden[j] for j in known]).to(labels.device, non_blocking=True)
+        right = _rows(labels, known) == truth
+        stats['pseudo_acc'] = right.float().mean()
+        stats['pseudo_wrong'] = (_rows(mask, known) & ~right).float().mean()
+    return stats

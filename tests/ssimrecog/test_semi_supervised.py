@@ -8,15 +8,17 @@ import pytest
 import torch
 import torch.nn as nn
 from mmengine.dataset import ConcatDataset
+from mmengine.logging import MessageHub
 from PIL import Image
 
 import custom_modules.ssimrecog  # noqa: F401 (registers the family)
 from custom_modules.errors import ZooError
 from custom_modules.ssimrecog.datasets import (ImageFolderSplit, UnlabelledImageFolder,
                                                select_labelled)
-from custom_modules.ssimrecog.hooks import ema_update, rampup
+from custom_modules.ssimrecog.hooks import ema_update
 from custom_modules.ssimrecog.samplers import LabelledUnlabelledSampler
-from custom_modules.ssimrecog.semi_classifier import SemiSupervisedClassifier, pseudo_labels
+from custom_modules.ssimrecog.semi_classifier import (SemiSupervisedClassifier, pseudo_labels,
+                                                      rampup)
 
 
 def write_png(path, value=0, size=8):
@@ -60,16 +62,26 @@ def test_pseudo_labels_are_masked_at_the_threshold():
     assert mask.tolist() == [True, False, True, False]  # 0.95 itself passes
 
 
-def test_unsupervised_loss_counts_only_confident_images():
-    """With a teacher certain of class 1 for image 0 only, the unsupervised loss is the
-    student's cross-entropy on that image, over the number of unlabelled images."""
-    from mmpretrain.structures import DataSample
-    model = SemiSupervisedClassifier(
+def tiny_semi_model(**semi_train_cfg):
+    return SemiSupervisedClassifier(
         classifier=dict(type='ImageClassifier', backbone=dict(type='CourseConvNet', base=2, depth=1),
                         neck=dict(type='GlobalMaxPooling'),
                         head=dict(type='LinearClsHead', num_classes=2, in_channels=2)),
-        threshold=0.9, unsup_weight=2.0)
-    model.hook_ready, model.unsup_scale = True, 0.5
+        semi_train_cfg=semi_train_cfg)
+
+
+def at_iteration(step):
+    MessageHub.get_current_instance().update_info('iter', step)
+
+
+def test_unsupervised_loss_counts_only_confident_images():
+    """With a teacher certain of class 1 for image 0 only, the unsupervised loss is the
+    student's cross-entropy on that image, over the number of unlabelled images, times the
+    ramp-up (linear, half-way at iteration 5 of 10)."""
+    from mmpretrain.structures import DataSample
+    model = tiny_semi_model(threshold=0.9, unsup_weight=2.0, rampup_iters=10,
+                            rampup_shape='linear')
+    at_iteration(5)
     teacher_logits = torch.tensor([[0.0, 10.0], [0.0, 0.1]])
     student_logits = torch.tensor([[1.0, 2.0], [0.3, -0.3], [0.5, 0.0]])  # 1 labelled first
     outputs = iter([student_logits, teacher_logits])
@@ -82,17 +94,65 @@ def test_unsupervised_loss_counts_only_confident_images():
     assert losses['loss_sup'].item() == pytest.approx(ce(student_logits[:1], torch.tensor([0])).item())
     expected = 2.0 * 0.5 * ce(student_logits[1:2], torch.tensor([1])).item() / 2
     assert losses['loss_unsup'].item() == pytest.approx(expected)
-    assert model.stats == dict(unlabelled=2, confident=1, with_truth=2, correct=1,
-                               confident_with_truth=1, confident_correct=1)
+    # image 0: confident and right (hidden 1); image 1: not confident, predicted 1, truth 0
+    stats = {k: v.item() for k, v in losses.items() if not k.startswith('loss')}
+    assert stats == dict(unsup_scale=0.5, pseudo_confident=0.5, pseudo_acc=0.5, pseudo_wrong=0.0)
 
 
-def test_classifier_refuses_to_train_without_its_hook():
-    model = SemiSupervisedClassifier(classifier=dict(
-        type='ImageClassifier', backbone=dict(type='CourseConvNet', base=2, depth=1),
-        neck=dict(type='GlobalMaxPooling'),
-        head=dict(type='LinearClsHead', num_classes=2, in_channels=2)))
-    with pytest.raises(ZooError, match='add dict.type=.SemiSupervisedHook.. to custom_hooks'):
-        model.loss([torch.zeros(1, 3, 4, 4)] * 2, [])
+def reference_step(model, weak, strong, data_samples):
+    """The step as the model computed it before it stopped waiting for the GPU: boolean
+    gathers, counts as Python ints."""
+    cfg = model.semi_train_cfg
+    is_labelled = torch.tensor(['gt_label' in s for s in data_samples])
+    n_labelled = int(is_labelled.sum())
+    logits = model._logits(model.student, torch.cat([weak[is_labelled], strong[~is_labelled]]))
+    labels = torch.cat([s.gt_label for s in data_samples if 'gt_label' in s])
+    loss_sup = model.student.head.loss_module(logits[:n_labelled], labels, avg_factor=n_labelled)
+    probs = model._logits(model.teacher, weak[~is_labelled]).softmax(dim=1)
+    pseudo, mask = pseudo_labels(probs, cfg['threshold'])
+    per_image = torch.nn.functional.cross_entropy(logits[n_labelled:], pseudo, reduction='none')
+    scale = rampup(MessageHub.get_current_instance().get_info('iter'), cfg['rampup_iters'],
+                   cfg['rampup_shape'])
+    hidden = torch.tensor([s.metainfo['hidden_label'] for s in data_samples if 'gt_label' not in s])
+    right = pseudo == hidden
+    return dict(loss_sup=loss_sup, loss_unsup=cfg['unsup_weight'] * scale * (per_image * mask).mean(),
+                unsup_scale=scale, pseudo_confident=int(mask.sum()) / len(mask),
+                pseudo_acc=int(right.sum()) / len(right),
+                pseudo_wrong=int((mask & ~right).sum()) / len(right))
+
+
+def test_training_step_values_are_those_of_the_reference_step():
+    """A fixed mixed batch (labelled and unlabelled images interleaved): same losses and
+    statistics to 1e-6 as the straightforward computation."""
+    from mmpretrain.structures import DataSample
+    torch.manual_seed(0)
+    model = tiny_semi_model(unsup_weight=1.5, rampup_iters=100)
+    with torch.no_grad():  # a teacher that differs from the student
+        for param in model.teacher.parameters():
+            param.add_(torch.randn_like(param))
+        model.teacher.head.fc.weight.mul_(0.03)  # confidences spread out below 1
+    at_iteration(40)
+    labelled = [0, 3, 5]
+    samples = [DataSample().set_gt_label(i % 2) if i in labelled
+               else DataSample(metainfo=dict(hidden_label=i % 2)) for i in range(8)]
+    weak, strong = torch.randn(8, 3, 16, 16), torch.randn(8, 3, 16, 16)
+    model.train()
+    with torch.no_grad():  # a threshold that only some unlabelled images reach
+        confidence = model._logits(model.teacher, weak).softmax(dim=1).max(dim=1).values
+        model.semi_train_cfg['threshold'] = float(confidence[[1, 2, 4, 6, 7]].median())
+    got = model.loss([weak, strong], samples)
+    expected = reference_step(model, weak, strong, samples)
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert float(got[key].detach()) == pytest.approx(float(value), abs=1e-6), key
+    assert 0 < float(got['pseudo_confident']) < 1  # the threshold splits the batch
+
+
+def test_semi_train_cfg_is_checked():
+    with pytest.raises(ZooError, match=r"semi_train_cfg: unknown keys \['treshold'\]"):
+        tiny_semi_model(treshold=0.9)
+    with pytest.raises(ZooError, match="rampup shape 'cosine'"):
+        tiny_semi_model(rampup_shape='cosine')
 
 
 class _Sized:

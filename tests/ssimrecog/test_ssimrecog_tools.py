@@ -42,7 +42,17 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
             datasets = dumped.train_dataloader.dataset.get('datasets', [dumped.train_dataloader.dataset])
             assert [d.split_seed for d in datasets] == [seed] * len(datasets)
     logged = scalars(tmp_path / Path(FIXMATCH).stem / 'seed0')
-    assert any('pseudo_confident' in row and 'unsup_scale' in row for row in logged)
+    assert any('pseudo_confident' in row and 'unsup_scale' in row and 'pseudo_wrong' in row
+               for row in logged)
+
+
+def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):
+    proc = run_tool('train.py', FIXMATCH, '--work-dir', tmp_path, '--cfg-options', *SHORT,
+                    'custom_hooks=[]', check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: SemiSupervisedClassifier trains only with MeanTeacherHook: add "
+        "dict(type='MeanTeacherHook') to custom_hooks")
 
 
 def test_fixmatch_checkpoint_tests_with_its_teacher(tmp_path):
