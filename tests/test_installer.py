@@ -39,3 +39,24 @@ def test_cached_wheel_is_used_not_rebuilt(tmp_path):
     assert 'mmcv wheel found in cache' in out.stdout
     assert 'building mmcv' not in out.stdout
     assert STAMP.read_text() == saved
+
+
+def test_mmcv_sdist_comes_through_pips_index_and_is_hash_checked(tmp_path):
+    """The installer asks pip (so a mirror or proxy in pip's configuration works), and
+    refuses an sdist whose sha256 is not mmcv 2.1.0's."""
+    index = tmp_path / 'index' / 'mmcv'
+    index.mkdir(parents=True)
+    fake = index / 'mmcv-2.1.0.tar.gz'
+    import tarfile
+    src = tmp_path / 'mmcv-2.1.0'
+    src.mkdir()
+    (src / 'setup.py').write_text("from setuptools import setup\nsetup(name='mmcv', version='2.1.0')\n")
+    with tarfile.open(fake, 'w:gz') as tar:
+        tar.add(src, arcname='mmcv-2.1.0')
+    (index / 'index.html').write_text('<a href="mmcv-2.1.0.tar.gz">mmcv-2.1.0.tar.gz</a>\n')
+    out = run(['bash', 'tools/install.sh', 'fetch-mmcv', tmp_path / 'dl'], check=False,
+              env=dict(ZOO_VENV=str(VENV), PIP_INDEX_URL=(tmp_path / 'index').as_uri(),
+                       PIP_EXTRA_INDEX_URL='', PIP_FIND_LINKS='', PIP_NO_INDEX=''))
+    assert (tmp_path / 'dl' / 'mmcv-2.1.0.tar.gz').read_bytes() == fake.read_bytes()
+    assert out.returncode != 0
+    assert 'mmcv 2.1.0 sdist: sha256 differs from d387bcab' in out.stderr

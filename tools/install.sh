@@ -3,18 +3,25 @@
 #
 #   bash tools/install.sh            # into .venv at the repository root
 #   ZOO_VENV=/path/to/venv bash tools/install.sh
+#   bash tools/install.sh fetch-mmcv DIR   # only download and check the mmcv sdist
 #
-# mmcv 2.1.0 has no wheel for current torch: we download its sdist from PyPI, apply
+# mmcv 2.1.0 has no wheel for current torch: we download its sdist through pip (so pip's
+# configured index, mirror or proxy is used), check its sha256, apply
 # tools/install/mmcv-2.1.0.patch (C++20 for torch >= 2.14 headers, no pkg_resources, the
-# THC include newer torch dropped) and build it with its C++ ops (about 16 minutes on
+# THC include newer torch dropped) and build it with its C++ ops (8 to 16 minutes on
 # 2 cores). The wheel is cached outside the repository, keyed by the mmcv, torch and
 # Python versions and the ops flavour, so that build is paid once per machine.
-# With a visible NVIDIA GPU and nvcc the CUDA ops are built too (untested here: our CI
-# machines have no GPU). A second run with everything in place takes seconds.
+#
+# Only mmcv's CPU ops are built, GPU or not: no zoo config calls an mmcv kernel (our
+# RetinaNet head uses a plain-torch focal loss and torchvision's NMS; see
+# docs/benchmarks.md and tools/gpu/without_mmcv_ops.py), but mmdet and mmengine import
+# the compiled extension. ZOO_MMCV_OPS=cuda builds the CUDA kernels too (about twice the
+# time; needs nvcc, and a visible GPU or TORCH_CUDA_ARCH_LIST), for stock OpenMMLab
+# models that need them. A second run with everything in place takes seconds.
 #
 # Environment: ZOO_VENV (venv path), ZOO_CACHE (wheel cache, default
 # ~/.cache/mlmondays-zoo), PYTHON (interpreter for a new venv, default python3),
-# MAX_JOBS (parallel compiler jobs, default: all cores).
+# MAX_JOBS (parallel compiler jobs, default: all cores), ZOO_MMCV_OPS (cpu or cuda).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,42 +50,47 @@ stack_works() {
 }
 
 ops_flavour() {
-    if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 \
-        && command -v nvcc >/dev/null; then
-        echo "cuda$("$PY" -c 'import torch; print(torch.version.cuda or "")')"
-    else
-        echo cpu
-    fi
+    case ${ZOO_MMCV_OPS:-cpu} in
+        cpu) echo cpu ;;
+        cuda)
+            command -v nvcc >/dev/null || { echo "ZOO_MMCV_OPS=cuda needs nvcc on PATH" >&2; return 1; }
+            echo "cuda$("$PY" -c 'import torch; print(torch.version.cuda or "")')" ;;
+        *) echo "ZOO_MMCV_OPS=${ZOO_MMCV_OPS}: use cpu (default) or cuda" >&2; return 1 ;;
+    esac
 }
 
+# The sdist through pip (its index, mirrors and proxies), checked against our hash.
 fetch_mmcv_sdist() {
-    local dest=$1 url
-    url=$(curl -fsSL https://pypi.org/simple/mmcv/ \
-        | grep -o "https://[^\"#]*/mmcv-$MMCV_VERSION.tar.gz" | head -n1)
-    [ -n "$url" ] || { echo "mmcv $MMCV_VERSION sdist not found on PyPI" >&2; return 1; }
-    curl -fsSL -o "$dest" "$url"
-    echo "$MMCV_SHA256  $dest" | sha256sum -c --quiet -
+    local dir=$1
+    "$PY" -m pip --disable-pip-version-check download -q --no-deps --no-binary :all: \
+        --no-build-isolation -d "$dir" "mmcv==$MMCV_VERSION" 2>&1 \
+        | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+    [ -f "$dir/mmcv-$MMCV_VERSION.tar.gz" ] \
+        || { echo "pip did not download the mmcv $MMCV_VERSION sdist" >&2; return 1; }
+    echo "$MMCV_SHA256  $dir/mmcv-$MMCV_VERSION.tar.gz" | sha256sum -c --quiet - \
+        || { echo "mmcv $MMCV_VERSION sdist: sha256 differs from $MMCV_SHA256" >&2; return 1; }
 }
 
 build_mmcv_wheel() {
     local out=$1 flavour=$2 src
     src=$(mktemp -d)
     trap 'rm -rf "$src"' RETURN
-    log "downloading mmcv $MMCV_VERSION sdist from PyPI"
-    fetch_mmcv_sdist "$src/mmcv.tar.gz"
-    tar -xzf "$src/mmcv.tar.gz" -C "$src"
+    log "downloading the mmcv $MMCV_VERSION sdist (pip download)"
+    fetch_mmcv_sdist "$src"
+    tar -xzf "$src/mmcv-$MMCV_VERSION.tar.gz" -C "$src"
     log "applying $(basename "$MMCV_PATCH")"
     patch -d "$src/mmcv-$MMCV_VERSION" -p1 --quiet < "$MMCV_PATCH"
     local -a env_vars=(MMCV_WITH_OPS=1 "MAX_JOBS=${MAX_JOBS:-$(nproc)}")
     if [ "$flavour" = cpu ]; then
         env_vars+=(CUDA_VISIBLE_DEVICES=)
     else
-        local arch
-        arch=$("$PY" -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())')
+        local arch=${TORCH_CUDA_ARCH_LIST:-}
+        [ -n "$arch" ] || arch=$("$PY" -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())') \
+            || { echo "ZOO_MMCV_OPS=cuda: no GPU visible; set TORCH_CUDA_ARCH_LIST" >&2; return 1; }
         env_vars+=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$arch")
     fi
     local build_log=$out/build.log
-    log "building mmcv with its C++ ops ($flavour): this takes about 16 minutes on 2 cores;"
+    log "building mmcv with its C++ ops ($flavour): this takes 8 to 16 minutes on 2 cores;"
     log "  progress below, full log in $build_log"
     (cd "$src/mmcv-$MMCV_VERSION" \
         && env "${env_vars[@]}" "$PY" setup.py bdist_wheel >"$build_log" 2>&1) &
@@ -92,6 +104,16 @@ build_mmcv_wheel() {
     wait "$pid" || { tail -n 30 "$build_log" >&2; echo "mmcv build failed, see $build_log" >&2; return 1; }
     cp "$src/mmcv-$MMCV_VERSION"/dist/mmcv-*.whl "$out/"
 }
+
+# `bash tools/install.sh fetch-mmcv DIR`: only download and check the sdist (for a
+# machine without network access; tools/gpu/fetch_wheels.sh uses it).
+if [ "${1:-}" = fetch-mmcv ]; then
+    PY=${PYTHON:-$VENV/bin/python}
+    [ -x "$PY" ] || PY=python3
+    mkdir -p "$2"
+    fetch_mmcv_sdist "$2"
+    exit 0
+fi
 
 # --- 1. the virtual environment -------------------------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then
