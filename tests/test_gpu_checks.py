@@ -1,0 +1,46 @@
+"""tools/gpu/run_gpu_checks.sh dry-runs on the CPU and stays inside the device's limits on
+what comes back (at most 8 files, at most 2 folders down) and inside its time budget."""
+import json
+import sys
+import tarfile
+import time
+
+from zoo_test_utils import run
+
+SCRIPT = ['bash', 'tools/gpu/run_gpu_checks.sh', '--cpu-dry-run', '--skip-install',
+          '--python', sys.executable]
+CHECKS = ['env', 'syncs', 'train_imrecog', 'test_imrecog', 'train_objrecog', 'test_objrecog',
+          'train_imseg', 'test_imseg', 'train_ssimrecog', 'test_ssimrecog', 'dist',
+          'bench_imseg']
+
+
+def test_dry_run_passes_every_check_and_writes_three_files(tmp_path):
+    out = tmp_path / 'out'
+    proc = run([*SCRIPT, '--out', out, '--work', tmp_path / 'work'], timeout=900)
+    assert 'no check failed' in proc.stdout
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob('*')) == [
+        'gpu_report.json', 'gpu_report.md', 'logs.tar.gz']
+    report = json.loads((out / 'gpu_report.json').read_text())
+    assert [(c['name'], c['status']) for c in report['checks']] == [(n, 'pass') for n in CHECKS]
+    assert report['environment']['python'] and 'torch' in report['environment']
+    assert report['benchmarks']['imseg']['ours']['images_per_s']['ratio'] > 0
+    markdown = (out / 'gpu_report.md').read_text()
+    assert '| train_objrecog | smoke | pass |' in markdown and '## Benchmarks' in markdown
+    with tarfile.open(out / 'logs.tar.gz') as tar:
+        assert {f'logs/{n}.log' for n in CHECKS} <= set(tar.getnames())
+    for name in CHECKS[2:10]:  # every training and test ran with mmcv's ops raising
+        assert 'called: none' in report['checks'][CHECKS.index(name)]['tail'][-1], name
+
+
+def test_the_budget_bounds_the_whole_run(tmp_path):
+    start = time.time()
+    proc = run([*SCRIPT, '--out', tmp_path / 'out', '--work', tmp_path / 'work',
+                '--budget', '25'], timeout=300, check=False)
+    assert time.time() - start < 25 + 20  # start-up, the last report and the tarball
+    report = json.loads((tmp_path / 'out' / 'gpu_report.json').read_text())
+    statuses = {c['name']: c['status'] for c in report['checks']}
+    assert statuses['env'] == 'pass'
+    assert 'skipped' in statuses.values()  # what no longer fits is not started
+    assert all(c['tail'] == ['out of time budget'] for c in report['checks']
+               if c['status'] == 'skipped' and not c['tail'][0].startswith('needs'))
+    assert proc.returncode in (0, 1)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Rehearse the GPU check on a machine without a GPU, with the GPU machine's Python and
+# torch: a Python 3.12 venv with torch 2.11.0 / torchvision 0.26.0 and the other packages
+# of that machine's image, then tools/gpu/run_gpu_checks.sh's own install (the wheels of
+# fetch_wheels.sh; mmcv built against torch 2.11's headers) and its checks with CUDA hidden.
+#   PYTHON312=/path/to/python3.12 bash tools/gpu/rehearse_on_cpu.sh [OUT_DIR]
+# Takes 10 to 20 minutes on 2 cores (mostly the mmcv build).
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT_DIR=${1:-$REPO/work_dirs/gpu_rehearsal}
+VENV=${REHEARSAL_VENV:-/tmp/zoo-rehearsal-py312}
+cd "$REPO"
+if [ ! -x "$VENV/bin/python" ]; then
+    "${PYTHON312:-python3.12}" -m venv "$VENV"
+fi
+# torch as on the GPU machine, and the image's packages the zoo imports (not ours to carry)
+"$VENV/bin/python" -m pip --disable-pip-version-check install -q torch==2.11.0 \
+    torchvision==0.26.0 numpy scipy matplotlib opencv-python-headless pillow scikit-learn \
+    rich regex pyyaml packaging requests tqdm tensorboard ninja 2>&1 \
+    | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+PYTHON="$VENV/bin/python" bash tools/gpu/fetch_wheels.sh "$REPO/.whl"
+python3 tools/gpu/gpu_checks.py --cpu-dry-run --python "$VENV/bin/python" --wheels .whl \
+    --budget 2400 --install-timeout 1800 --out "$OUT_DIR"
