@@ -134,8 +134,8 @@ def without_mmpretrain_multimodal():
     off, mmpretrain registers its own placeholders for them, which say what to install if a
     config asks for one. Must run before ``mmpretrain.models`` is first imported (the
     imrecog and ssimrecog packages call it first thing). Upstream:
-    https://github.com/open-mmlab/mmpretrain/blob/v1.2.0/mmpretrain/models/multimodal/blip2/Qformer.py
-    (line 16) and https://github.com/open-mmlab/mmpretrain/blob/v1.2.0/mmpretrain/models/multimodal/ram/bert.py.
+    https://github.com/open-mmlab/mmpretrain/blob/v1.2.0/mmpretrain/utils/dependency.py and
+    ``mmpretrain/models/multimodal/blip2/Qformer.py`` (line 16) and ``.../ram/bert.py`` there.
     """
     import sys
 

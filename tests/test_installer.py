@@ -50,7 +50,8 @@ def test_mmcv_sdist_comes_through_pips_index_and_is_hash_checked(tmp_path):
     import tarfile
     src = tmp_path / 'mmcv-2.1.0'
     src.mkdir()
-    (src / 'setup.py').write_text("from setuptools import setup\nsetup(name='mmcv', version='2.1.0')\n")
+    (src / 'setup.py').write_text(
+        "from setuptools import setup\nsetup(name='mmcv', version='2.1.0')\n")
     with tarfile.open(fake, 'w:gz') as tar:
         tar.add(src, arcname='mmcv-2.1.0')
     (index / 'index.html').write_text('<a href="mmcv-2.1.0.tar.gz">mmcv-2.1.0.tar.gz</a>\n')

@@ -8,9 +8,8 @@ import json
 import os
 import os.path as osp
 
-
 from custom_modules.cli import (add_common_args, build_runner, check_data_roots, clean_errors,
-                                 load_config)
+                                load_config)
 from custom_modules.errors import ZooError
 
 

@@ -9,7 +9,7 @@ import os
 import os.path as osp
 
 from custom_modules.cli import (add_common_args, build_runner, check_data_roots, clean_errors,
-                                 load_config)
+                                load_config)
 from custom_modules.errors import ZooError
 from custom_modules.speed import add_speed_args, apply_speed_options
 

@@ -92,4 +92,3 @@ class FocalRetinaHead(RetinaHead):
         keep = torchvision.ops.batched_nms(results.bboxes, results.scores, results.labels,
                                            float(nms['iou_threshold']))
         return results[keep[:cfg.max_per_img]]
-

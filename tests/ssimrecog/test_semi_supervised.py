@@ -1,7 +1,7 @@
 """The semi-supervised parts: EMA teacher, ramp-up, pseudo-label masking, the mixing
 sampler, the seeded splits and the unlabelled-folder reader."""
-import math
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -17,8 +17,7 @@ from custom_modules.ssimrecog.datasets import (ImageFolderSplit, UnlabelledImage
                                                select_labelled)
 from custom_modules.ssimrecog.hooks import ema_update
 from custom_modules.ssimrecog.samplers import LabelledUnlabelledSampler
-from custom_modules.ssimrecog.semi_classifier import (SemiSupervisedClassifier, pseudo_labels,
-                                                      rampup)
+from custom_modules.ssimrecog.semi_classifier import SemiSupervisedClassifier, pseudo_labels, rampup
 
 
 def write_png(path, value=0, size=8):
@@ -64,7 +63,8 @@ def test_pseudo_labels_are_masked_at_the_threshold():
 
 def tiny_semi_model(**semi_train_cfg):
     return SemiSupervisedClassifier(
-        classifier=dict(type='ImageClassifier', backbone=dict(type='CourseConvNet', base=2, depth=1),
+        classifier=dict(type='ImageClassifier',
+                        backbone=dict(type='CourseConvNet', base=2, depth=1),
                         neck=dict(type='GlobalMaxPooling'),
                         head=dict(type='LinearClsHead', num_classes=2, in_channels=2)),
         semi_train_cfg=semi_train_cfg)
@@ -91,7 +91,8 @@ def test_unsupervised_loss_counts_only_confident_images():
     views = [torch.zeros(3, 3, 4, 4), torch.zeros(3, 3, 4, 4)]
     losses = model.loss(views, samples)
     ce = torch.nn.functional.cross_entropy
-    assert losses['loss_sup'].item() == pytest.approx(ce(student_logits[:1], torch.tensor([0])).item())
+    assert losses['loss_sup'].item() == pytest.approx(
+        ce(student_logits[:1], torch.tensor([0])).item())
     expected = 2.0 * 0.5 * ce(student_logits[1:2], torch.tensor([1])).item() / 2
     assert losses['loss_unsup'].item() == pytest.approx(expected)
     # image 0: confident and right (hidden 1); image 1: not confident, predicted 1, truth 0
@@ -115,7 +116,8 @@ def reference_step(model, weak, strong, data_samples):
                    cfg['rampup_shape'])
     hidden = torch.tensor([s.metainfo['hidden_label'] for s in data_samples if 'gt_label' not in s])
     right = pseudo == hidden
-    return dict(loss_sup=loss_sup, loss_unsup=cfg['unsup_weight'] * scale * (per_image * mask).mean(),
+    return dict(loss_sup=loss_sup,
+                loss_unsup=cfg['unsup_weight'] * scale * (per_image * mask).mean(),
                 unsup_scale=scale, pseudo_confident=int(mask.sum()) / len(mask),
                 pseudo_acc=int(right.sum()) / len(right),
                 pseudo_wrong=int((mask & ~right).sum()) / len(right))

@@ -14,7 +14,6 @@ import sys
 
 import mmcv._ext as ext
 
-
 CALLED = []
 
 
