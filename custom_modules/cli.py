@@ -1,4 +1,5 @@
-"""What ``tools/train.py`` and ``tools/test.py`` share: config loading and clean errors."""
+"""What the tools share: loading a config, setting a run up, building its runner, and
+clean one-line errors."""
 import argparse
 import difflib
 import importlib
@@ -37,33 +38,50 @@ def add_common_args(parser):
 
 
 def load_config(args):
-    """Read ``args.config``, apply ``--cfg-options``, ``--work-dir`` and the launcher.
+    """Read ``args.config`` and apply ``--cfg-options``, ``--work-dir`` and ``--launcher``
+    (each where ``args`` has it). Nothing else: :func:`prepare_run` sets a run up.
 
-    The working directory goes on ``sys.path`` so that a config's ``custom_imports``
-    can name plugins living in the repository, e.g. ``projects.example_project.tiny_convnet``.
+    The working directory goes on ``sys.path`` first: loading a config imports its
+    ``custom_imports``, which may name plugins living in the repository, e.g.
+    ``projects.example_project.tiny_convnet``.
     """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    if args.unsafe_load_checkpoint:
-        print('WARNING: --unsafe-load-checkpoint: checkpoints are unpickled without '
-              'restrictions and can run code', file=sys.stderr)
-        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
     if not osp.isfile(args.config):
         raise ZooError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
-    check_option_keys(cfg.to_dict(), args.cfg_options)
-    cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir:
+    options = getattr(args, 'cfg_options', None) or {}
+    check_option_keys(cfg.to_dict(), options)
+    cfg.merge_from_dict(options)
+    cfg.launcher = getattr(args, 'launcher', 'none')
+    if getattr(args, 'work_dir', None):
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def prepare_run(cfg, args, loaders=()):
+    """Set up a training or test run of ``cfg`` before its runner is built:
+
+    - ``--unsafe-load-checkpoint``: checkpoints load without torch's ``weights_only``
+      check in this process (said loudly);
+    - the work dir must be writable, now rather than after hours of training;
+    - ``--launcher pytorch`` on a machine without a GPU starts the gloo process group
+      (:func:`compat.setup_cpu_distributed`);
+    - the config's demo data is generated, once;
+    - every ``data_root`` of the dataloaders named in ``loaders`` must exist.
+    """
+    if getattr(args, 'unsafe_load_checkpoint', False):
+        print('WARNING: --unsafe-load-checkpoint: checkpoints are unpickled without '
+              'restrictions and can run code', file=sys.stderr)
+        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
     check_work_dir(cfg.work_dir)
-    if args.launcher == 'pytorch' and not torch.cuda.is_available():
+    if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
         from .compat import setup_cpu_distributed
         setup_cpu_distributed(cfg)
     demo_data.ensure_for_config(cfg)
-    return cfg
+    check_data_roots(cfg, loaders)
 
 
 def build_runner(cfg):

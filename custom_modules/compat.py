@@ -7,6 +7,7 @@ idempotent; ``setup_cpu_distributed``, ``zero_map_for_no_detections`` and
 need them, so that this module imports no toolbox.
 """
 import glob
+import logging
 import os
 import os.path as osp
 import pickle
@@ -179,12 +180,15 @@ def find_resumable_checkpoint(work_dir):
             return named
     candidates = sorted((p for p in glob.glob(osp.join(work_dir, '*.pth'))
                          if is_complete_checkpoint(p)), key=osp.getmtime)
-    if named or candidates:
+    newest = candidates[-1] if candidates else None
+    if named:
         print_log(f'last_checkpoint names {named!r}, which is missing or incomplete; '
-                  f'resuming from the newest complete checkpoint: '
-                  f'{candidates[-1] if candidates else None}', logger='current',
-                  level=30)
-    return candidates[-1] if candidates else None
+                  f'resuming from the newest complete checkpoint: {newest}',
+                  logger='current', level=logging.WARNING)
+    elif newest:
+        print_log(f'no last_checkpoint pointer in {work_dir}; resuming from the newest '
+                  f'complete checkpoint: {newest}', logger='current', level=logging.WARNING)
+    return newest
 
 
 def _crash_safe_checkpoints():

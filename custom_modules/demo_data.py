@@ -27,7 +27,6 @@ from PIL import Image
 DEMO_ROOT = 'data/demo'
 FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
 TEXTURE_CLASSES = ('ripples', 'pebbles', 'marsh', 'water')
-SEG_CLASSES = ('water', 'sand')
 VERSION = 3  # bump when the generated data changes
 
 _SPLITS = dict(

@@ -123,3 +123,15 @@ def test_skip_mode_skips_non_finite_steps_then_stops():
     with pytest.raises(ZooError, match=r'^iteration 5 \(epoch 1\): loss is nan; training stopped'):
         wrapper.update_params(float('nan') * weight.sum())  # a second one in a row: stop
     assert weight.item() == 3.0
+
+
+def test_resume_without_a_pointer_says_so(tmp_path, monkeypatch):
+    import mmengine.logging
+    said = []
+    monkeypatch.setattr(mmengine.logging, 'print_log', lambda msg, **kw: said.append(msg))
+    assert find_resumable_checkpoint(str(tmp_path)) is None
+    assert said == []  # nothing to resume from, nothing to say
+    save(tmp_path / 'epoch_1.pth', 1)
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+    assert said == [f'no last_checkpoint pointer in {tmp_path}; resuming from the newest '
+                    f'complete checkpoint: {tmp_path / "epoch_1.pth"}']

@@ -8,8 +8,8 @@ import json
 import os
 import os.path as osp
 
-from custom_modules.cli import (add_common_args, build_runner, check_data_roots, clean_errors,
-                                load_config)
+from custom_modules.cli import (add_common_args, build_runner, clean_errors, load_config,
+                                prepare_run)
 from custom_modules.errors import ZooError
 
 
@@ -70,7 +70,7 @@ def main():
     if not osp.isfile(args.checkpoint):
         raise ZooError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args)
-    check_data_roots(cfg, ['test_dataloader'])
+    prepare_run(cfg, args, ['test_dataloader'])
     cfg.load_from = args.checkpoint
     if args.show_dir:
         enable_show(cfg, args.show_dir)
@@ -78,10 +78,10 @@ def main():
         add_dump(cfg, args.out)
     runner = build_runner(cfg)
     metrics = runner.test()
-    metrics_file = osp.join(cfg.work_dir, 'test_metrics.json')
-    with open(metrics_file, 'w') as f:
-        json.dump(metrics, f, indent=2, default=float)
-    if runner.rank == 0:
+    if runner.rank == 0:  # every rank has the metrics; one writes them
+        metrics_file = osp.join(cfg.work_dir, 'test_metrics.json')
+        with open(metrics_file, 'w') as f:
+            json.dump(metrics, f, indent=2, default=float)
         print(f'metrics ({args.config}):')
         for key, value in metrics.items():
             print(f'  {key}: {value}')

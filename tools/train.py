@@ -8,8 +8,8 @@ import argparse
 import os
 import os.path as osp
 
-from custom_modules.cli import (add_common_args, build_runner, check_data_roots, clean_errors,
-                                load_config)
+from custom_modules.cli import (add_common_args, build_runner, clean_errors, load_config,
+                                prepare_run)
 from custom_modules.errors import ZooError
 from custom_modules.speed import add_speed_args, apply_speed_options
 
@@ -42,7 +42,7 @@ def set_resume(cfg, resume):
 def main():
     args = parse_args()
     cfg = load_config(args)
-    check_data_roots(cfg, ['train_dataloader', 'val_dataloader'])
+    prepare_run(cfg, args, ['train_dataloader', 'val_dataloader'])
     apply_speed_options(cfg, args)
     set_resume(cfg, args.resume)
     runner = build_runner(cfg)

@@ -1,6 +1,7 @@
 """One policy for bad samples, in every reader: by default fail before training with one
 message naming each bad file; with ``on_bad='skip'`` leave them out, say how many, and
 list them in ``skipped_samples.txt`` in the run's log folder (inside the work dir)."""
+import logging
 import os
 import os.path as osp
 
@@ -45,5 +46,5 @@ def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
     with open(out, 'a') as f:
         f.write(''.join(line + '\n' for line in lines))
     print_log(f'skipped {len(problems)} {what} (on_bad=skip); the list is in {out}',
-              logger='current', level=30)
+              logger='current', level=logging.WARNING)
     return [d for d in data_list if d[key] not in problems]

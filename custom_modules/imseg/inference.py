@@ -17,9 +17,10 @@ def overlay(img, labels, palette, alpha=0.5):
 
 
 def segment_folder(config, checkpoint, source, out_dir, device='cpu'):
-    """Predict every image of ``source`` with the model of ``config`` (its ``test_cfg``
-    decides whole-image or sliding-window inference). Writes ``<name>_mask.png`` (class
-    indices) and ``<name>_overlay.png``; returns the pixel share of each class."""
+    """Predict every image of ``source`` with the model of ``config`` (a path or a loaded
+    ``Config``; its ``test_cfg`` decides whole-image or sliding-window inference). Writes
+    ``<name>_mask.png`` (class indices) and ``<name>_overlay.png``; returns the pixel share
+    of each class."""
     from mmseg.apis import inference_model, init_model
 
     images = list_images(source)

@@ -10,6 +10,7 @@ import mmcv
 from ..datasets.image_files import list_images
 from ..errors import ZooError
 
+
 def draw_boxes(img, boxes, labels, scores, classes):
     """Boxes with class and score on a copy of the BGR image."""
     img = img.copy()
@@ -22,7 +23,7 @@ def draw_boxes(img, boxes, labels, scores, classes):
 
 
 def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cpu'):
-    """Run the detector of ``config`` on ``source``; write pictures and box files to ``out_dir``.
+    """Run the detector of ``config`` (a path or a loaded ``Config``) on ``source``; write pictures and box files to ``out_dir``.
 
     Returns the number of boxes kept.
     """

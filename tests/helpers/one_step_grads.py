@@ -15,7 +15,7 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from custom_modules.cli import build_runner, load_config  # noqa: E402
+from custom_modules.cli import build_runner, load_config, prepare_run  # noqa: E402
 
 
 def main():
@@ -25,8 +25,9 @@ def main():
     parser.add_argument('--launcher', default='none')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     args = parser.parse_args()
-    args.work_dir, args.unsafe_load_checkpoint = os.path.dirname(args.out), False
+    args.work_dir = os.path.dirname(args.out)
     cfg = load_config(args)
+    prepare_run(cfg, args)
     runner = build_runner(cfg)
     model = runner.model
     module = model.module if is_model_wrapper(model) else model

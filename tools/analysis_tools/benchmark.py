@@ -39,7 +39,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmengine.utils import import_modules_from_strings  # noqa: E402
 
-from custom_modules.cli import build_runner, clean_errors, load_config  # noqa: E402
+from custom_modules.cli import build_runner, clean_errors, load_config, prepare_run  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
 from custom_modules.speed import add_speed_args, amp_dtype, apply_speed_options  # noqa: E402
 
@@ -58,7 +58,6 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     add_speed_args(parser)
     args = parser.parse_args()
-    args.launcher, args.unsafe_load_checkpoint = 'none', False
     return args
 
 
@@ -117,6 +116,7 @@ def first_view(batch):
 
 def prepare_config(args):
     cfg = load_config(args)
+    prepare_run(cfg, args, ['train_dataloader'])
     apply_speed_options(cfg, args, device=args.device)
     loader = cfg.train_dataloader
     if args.batch:
