@@ -23,7 +23,8 @@ def draw_boxes(img, boxes, labels, scores, classes):
 
 
 def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cpu'):
-    """Run the detector of ``config`` (a path or a loaded ``Config``) on ``source``; write pictures and box files to ``out_dir``.
+    """Run the detector of ``config`` (a path or a loaded ``Config``) on ``source``; write
+    pictures and box files to ``out_dir``.
 
     Returns the number of boxes kept.
     """

@@ -72,8 +72,8 @@ class _CachedBatches:
 
     def __init__(self, batch, dataset, length):
         self.batch, self.length = batch, length
-        self.dataset = type('CachedDataset', (), dict(metainfo=getattr(dataset, 'metainfo', {}),
-                                                       __len__=lambda _: length))()
+        attributes = dict(metainfo=getattr(dataset, 'metainfo', {}), __len__=lambda _: length)
+        self.dataset = type('CachedDataset', (), attributes)()
 
     def __iter__(self):
         return (self.batch for _ in range(self.length))
