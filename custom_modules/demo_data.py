@@ -75,7 +75,8 @@ def texture(rng, cls, size=64, hard=False):
         angle = rng.uniform(-0.35, 0.35)
         freq = rng.uniform(5, 9)
         phase = rng.uniform(0, 2 * np.pi)
-        gray = 0.5 + 0.5 * np.sin(2 * np.pi * freq * (y * np.cos(angle) + x * np.sin(angle)) + phase)
+        along = y * np.cos(angle) + x * np.sin(angle)
+        gray = 0.5 + 0.5 * np.sin(2 * np.pi * freq * along + phase)
         return _colourise(gray, rng, (190, 170, 120), hard)
     if cls == 'pebbles':  # scattered round stones
         gray = np.full((size, size), 0.3, np.float32)
@@ -118,7 +119,8 @@ def beach_scene(rng, size=128, max_people=4):
         if any(_iou((x0, y0, x1, y1), b) > 0.1 for b in boxes):
             continue
         colour = rng.uniform(10, 90, 3)
-        body = ((x * size - cx) / (w / 2)) ** 2 + ((y * size - (cy + h * 0.12)) / (h * 0.38)) ** 2 < 1
+        body = (((x * size - cx) / (w / 2))**2
+                + ((y * size - (cy + h * 0.12)) / (h * 0.38))**2) < 1
         head = ((x * size - cx) ** 2 + (y * size - (y0 + h * 0.13)) ** 2) < (h * 0.13) ** 2
         img[body | head] = colour
         boxes.append([round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1)])
@@ -197,7 +199,8 @@ def _write_ssimrecog(out, rng, size=64):
     for split, n in _SPLITS['ssimrecog'].items():
         for cls in TEXTURE_CLASSES:
             for i in range(n):
-                _save(texture(rng, cls, size, hard=True), osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
+                _save(texture(rng, cls, size, hard=True),
+                      osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
 
 
 _WRITERS = dict(imrecog=_write_imrecog, objrecog=_write_objrecog, imseg=_write_imseg,

@@ -29,7 +29,8 @@ class RampDecayParamScheduler(_ParamScheduler):
             return self.start + (self.peak - self.start) * step / self.ramp
         if step < self.ramp + self.sustain:
             return self.peak
-        return (self.peak - self.floor) * self.decay ** (step - self.ramp - self.sustain) + self.floor
+        decayed = self.decay**(step - self.ramp - self.sustain)
+        return (self.peak - self.floor) * decayed + self.floor
 
     def _get_value(self):
         value = self.value_at(self.last_step - self.begin)

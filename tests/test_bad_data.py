@@ -11,7 +11,6 @@ from PIL import Image
 
 import custom_modules.datasets.bad_samples as bad_samples
 from custom_modules.errors import ZooError
-
 from zoo_test_utils import DEMO_CONFIGS, run
 
 
@@ -123,7 +122,8 @@ def test_objrecog_corrupt_and_missing_images_skipped(tmp_path, skipped_list):
 def test_objrecog_corrupt_image_is_named(tmp_path):
     write_csv(tmp_path / 'boxes.csv', [['b.jpg', 64, 48, 'person', 1, 2, 11, 22]])
     write_corrupt(tmp_path / 'b.jpg')
-    with pytest.raises(ZooError, match=r'(?s)1 unreadable image\(s\).*b.jpg: UnidentifiedImageError'):
+    with pytest.raises(ZooError,
+                       match=r'(?s)1 unreadable image\(s\).*b.jpg: UnidentifiedImageError'):
         csv_dataset(tmp_path)
 
 
@@ -183,7 +183,7 @@ def test_imseg_mask_values_outside_binary_classes(tmp_path):
     write_image(tmp_path / 'img/a.png')
     write_mask(tmp_path / 'ann/a.png', value=7)
     with pytest.raises(ZooError, match=r"ann/a.png: 3072 pixels have class indices \[7\] but "
-                                       r"there are 2 classes \['water', 'sand'\]; give a value_map"):
+                       r"there are 2 classes \['water', 'sand'\]; give a value_map"):
         mask_dataset(tmp_path)
 
 

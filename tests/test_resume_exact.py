@@ -7,7 +7,6 @@ import pytest
 import torch
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-
 from zoo_test_utils import DEMO_CONFIGS, QUICK, run
 
 SSL = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'

@@ -11,7 +11,6 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
 
 METRIC = {'imrecog': 'cls/accuracy', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'Dice/sand'}

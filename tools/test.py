@@ -8,8 +8,7 @@ import json
 import os
 import os.path as osp
 
-from custom_modules.cli import (add_common_args, build_runner, clean_errors, load_config,
-                                prepare_run)
+from custom_modules.cli import add_common_args, build_runner, clean_errors, load_config, prepare_run
 from custom_modules.errors import ZooError
 
 

@@ -8,8 +8,7 @@ import argparse
 import os
 import os.path as osp
 
-from custom_modules.cli import (add_common_args, build_runner, clean_errors, load_config,
-                                prepare_run)
+from custom_modules.cli import add_common_args, build_runner, clean_errors, load_config, prepare_run
 from custom_modules.errors import ZooError
 from custom_modules.speed import add_speed_args, apply_speed_options
 

@@ -96,4 +96,3 @@ class ClassificationReport(BaseMetric):
         metrics.update({f'f1/{c}': 100.0 * v for c, v in zip(classes, f1)})
         save_confusion_matrix(cm, classes, self.out_dir or current_log_dir())
         return metrics
-

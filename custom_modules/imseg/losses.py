@@ -4,7 +4,8 @@ from torch import nn
 
 
 def binary_dice_loss(logits, target, ignore_index=255, eps=1e-3):
-    """V-Net Dice loss per image, averaged: ``1 - (2 sum(p t) + eps) / (sum(p^2) + sum(t^2) + eps)``.
+    """V-Net Dice loss per image, averaged:
+    ``1 - (2 sum(p t) + eps) / (sum(p^2) + sum(t^2) + eps)``.
 
     ``logits`` (N, 1, H, W); ``target`` (N, H, W) of 0/1, pixels equal to ``ignore_index``
     (e.g. padding) left out.

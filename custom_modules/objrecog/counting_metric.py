@@ -71,4 +71,3 @@ class CountingMetric(BaseMetric):
                            f'score >= {self.score_thr}: MAE {metrics["mae"]:.2f}, '
                            f'{len(results)} images')
         return metrics
-

@@ -12,9 +12,9 @@ from mmengine.dataset import ConcatDataset
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
 from ..datasets.image_files import find_images
 from ..errors import ZooError
-from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
 from ..imrecog.datasets import ImageFolderDataset
 
 

@@ -53,7 +53,8 @@ def test_unknown_class_folder_is_named(tmp_path):
 def test_corrupt_image_is_named(tmp_path):
     write_png(tmp_path / 'train/sand/good.png')
     (tmp_path / 'train/sand/bad.png').write_bytes(b'not an image at all')
-    with pytest.raises(ZooError, match=r'(?s)1 unreadable image.*train/sand/bad.png: UnidentifiedImageError'):
+    with pytest.raises(ZooError,
+                       match=r'(?s)1 unreadable image.*train/sand/bad.png: UnidentifiedImageError'):
         ImageFolderDataset(data_root=str(tmp_path), data_prefix='train', classes=('sand', ))
 
 

@@ -21,7 +21,8 @@ def test_own_folder_dataset_by_cfg_options_only(tmp_path):
     data = tmp_path / 'data'
     work = tmp_path / 'work'
     run_tool('train.py', DEMO, '--work-dir', work, '--cfg-options', *QUICK,
-             f'train_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.data_root={data}',
+             f'train_dataloader.dataset.data_root={data}',
+             f'val_dataloader.dataset.data_root={data}',
              'train_dataloader.dataset.classes=[dark,bright]',
              'val_dataloader.dataset.classes=[dark,bright]',
              'model.head.num_classes=2', 'data_preprocessor.num_classes=2')

@@ -7,7 +7,6 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-
 from zoo_test_utils import run_tool
 
 FEW = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2',

@@ -71,7 +71,8 @@ def test_dataset_checks_values_and_sizes_up_front(tmp_path):
     with pytest.raises(ZooError) as err:
         dataset(tmp_path)
     message = str(err.value)
-    assert message.startswith("2 bad image/mask pair(s); fix or remove them, or skip them with the dataset option on_bad='skip':")
+    assert message.startswith("2 bad image/mask pair(s); fix or remove them, or skip them with "
+                              "the dataset option on_bad='skip':")
     assert 'ann/odd.png: 1 pixels have values [20] outside the value map' in message
     assert 'ann/small.png: mask is 64x64 but its image' in message and 'is 64x32' in message
 

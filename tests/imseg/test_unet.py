@@ -52,8 +52,8 @@ def test_decoder_over_stock_resnet_trains():
                          loss_decode=dict(type='CrossEntropyLoss'))))
     features = model.extract_feat(torch.zeros(1, 3, 96, 96))
     assert model.decode_head(features).shape == (1, 3, 24, 24)  # resized to 96 on predict
-    from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
     sample = SegDataSample(metainfo=dict(img_shape=(96, 96), pad_shape=(96, 96)))
     sample.gt_sem_seg = PixelData(data=torch.randint(0, 3, (1, 96, 96)))
     losses = model.loss(torch.randn(1, 3, 96, 96), [sample])

@@ -52,7 +52,8 @@ def test_dataset_missing_image_is_named(tmp_path):
     write_csv(tmp_path / 'train.csv', ROWS)
     for name in ('a.jpg', 'b.jpg'):
         Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / name)
-    with pytest.raises(ZooError, match=r'1 image\(s\) listed in .*train.csv not found; .*on_bad=.skip.:\n.*c.jpg: not found'):
+    with pytest.raises(ZooError, match=r'1 image\(s\) listed in .*train.csv not found; '
+                                       r'.*on_bad=.skip.:\n.*c.jpg: not found'):
         CourseCSVDataset(ann_file='train.csv', data_root=str(tmp_path), data_prefix=dict(img=''))
     Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / 'c.jpg')
     ds = CourseCSVDataset(ann_file='train.csv', data_root=str(tmp_path), data_prefix=dict(img=''))

@@ -45,7 +45,8 @@ def inputs(seed=1):
     g = torch.Generator().manual_seed(seed)
     feats = tuple(torch.randn(2, 8, 128 // s, 128 // s, generator=g) for s in (8, 16, 32, 64, 128))
     samples = []
-    for boxes, labels in (([[10, 12, 50, 60], [70, 20, 110, 100]], [0, 2]), ([[5, 5, 40, 90]], [1])):
+    for boxes, labels in (([[10, 12, 50, 60], [70, 20, 110, 100]], [0, 2]),
+                          ([[5, 5, 40, 90]], [1])):
         sample = DetDataSample(metainfo=dict(img_shape=(128, 128), pad_shape=(128, 128),
                                              ori_shape=(128, 128), scale_factor=(1.0, 1.0)))
         sample.gt_instances = InstanceData(bboxes=torch.tensor(boxes, dtype=torch.float),

@@ -9,8 +9,8 @@ from mmpretrain.structures import DataSample
 
 import custom_modules.ssimrecog  # noqa: F401 (registers the family)
 from custom_modules.errors import ZooError
-from custom_modules.ssimrecog.metric_learning import (CourseEmbeddingNet, KNNAccuracy,
-                                                      NPairsLoss, knn_predict)
+from custom_modules.ssimrecog.metric_learning import (CourseEmbeddingNet, KNNAccuracy, NPairsLoss,
+                                                      knn_predict)
 from custom_modules.ssimrecog.samplers import NPairsSampler
 
 

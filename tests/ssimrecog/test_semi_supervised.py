@@ -151,8 +151,8 @@ def test_training_step_values_are_those_of_the_reference_step():
 
 
 def test_semi_train_cfg_is_checked():
-    with pytest.raises(ZooError, match=r"semi_train_cfg: unknown keys \['treshold'\]"):
-        tiny_semi_model(treshold=0.9)
+    with pytest.raises(ZooError, match=r"semi_train_cfg: unknown keys \['min_confidence'\]"):
+        tiny_semi_model(min_confidence=0.9)
     with pytest.raises(ZooError, match="rampup shape 'cosine'"):
         tiny_semi_model(rampup_shape='cosine')
 
@@ -182,7 +182,8 @@ def test_sampler_mixes_labelled_and_unlabelled_in_the_ratio():
 def test_sampler_rejects_a_batch_the_ratio_does_not_divide():
     dataset = ConcatDataset.__new__(ConcatDataset)
     dataset.datasets = [_Sized(6), _Sized(50)]
-    with pytest.raises(ZooError, match=r'batch_size=12 cannot be split 1:4; make it a multiple of 5'):
+    with pytest.raises(ZooError,
+                       match=r'batch_size=12 cannot be split 1:4; make it a multiple of 5'):
         LabelledUnlabelledSampler(dataset, batch_size=12, source_ratio=(1, 4), seed=0)
 
 
@@ -242,5 +243,6 @@ def test_corrupt_unlabelled_image_is_named(tmp_path):
 def test_unlabelled_list_file_with_a_missing_image(tmp_path):
     write_png(tmp_path / 'unl/a.png')
     (tmp_path / 'list.txt').write_text('a.png\nmissing.png\n')
-    with pytest.raises(ZooError, match=r'list.txt: 1 listed image\(s\) not found, first .*missing.png'):
+    with pytest.raises(ZooError,
+                       match=r'list.txt: 1 listed image\(s\) not found, first .*missing.png'):
         UnlabelledImageFolder(data_root=str(tmp_path), data_prefix='unl', ann_file='list.txt')

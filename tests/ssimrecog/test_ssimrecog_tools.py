@@ -2,11 +2,9 @@
 import json
 from pathlib import Path
 
-import pytest
 from mmengine.config import Config
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-
 from zoo_test_utils import run, run_tool
 
 FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
@@ -39,7 +37,8 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
             work_dir = tmp_path / Path(config).stem / f'seed{seed}'
             dumped = Config.fromfile(next(work_dir.glob('*.py')))
             assert dumped.randomness.seed == seed
-            datasets = dumped.train_dataloader.dataset.get('datasets', [dumped.train_dataloader.dataset])
+            train_set = dumped.train_dataloader.dataset
+            datasets = train_set.get('datasets', [train_set])
             assert [d.split_seed for d in datasets] == [seed] * len(datasets)
     logged = scalars(tmp_path / Path(FIXMATCH).stem / 'seed0')
     assert any('pseudo_confident' in row and 'unsup_scale' in row and 'pseudo_wrong' in row
