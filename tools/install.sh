@@ -34,7 +34,8 @@ START=$SECONDS
 
 log() { printf '[install %4ds] %s\n' $((SECONDS - START)) "$*"; }
 
-# pip, quiet, without this machine's noise about local index folders it skips.
+# pip, quiet, without the noise of pip configurations that name local index folders
+# which do not exist.
 pip_quiet() {
     "$PY" -m pip --disable-pip-version-check install -q "$@" 2>&1 \
         | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
