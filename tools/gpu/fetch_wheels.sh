@@ -20,7 +20,8 @@ done
     --python-version 3.12 --implementation cp "${PLATFORMS[@]}" -d "$DEST" \
     mmengine==0.10.7 mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 \
     addict yapf platformdirs termcolor terminaltables pycocotools shapely prettytable \
-    wcwidth mat4py modelindex ordered-set importlib_metadata ftfy "setuptools<81" 2>&1 \
+    wcwidth mat4py modelindex model-index ordered-set importlib_metadata lazy-importer ftfy \
+    "setuptools<81" 2>&1 \
     | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 PYTHON=$PY bash "$REPO/tools/install.sh" fetch-mmcv "$DEST"
 du -sh "$DEST"
