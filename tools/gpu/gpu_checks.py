@@ -115,23 +115,25 @@ def checks(args):
     device = 'cpu' if dry else 'cuda'
     raising = [py, 'tools/gpu/without_mmcv_ops.py']
     found = [Check('env', 'smoke', [py, '-c', ENV_FACTS], 60)]
+    installed = []  # what every later check needs
     if not args.skip_install:
         found.append(Check('install', 'smoke', ['bash', '-c', INSTALL], args.install_timeout))
+        installed = ['install']
     found.append(Check('syncs', 'smoke', [py, 'tools/gpu/check_host_syncs.py', '--device',
-                                          device], 90))
+                                          device], 90, needs=installed))
     for family, config in DEMOS.items():
         work = osp.join(WORK, 'runs', family)
         found.append(Check(f'train_{family}', 'smoke', [
             *raising, 'tools/train.py', config, *amp, '--work-dir', work, '--cfg-options',
-            *short_options(family, dry)], 120))
+            *short_options(family, dry)], 120, needs=installed))
         found.append(Check(f'test_{family}', 'smoke', lambda config=config, work=work: [
             *raising, 'tools/test.py', config, last_checkpoint(work), '--work-dir',
             osp.join(work, 'test'), *(['--cfg-options', *LOADERS_IN_PROCESS] if dry else [])],
-            90, needs=[f'train_{family}']))
+            90, needs=[*installed, f'train_{family}']))
     found.append(Check('dist', 'smoke', [
         'bash', 'tools/dist_train.sh', DEMOS['imseg'], '1', *amp, '--work-dir',
         osp.join(WORK, 'runs', 'dist'), '--cfg-options', *short_options('imseg', dry)], 120,
-        env=dict(PYTHON=py, PORT='29671')))
+        needs=installed, env=dict(PYTHON=py, PORT='29671')))
     bench = (['--device', 'cpu', '--small', '--batch', '2', '--iters', '1', '--warmup', '1',
               '--workers', '0'] if dry else
              ['--device', 'cuda', '--amp', '--batch', '16', '--iters', '20', '--warmup', '5',
@@ -139,7 +141,7 @@ def checks(args):
     for family in (['imseg'] if dry else ['objrecog', 'imrecog', 'imseg', 'ssimrecog']):
         found.append(Check(f'bench_{family}', 'benchmarks', [
             py, 'tools/analysis_tools/gpu_benchmarks.py', '--families', family, *bench,
-            '--out-dir', osp.join(WORK, 'bench', family)], 240))
+            '--out-dir', osp.join(WORK, 'bench', family)], 240, needs=installed))
     return found
 
 
