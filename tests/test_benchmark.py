@@ -17,8 +17,6 @@ def test_benchmark_emits_json_with_every_measurement(tmp_path):
     assert set(speeds) == {'runner', 'plain', 'plain_before', 'plain_after', 'ratio', 'inference',
                            'runner_end_to_end', 'data'}
     assert all(speeds[k] > 0 for k in ('runner', 'plain', 'inference', 'runner_end_to_end'))
-    assert speeds['plain'] == (speeds['plain_before'] + speeds['plain_after']) / 2
-    assert speeds['ratio'] == speeds['runner'] / speeds['plain']
     assert set(speeds['data']) == {'0'} and speeds['data']['0'] > 0
     assert '| **runner / plain** |' in proc.stdout
 

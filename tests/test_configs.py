@@ -1,5 +1,6 @@
 """Every config in the zoo loads and builds its model in its own scope."""
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ CONFIGS = sorted(
     if '_base_' not in p.parts)
 
 
-def test_there_are_configs():
-    assert len(CONFIGS) >= 4
+def test_every_family_has_configs():
+    families = {Path(c).parts[1] for c in CONFIGS if c.startswith('configs/')}
+    assert families == {'imrecog', 'objrecog', 'imseg', 'ssimrecog'}
 
 
 @pytest.mark.parametrize('path', CONFIGS)
@@ -30,10 +32,18 @@ def test_config_builds_model(path):
     assert sum(p.numel() for p in model.parameters()) > 0
 
 
+# {model}[_{backbone}]_{GPUs}xb{batch}[+{unlabelled batch}]-{schedule}_{dataset}[-{size}]
+NAME = re.compile(r'^[a-z0-9-]+(_[a-z0-9-]+)?_\d+xb\d+(\+\d+)?-\d+(e|it)_[a-z0-9-]+$')
+
+
 def test_config_names_follow_openmmlab_style():
+    assert NAME.match('retinanet_r50-fpn_1xb8-50e_secoora-person-800')
+    assert NAME.match('fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc')
+    for bad in ('retinanet_r50', 'unet_1xb4_obx', 'unet-6l_1xb4-50_obx', 'Unet_1xb4-5e_obx'):
+        assert not NAME.match(bad), bad
     for path in CONFIGS:
-        name = Path(path).stem
-        assert '_' in name and 'xb' in name, f'{path}: expected {{model}}_{{GPUs}}xb{{batch}}-...'
+        assert NAME.match(Path(path).stem), (
+            f'{path}: expected {{model}}_{{backbone}}_{{GPUs}}xb{{batch}}-{{schedule}}_{{dataset}}')
 
 
 def test_metafiles_list_exactly_the_family_configs():

@@ -12,14 +12,26 @@ DEMO_CONFIGS = {
     'objrecog': 'configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py',
     'imseg': 'configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py',
 }
+# Data loading in the training process: no worker start-up in short test runs.
+IN_PROCESS_LOADERS = [
+    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+]
 # Short runs for tests: few images, one epoch, no extra workers.
 QUICK = [
     'train_cfg.max_epochs=1',
     'train_dataloader.dataset.indices=16',
     'val_dataloader.dataset.indices=8',
-    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+    *IN_PROCESS_LOADERS,
 ]
+
+
+def one_epoch(batch_size, val_batch_size=None):
+    """``--cfg-options`` for one epoch at ``batch_size``, loading in the process."""
+    sizes = [f'train_dataloader.batch_size={batch_size}']
+    if val_batch_size:
+        sizes.append(f'val_dataloader.batch_size={val_batch_size}')
+    return ['train_cfg.max_epochs=1', *sizes, *IN_PROCESS_LOADERS]
 
 
 def run(args, timeout=600, check=True, env=None):

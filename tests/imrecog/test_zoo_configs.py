@@ -7,11 +7,9 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from zoo_test_utils import run_tool
+from zoo_test_utils import one_epoch, run_tool
 
-FEW = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=2', 'val_dataloader.batch_size=2',
-       'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-       'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+FEW = one_epoch(batch_size=2, val_batch_size=2)
 
 
 def write_images(paths, size):

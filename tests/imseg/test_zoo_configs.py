@@ -5,11 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo_test_utils import run_tool
+from zoo_test_utils import one_epoch, run_tool
 
-FEW = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=1',
-       'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-       'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+FEW = one_epoch(batch_size=1)
 CASES = {  # config: (image size, mask values, metric key)
     'unet-6l_1xb4-50e_obx-4class-768': (800, [63, 128, 191, 255], 'IoU/dry_sand'),
     'unet-6l_1xb4-50e_obx-binary-768': (800, [63, 128, 191, 255], 'Dice/dry_sand'),

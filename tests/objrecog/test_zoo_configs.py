@@ -5,12 +5,10 @@ import json
 import numpy as np
 from PIL import Image
 
-from zoo_test_utils import run_tool
+from zoo_test_utils import one_epoch, run_tool
 
 CONFIG = 'configs/objrecog/retinanet_r50-fpn_1xb8-50e_secoora-person-800.py'
-FEW = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=1', 'val_dataloader.batch_size=1',
-       'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-       'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+FEW = one_epoch(batch_size=1, val_batch_size=1)
 
 
 def test_secoora_config_trains_on_course_csv(tmp_path):
