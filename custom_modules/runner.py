@@ -8,6 +8,11 @@ from mmengine.runner import Runner
 from .errors import ZooError
 
 
+def unwrap(model):
+    """``model`` without its distributed wrapper (DDP), if it has one."""
+    return model.module if is_model_wrapper(model) else model
+
+
 @RUNNERS.register_module()
 class ZooRunner(Runner):
     """mmengine's ``Runner``, and:
@@ -26,7 +31,7 @@ class ZooRunner(Runner):
         """Train, after checking that the model has the hooks it names in
         ``required_hooks`` (e.g. a mean teacher's EMA hook): without them it would train
         silently wrong."""
-        model = self.model.module if is_model_wrapper(self.model) else self.model
+        model = unwrap(self.model)
         hooks = {type(hook).__name__ for hook in self.hooks}
         missing = [name for name in getattr(model, 'required_hooks', ()) if name not in hooks]
         if missing:

@@ -1,6 +1,8 @@
-"""Finding the images a tool should read."""
+"""Finding the images a tool should read, and decoding image bytes."""
 import os
 import os.path as osp
+
+import mmcv
 
 from ..errors import ZooError
 
@@ -28,3 +30,12 @@ def find_images(folder):
         osp.join(root, name)
         for root, _, names in os.walk(folder, followlinks=True)
         for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
+
+
+def decode_image(data, source, flag='color'):
+    """JPEG/PNG ``data`` as an array (BGR for ``flag='color'``), or a :class:`ZooError`
+    naming ``source`` (the record or file the bytes came from)."""
+    img = mmcv.imfrombytes(data, flag=flag)
+    if img is None:
+        raise ZooError(f'{source}: image bytes do not decode')
+    return img

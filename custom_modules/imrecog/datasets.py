@@ -7,12 +7,11 @@ import json
 import os
 import os.path as osp
 
-import mmcv
 from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
 from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
-from ..datasets.image_files import IMAGE_EXTENSIONS, find_images
+from ..datasets.image_files import IMAGE_EXTENSIONS, decode_image, find_images
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
 
@@ -165,8 +164,6 @@ class LoadImageFromBytes:
     """Decode ``results['img_bytes']`` (JPEG/PNG) into ``results['img']`` (BGR, uint8)."""
 
     def __call__(self, results):
-        img = mmcv.imfrombytes(results.pop('img_bytes'), flag='color')
-        if img is None:
-            raise ZooError(f'{results.get("img_path", "a record")}: image bytes do not decode')
+        img = decode_image(results.pop('img_bytes'), results.get('img_path', 'a record'))
         results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
         return results

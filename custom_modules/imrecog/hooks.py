@@ -1,16 +1,15 @@
 """Hooks of the image recognition family."""
 import numpy as np
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from ..errors import ZooError
+from ..runner import unwrap
 
 
 def _head(runner):
     """The model's classification head, or None (e.g. an embedding model)."""
-    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    return getattr(model, 'head', None)
+    return getattr(unwrap(runner.model), 'head', None)
 
 
 def balanced_class_weights(labels, num_classes):

@@ -16,12 +16,17 @@ from ..datasets.bad_samples import check_on_bad, drop_bad_samples
 from ..errors import ZooError
 
 
+def greyscale(mask):
+    """A mask as a 2-D array: the first channel of a colour one."""
+    return mask if mask.ndim == 2 else mask[..., 0]
+
+
 def read_mask(path):
     """A greyscale mask as a 2-D uint8 array (first channel of a colour file)."""
     mask = mmcv.imread(path, flag='unchanged')
     if mask is None:
         raise ZooError(f'cannot read mask {path}')
-    return mask if mask.ndim == 2 else mask[..., 0]
+    return greyscale(mask)
 
 
 def decode_value_map(mask, value_map, tolerance=0, source='mask'):

@@ -1,19 +1,12 @@
 """The course's segmentation TFRecords: ``image`` and ``label`` JPEG/PNG bytes per record."""
-import mmcv
 from mmcv.transforms import BaseTransform
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS, TRANSFORMS
 
+from ..datasets.image_files import decode_image
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
-from .masks import labels_of
-
-
-def _decode(data, flag, source):
-    img = mmcv.imfrombytes(data, flag=flag)
-    if img is None:
-        raise ZooError(f'{source}: bytes do not decode as an image')
-    return img
+from .masks import greyscale, labels_of
 
 
 @DATASETS.register_module()
@@ -48,7 +41,7 @@ class TFRecordSegDataset(BaseSegDataset):
                             label_bytes=example[self.keys[1]][0], img_path=source,
                             seg_map_path=source, seg_fields=[], reduce_zero_label=False,
                             label_map=None, **self.mask_spec)
-                image = _decode(info['img_bytes'], 'color', source)
+                image = decode_image(info['img_bytes'], source)
                 labels = LoadPairFromBytes.labels(info)
                 if labels.shape != image.shape[:2]:
                     raise ZooError(f'{source}: label {labels.shape} and image '
@@ -65,12 +58,12 @@ class LoadPairFromBytes(BaseTransform):
 
     @staticmethod
     def labels(results):
-        mask = _decode(results['label_bytes'], 'unchanged', results['seg_map_path'])
-        mask = mask if mask.ndim == 2 else mask[..., 0]
+        mask = greyscale(decode_image(results['label_bytes'], results['seg_map_path'],
+                                      flag='unchanged'))
         return labels_of(mask, results, results['seg_map_path'])
 
     def transform(self, results):
-        img = _decode(results['img_bytes'], 'color', results['img_path'])
+        img = decode_image(results['img_bytes'], results['img_path'])
         results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
                        gt_seg_map=self.labels(results))
         results['seg_fields'] = [*results.get('seg_fields', []), 'gt_seg_map']

@@ -9,6 +9,7 @@ import mmcv
 
 from ..datasets.image_files import list_images
 from ..errors import ZooError
+from .csv_dataset import COLUMNS
 
 
 def draw_boxes(img, boxes, labels, scores, classes):
@@ -54,8 +55,7 @@ def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cp
                                    for b, lab, s in zip(boxes, labels, scores)]))
     with open(osp.join(out_dir, 'detections.csv'), 'w', newline='') as f:
         writer = csv.writer(f)
-        writer.writerow(['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax',
-                         'score'])
+        writer.writerow([*COLUMNS, 'score'])
         writer.writerows(rows)
     with open(osp.join(out_dir, 'detections.json'), 'w') as f:
         json.dump(dict(score_thr=score_thr, images=records), f, indent=1)

@@ -2,10 +2,10 @@
 student (as mmdet's ``MeanTeacherHook``), for :class:`SemiSupervisedClassifier`."""
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from ..errors import ZooError
+from ..runner import unwrap
 
 
 @torch.no_grad()
@@ -41,7 +41,7 @@ class MeanTeacherHook(Hook):
 
     @staticmethod
     def _model(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap(runner.model)
         if not (hasattr(model, 'teacher') and hasattr(model, 'student')):
             raise ZooError(f'MeanTeacherHook needs a model with a student and a teacher '
                            f'(SemiSupervisedClassifier), not {type(model).__name__}')

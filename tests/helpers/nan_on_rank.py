@@ -2,8 +2,9 @@
 loss is NaN (as a bad sample or an overflow on one GPU would make it)."""
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
+
+from custom_modules.runner import unwrap
 
 
 @HOOKS.register_module()
@@ -14,7 +15,7 @@ class NaNOnRankHook(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if runner.rank == self.rank and runner.iter == self.at_iter:
-            model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+            model = unwrap(runner.model)
             with torch.no_grad():
                 for param in model.parameters():
                     param.fill_(float('nan'))

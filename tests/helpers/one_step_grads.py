@@ -12,10 +12,10 @@ sys.path.insert(0, os.getcwd())
 
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from custom_modules.cli import build_runner, load_config, prepare_run  # noqa: E402
+from custom_modules.runner import unwrap  # noqa: E402
 
 
 def main():
@@ -30,7 +30,7 @@ def main():
     prepare_run(cfg, args)
     runner = build_runner(cfg)
     model = runner.model
-    module = model.module if is_model_wrapper(model) else model
+    module = unwrap(model)
     loader = Runner.build_dataloader(dict(cfg.train_dataloader.to_dict(), num_workers=0),
                                      seed=0)
     batch = loader.collate_fn([loader.dataset[i] for i in range(4)])
