@@ -16,7 +16,7 @@ fi
 # torch as on the GPU machine, and the image's packages the zoo imports (not ours to carry)
 "$VENV/bin/python" -m pip --disable-pip-version-check install -q torch==2.11.0 \
     torchvision==0.26.0 numpy scipy matplotlib opencv-python-headless pillow scikit-learn \
-    rich regex pyyaml packaging requests tqdm tensorboard ninja 2>&1 \
+    rich regex pyyaml packaging requests tqdm tensorboard ninja six einops 2>&1 \
     | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 PYTHON="$VENV/bin/python" bash tools/gpu/fetch_wheels.sh "$REPO/.whl"
 python3 tools/gpu/gpu_checks.py --cpu-dry-run --python "$VENV/bin/python" --wheels .whl \
