@@ -100,7 +100,7 @@ def write_csv(path, rows):
 
 def csv_dataset(root, **kwargs):
     init_default_scope('mmdet')
-    from custom_modules.objrecog.csv_dataset import CourseCSVDataset
+    from custom_modules.objrecog.datasets import CourseCSVDataset
     return CourseCSVDataset(ann_file='boxes.csv', data_root=str(root), data_prefix=dict(img=''),
                             **kwargs)
 
@@ -147,7 +147,7 @@ def test_objrecog_missing_csv_is_named(tmp_path):
 
 def mask_dataset(root, **kwargs):
     init_default_scope('mmseg')
-    from custom_modules.imseg.masks import MaskFolderDataset
+    from custom_modules.imseg.datasets import MaskFolderDataset
     return MaskFolderDataset(data_root=str(root), img_suffix='.png', seg_map_suffix='.png',
                              data_prefix=dict(img_path='img', seg_map_path='ann'),
                              metainfo=dict(classes=('water', 'sand')), **kwargs)

@@ -8,4 +8,4 @@ from .. import compat
 
 compat.without_mmpretrain_multimodal()  # before mmpretrain.models is imported
 
-from . import backbones, datasets, hooks, metrics  # noqa: E402,F401 (registration)
+from . import datasets, hooks, metrics, models, visualization  # noqa: E402,F401

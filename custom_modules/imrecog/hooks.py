@@ -5,6 +5,7 @@ from mmpretrain.registry import HOOKS
 
 from ..errors import ZooError
 from ..runner import unwrap
+from .visualization import draw_prediction_grid
 
 
 def _head(runner):
@@ -97,26 +98,3 @@ class PredictionGridHook(Hook):
         if self._wrong:
             draw_prediction_grid(self._wrong, classes, f'{out_dir}/prediction_mistakes.png')
         runner.logger.info(f'prediction grids written to {out_dir}')
-
-
-def draw_prediction_grid(items, classes, path, columns=8):
-    """``items``: (RGB uint8 image, true index, predicted index, score) tuples."""
-    import os
-
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    name = (lambda i: classes[i]) if classes else str
-    rows = -(-len(items) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.3 * rows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis('off')
-    for ax, (img, true, pred, score) in zip(axes.flat, items):
-        ax.imshow(img)
-        ax.set_title(f'true: {name(true)}\npred: {name(pred)} ({score:.2f})', fontsize=7,
-                     color='green' if true == pred else 'red')
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

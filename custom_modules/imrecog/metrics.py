@@ -8,6 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..run_dir import current_log_dir
+from .visualization import plot_confusion_matrix
 
 
 def confusion_matrix(labels, preds, num_classes):
@@ -28,34 +29,14 @@ def per_class_scores(cm):
 
 
 def save_confusion_matrix(cm, classes, out_dir, prefix='confusion_matrix'):
-    """Write ``<prefix>.json`` (counts and scores) and a row-normalised heatmap PNG."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
+    """Write ``<prefix>.json`` (counts and per-class scores) and ``<prefix>.png``."""
     os.makedirs(out_dir, exist_ok=True)
     precision, recall, f1 = per_class_scores(cm)
     with open(osp.join(out_dir, f'{prefix}.json'), 'w') as f:
         json.dump(dict(classes=list(classes), matrix=cm.tolist(),
                        precision=precision.tolist(), recall=recall.tolist(), f1=f1.tolist()),
                   f, indent=1)
-    rows = cm.sum(axis=1, keepdims=True)
-    normalised = np.divide(cm, rows, out=np.zeros(cm.shape, float), where=rows > 0)
-    n = len(classes)
-    fig, ax = plt.subplots(figsize=(2 + 0.6 * n, 1.5 + 0.6 * n))
-    ax.imshow(normalised, cmap='Blues', vmin=0, vmax=1)
-    for t in range(n):
-        for p in range(n):
-            ax.text(p, t, f'{normalised[t, p]:.2f}', ha='center', va='center', fontsize=8,
-                    color='white' if normalised[t, p] > 0.5 else 'black')
-    ax.set_xticks(range(n), classes, rotation=45, ha='right')
-    ax.set_yticks(range(n), classes)
-    ax.set_xlabel('predicted')
-    ax.set_ylabel('true')
-    ax.set_title('confusion matrix (rows sum to 1)')
-    fig.tight_layout()
-    fig.savefig(osp.join(out_dir, f'{prefix}.png'), dpi=120)
-    plt.close(fig)
+    plot_confusion_matrix(cm, classes, osp.join(out_dir, f'{prefix}.png'))
 
 
 @METRICS.register_module()

@@ -7,13 +7,7 @@ import numpy as np
 
 from ..datasets.image_files import list_images
 from ..errors import ZooError
-
-
-def overlay(img, labels, palette, alpha=0.5):
-    """The BGR image with each class painted semi-transparently in its (RGB) palette colour."""
-    colours = np.array(palette, np.float32)[:, ::-1]  # RGB -> BGR
-    painted = colours[np.clip(labels, 0, len(colours) - 1)]
-    return (img * (1 - alpha) + painted * alpha).astype(np.uint8)
+from .visualization import overlay
 
 
 def segment_folder(config, checkpoint, source, out_dir, device='cpu'):

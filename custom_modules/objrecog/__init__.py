@@ -4,6 +4,6 @@ Registers FocalRetinaHead and TorchFocalLoss (no mmcv CUDA kernels needed), the 
 CSV box dataset (CourseCSVDataset) and the people-counting metric (CountingMetric).
 """
 from .. import compat
-from . import counting_metric, csv_dataset, focal_retina_head  # noqa: F401 (registration)
+from . import datasets, metrics, models, visualization  # noqa: F401 (registration)
 
 compat.zero_map_for_no_detections()

@@ -4,23 +4,12 @@ import json
 import os
 import os.path as osp
 
-import cv2
 import mmcv
 
 from ..datasets.image_files import list_images
 from ..errors import ZooError
-from .csv_dataset import COLUMNS
-
-
-def draw_boxes(img, boxes, labels, scores, classes):
-    """Boxes with class and score on a copy of the BGR image."""
-    img = img.copy()
-    for (x0, y0, x1, y1), label, score in zip(boxes, labels, scores):
-        p0, p1 = (int(x0), int(y0)), (int(x1), int(y1))
-        cv2.rectangle(img, p0, p1, (60, 20, 220), 2)
-        cv2.putText(img, f'{classes[label]} {score:.2f}', (p0[0], max(p0[1] - 4, 10)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, (60, 20, 220), 1, cv2.LINE_AA)
-    return img
+from .datasets import COLUMNS
+from .visualization import draw_boxes
 
 
 def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cpu'):

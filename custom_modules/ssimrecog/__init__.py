@@ -7,4 +7,4 @@ learning (``CourseEmbeddingNet``, ``NPairsLoss``, ``NPairsEmbedder``, ``NPairsSa
 ``GalleryQueryDataset``, ``KNNAccuracy``). It reuses the imrecog readers and backbones.
 """
 from .. import imrecog  # noqa: F401 (the image recognition modules this family reuses)
-from . import datasets, hooks, metric_learning, samplers, semi_classifier  # noqa: F401
+from . import datasets, hooks, metrics, models, visualization  # noqa: F401

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from custom_modules.errors import ZooError
-from custom_modules.imrecog.backbones import CourseConvNet, GlobalMaxPooling
-from custom_modules.imrecog.hooks import balanced_class_weights, draw_prediction_grid
+from custom_modules.imrecog.hooks import balanced_class_weights
 from custom_modules.imrecog.metrics import ClassificationReport
+from custom_modules.imrecog.models import CourseConvNet, GlobalMaxPooling
+from custom_modules.imrecog.visualization import draw_prediction_grid
 
 
 @pytest.mark.parametrize('depth, size, out_size', [(4, 64, 4), (4, 400, 25), (6, 224, 3)])

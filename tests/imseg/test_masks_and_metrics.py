@@ -8,8 +8,8 @@ from mmengine.registry import init_default_scope
 from PIL import Image
 
 from custom_modules.errors import ZooError
-from custom_modules.imseg.masks import (LoadValueMapAnnotations, MaskFolderDataset,
-                                        decode_value_map, one_vs_rest)
+from custom_modules.imseg.datasets import (LoadValueMapAnnotations, MaskFolderDataset,
+                                           decode_value_map, one_vs_rest)
 from custom_modules.imseg.metrics import SegReport
 
 OBX = {63: 0, 128: 1, 191: 2, 255: 3}
@@ -117,7 +117,7 @@ def encoded(array, fmt):
 
 def test_tfrecord_pairs_with_value_map(tmp_path):
     from custom_modules.datasets.tfrecord import write_examples
-    from custom_modules.imseg.tfrecord_dataset import TFRecordSegDataset
+    from custom_modules.imseg.datasets import TFRecordSegDataset
     image = np.zeros((64, 64, 3), np.uint8)
     write_examples(tmp_path / 'obx-0.tfrec', [
         {'image': encoded(image, 'JPEG'), 'label': encoded(obx_mask(), 'JPEG')}] * 2)

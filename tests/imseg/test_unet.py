@@ -6,7 +6,7 @@ from mmseg.registry import MODELS
 
 import custom_modules.imseg  # noqa: F401 (registration)
 from custom_modules.errors import ZooError
-from custom_modules.imseg.losses import binary_dice_loss
+from custom_modules.imseg.models import binary_dice_loss
 
 NORM = dict(type='BN')
 

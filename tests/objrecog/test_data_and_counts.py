@@ -8,8 +8,8 @@ from PIL import Image
 
 import custom_modules.objrecog  # noqa: F401 (applies the CocoMetric fix)
 from custom_modules.errors import ZooError
-from custom_modules.objrecog.counting_metric import CountingMetric
-from custom_modules.objrecog.csv_dataset import CourseCSVDataset, read_course_csv
+from custom_modules.objrecog.datasets import CourseCSVDataset, read_course_csv
+from custom_modules.objrecog.metrics import CountingMetric
 from zoo_test_utils import run_tool
 
 HEADER = ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax']

@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 import custom_modules.objrecog  # noqa: F401 (registers the head)
-from custom_modules.objrecog.focal_retina_head import TorchFocalLoss, sigmoid_focal_loss
+from custom_modules.objrecog.models import TorchFocalLoss, sigmoid_focal_loss
 
 HEAD = dict(
     num_classes=3, in_channels=8, stacked_convs=2, feat_channels=8,

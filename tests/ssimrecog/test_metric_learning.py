@@ -9,9 +9,9 @@ from mmpretrain.structures import DataSample
 
 import custom_modules.ssimrecog  # noqa: F401 (registers the family)
 from custom_modules.errors import ZooError
-from custom_modules.ssimrecog.metric_learning import (CourseEmbeddingNet, KNNAccuracy, NPairsLoss,
-                                                      knn_predict)
-from custom_modules.ssimrecog.samplers import NPairsSampler
+from custom_modules.ssimrecog.datasets import NPairsSampler
+from custom_modules.ssimrecog.metrics import KNNAccuracy, knn_predict
+from custom_modules.ssimrecog.models import CourseEmbeddingNet, NPairsLoss
 
 
 def test_npairs_loss_matches_hand_computed_value():

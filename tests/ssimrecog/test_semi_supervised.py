@@ -13,11 +13,10 @@ from PIL import Image
 
 import custom_modules.ssimrecog  # noqa: F401 (registers the family)
 from custom_modules.errors import ZooError
-from custom_modules.ssimrecog.datasets import (ImageFolderSplit, UnlabelledImageFolder,
-                                               select_labelled)
+from custom_modules.ssimrecog.datasets import (ImageFolderSplit, LabelledUnlabelledSampler,
+                                               UnlabelledImageFolder, select_labelled)
 from custom_modules.ssimrecog.hooks import ema_update
-from custom_modules.ssimrecog.samplers import LabelledUnlabelledSampler
-from custom_modules.ssimrecog.semi_classifier import SemiSupervisedClassifier, pseudo_labels, rampup
+from custom_modules.ssimrecog.models import SemiSupervisedClassifier, pseudo_labels, rampup
 
 
 def write_png(path, value=0, size=8):
@@ -146,7 +145,8 @@ def test_training_step_values_are_those_of_the_reference_step():
     expected = reference_step(model, weak, strong, samples)
     assert set(got) == set(expected)
     for key, value in expected.items():
-        assert float(got[key].detach()) == pytest.approx(float(value), abs=1e-6), key
+        expected_value = float(torch.as_tensor(value).detach())
+        assert float(got[key].detach()) == pytest.approx(expected_value, abs=1e-6), key
     assert 0 < float(got['pseudo_confident']) < 1  # the threshold splits the batch
 
 

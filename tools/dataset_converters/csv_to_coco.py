@@ -8,7 +8,7 @@ import argparse
 import json
 
 from custom_modules.cli import clean_errors
-from custom_modules.objrecog.csv_dataset import read_course_csv
+from custom_modules.objrecog.datasets import read_course_csv
 
 
 def csv_to_coco(csv_path, classes):

@@ -1,19 +1,22 @@
-"""A FixMatch-style classifier with a mean teacher.
+"""The models of semi-supervised recognition: a FixMatch-style classifier with a mean teacher,
+and the course's metric learning (a small embedding network trained with the N-pairs
+loss).
 
-Labelled images: cross-entropy on their weak view. Unlabelled images: the teacher's
-prediction on the weak view becomes a pseudo-label where its confidence reaches
-``threshold``, and the student learns it on the strong view, with a weight that ramps up
-over the first iterations. The model owns its loss and its ramp-up (as mmdet's
-``SemiBaseDetector``); :class:`MeanTeacherHook` keeps the teacher an exponential moving
-average of the student and does nothing else.
+FixMatch: labelled images are learnt from their weak view with cross-entropy; for
+unlabelled images the teacher's prediction on the weak view becomes a pseudo-label where
+its confidence reaches ``threshold``, and the student learns it on the strong view, with
+a weight that ramps up over the first iterations. The model owns its loss and its
+ramp-up (as mmdet's ``SemiBaseDetector``); :class:`MeanTeacherHook` keeps the teacher an
+exponential moving average of the student and does nothing else.
 """
 import copy
 import math
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, BaseModule
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
@@ -162,3 +165,80 @@ def pseudo_label_stats(labels, mask, hidden):
         stats['pseudo_acc'] = right.float().mean()
         stats['pseudo_wrong'] = (_rows(mask, known) & ~right).float().mean()
     return stats
+
+
+@MODELS.register_module()
+class CourseEmbeddingNet(BaseModule):
+    """3x3 stride-2 convs (32, 64, 128; ReLU; no padding, as the course's Keras layers),
+    global average pooling, a linear embedding, L2-normalised."""
+
+    def __init__(self, in_channels=3, channels=(32, 64, 128), embed_dim=8, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        layers = []
+        for out_channels in channels:
+            layers += [nn.Conv2d(in_channels, out_channels, 3, stride=2), nn.ReLU(inplace=True)]
+            in_channels = out_channels
+        self.convs = nn.Sequential(*layers)
+        self.embed = nn.Linear(in_channels, embed_dim)
+
+    def forward(self, x):
+        x = self.convs(x).mean(dim=(2, 3))
+        return F.normalize(self.embed(x), dim=1)
+
+
+@MODELS.register_module()
+class NPairsLoss(nn.Module):
+    """Softmax cross-entropy over the anchor x positive similarity matrix divided by
+    ``temperature``: anchor ``i`` must be most similar to positive ``i``."""
+
+    def __init__(self, temperature=0.3):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, anchors, positives):
+        similarity = anchors @ positives.t() / self.temperature
+        return F.cross_entropy(similarity, torch.arange(len(anchors), device=anchors.device))
+
+
+@MODELS.register_module()
+class NPairsEmbedder(BaseModel):
+    """An embedding network trained on N-pairs batches (``NPairsSampler``); predictions
+    are the embeddings (``sample.embedding``), classified by ``KNNAccuracy``.
+
+    Args:
+        backbone (dict): maps images to L2-normalised embeddings.
+        loss (dict): default ``NPairsLoss`` with temperature 0.3.
+    """
+
+    def __init__(self, backbone, loss=dict(type='NPairsLoss', temperature=0.3),
+                 data_preprocessor=None, init_cfg=None):
+        data_preprocessor = dict(data_preprocessor or dict(
+            mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True))
+        data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            data_preprocessor = MODELS.build(data_preprocessor)
+            backbone, loss = MODELS.build(backbone), MODELS.build(loss)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone, self.loss_module = backbone, loss
+        self._pairs_checked = False
+
+    def _check_pairs(self, data_samples):
+        labels = torch.cat([s.gt_label for s in data_samples])
+        if len(labels) % 2 or not torch.equal(labels[0::2], labels[1::2]):
+            raise ZooError('NPairsEmbedder trains on anchor/positive pairs of one class; '
+                           "use sampler=dict(type='NPairsSampler') in train_dataloader")
+        self._pairs_checked = True
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        embeddings = self.backbone(inputs)
+        if mode == 'tensor':
+            return embeddings
+        if mode == 'predict':
+            for sample, embedding in zip(data_samples, embeddings):
+                sample.set_field(embedding.detach(), 'embedding')
+            return data_samples
+        if mode == 'loss':
+            if not self._pairs_checked:  # the sampler is fixed: one look (a host sync) is enough
+                self._check_pairs(data_samples)
+            return dict(loss=self.loss_module(embeddings[0::2], embeddings[1::2]))
+        raise RuntimeError(f'invalid mode {mode!r}')
