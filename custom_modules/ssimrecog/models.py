@@ -22,6 +22,9 @@ from mmpretrain.registry import MODELS
 
 from ..errors import ZooError
 
+# the default data preprocessing of both models: ImageNet's mean and std (0-255, RGB)
+IMAGENET_NORMALISATION = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                              to_rgb=True)
 SEMI_TRAIN_DEFAULTS = dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200,
                            rampup_shape='sigmoid')
 
@@ -91,8 +94,7 @@ class SemiSupervisedClassifier(BaseModel):
         rampup(0, 1, self.semi_train_cfg['rampup_shape'])  # a bad shape fails now
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             data_preprocessor = MODELS.build(data_preprocessor or dict(
-                type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375], to_rgb=True))
+                type='SelfSupDataPreprocessor', **IMAGENET_NORMALISATION))
             student = MODELS.build(classifier)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = student
@@ -212,8 +214,7 @@ class NPairsEmbedder(BaseModel):
 
     def __init__(self, backbone, loss=dict(type='NPairsLoss', temperature=0.3),
                  data_preprocessor=None, init_cfg=None):
-        data_preprocessor = dict(data_preprocessor or dict(
-            mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True))
+        data_preprocessor = dict(data_preprocessor or IMAGENET_NORMALISATION)
         data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             data_preprocessor = MODELS.build(data_preprocessor)
