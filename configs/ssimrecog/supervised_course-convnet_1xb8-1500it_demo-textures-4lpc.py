@@ -8,18 +8,6 @@ _base_ = [
 ]
 custom_imports = dict(imports=['custom_modules.ssimrecog'], allow_failed_imports=False)
 train_dataloader = dict(
-    _delete_=True,
     batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='ImageFolderSplit',
-        part='labelled',
-        data_root={{_base_.data_root}},
-        data_prefix='train',
-        classes={{_base_.classes}},
-        labels_per_class={{_base_.labels_per_class}},
-        split_seed={{_base_.split_seed}},
-        pipeline={{_base_.weak_pipeline}}))
+    sampler=dict(_delete_=True, type='InfiniteSampler', shuffle=True),
+    dataset=dict(part='labelled', pipeline={{_base_.weak_pipeline}}))

@@ -52,21 +52,23 @@ def select_labelled(labels, labels_per_class=None, fraction=None, seed=0):
 
 @DATASETS.register_module()
 class ImageFolderSplit(ImageFolderDataset):
-    """One part of a seeded labelled/unlabelled split of a folder-per-class dataset.
+    """A seeded labelled/unlabelled split of a folder-per-class dataset, or one part of it.
 
     Args:
-        part (str): ``'labelled'`` (the chosen images, with labels) or ``'unlabelled'``
-            (all the others, their labels hidden).
+        part (str): ``'both'``: the labelled images (with labels) first, then all the
+            others (their labels hidden), for :class:`LabelledUnlabelledSampler`;
+            ``'labelled'`` or ``'unlabelled'``: that part alone.
         labels_per_class (int, optional): labelled images per class.
         labelled_fraction (float, optional): or this fraction of each class.
         split_seed (int): the seed the labelled images are drawn with.
         **kwargs: as :class:`ImageFolderDataset`.
     """
 
-    def __init__(self, *args, part='labelled', labels_per_class=None,
+    def __init__(self, *args, part='both', labels_per_class=None,
                  labelled_fraction=None, split_seed=0, **kwargs):
-        if part not in ('labelled', 'unlabelled'):
-            raise ZooError(f"ImageFolderSplit: part={part!r}; use 'labelled' or 'unlabelled'")
+        if part not in ('both', 'labelled', 'unlabelled'):
+            raise ZooError(f"ImageFolderSplit: part={part!r}; use 'both', 'labelled' or "
+                           "'unlabelled'")
         self.part, self.split_seed = part, split_seed
         self.labels_per_class, self.labelled_fraction = labels_per_class, labelled_fraction
         super().__init__(*args, **kwargs)
@@ -75,14 +77,15 @@ class ImageFolderSplit(ImageFolderDataset):
         data_list = super().load_data_list()
         chosen = set(select_labelled([d['gt_label'] for d in data_list], self.labels_per_class,
                                      self.labelled_fraction, self.split_seed))
+        labelled = [d for i, d in enumerate(data_list) if i in chosen]
         if self.part == 'labelled':
-            return [d for i, d in enumerate(data_list) if i in chosen]
+            return labelled
         unlabelled = [dict(img_path=d['img_path'], hidden_label=d['gt_label'])
                       for i, d in enumerate(data_list) if i not in chosen]
         if not unlabelled:
             raise ZooError(f'{self.img_prefix}: every image is labelled in this split, none '
                            'is left unlabelled; lower labels_per_class / labelled_fraction')
-        return unlabelled
+        return unlabelled if self.part == 'unlabelled' else labelled + unlabelled
 
 
 @DATASETS.register_module()
@@ -174,11 +177,11 @@ def _shuffled_forever(indices, rng):
 
 @DATA_SAMPLERS.register_module()
 class LabelledUnlabelledSampler(Sampler):
-    """Batches of ``batch_size`` with labelled:unlabelled = ``source_ratio``, from a
-    ``ConcatDataset`` of [labelled, unlabelled] datasets.
+    """Batches of ``batch_size`` with labelled:unlabelled = ``source_ratio``.
 
     Args:
-        dataset (ConcatDataset): labelled dataset first, unlabelled second.
+        dataset: one dataset whose labelled samples have a ``gt_label`` and unlabelled ones
+            none (``ImageFolderSplit``), or a ``ConcatDataset`` of [labelled, unlabelled].
         batch_size (int): images a batch; the dataloader's ``batch_size`` must match.
         source_ratio (tuple[int, int]): labelled to unlabelled, e.g. ``(1, 4)``; it must
             divide ``batch_size`` exactly.
@@ -186,23 +189,19 @@ class LabelledUnlabelledSampler(Sampler):
     """
 
     def __init__(self, dataset, batch_size, source_ratio=(1, 4), seed=None):
-        sizes = [len(d) for d in getattr(dataset, 'datasets', [])]
-        if len(sizes) != 2:
-            raise ZooError('LabelledUnlabelledSampler needs a ConcatDataset of exactly two '
-                           'datasets: labelled first, unlabelled second')
+        self.parts = labelled_and_unlabelled(dataset)
         total = sum(source_ratio)
         if batch_size % total:
             raise ZooError(f'batch_size={batch_size} cannot be split {source_ratio[0]}:'
                            f'{source_ratio[1]}; make it a multiple of {total}')
         self.num_labelled = batch_size * source_ratio[0] // total
-        self.batch_size, self.sizes = batch_size, sizes
+        self.batch_size = batch_size
         self.rank, self.world_size = get_dist_info()
         self.seed = _seed(seed)
 
     def __iter__(self):
         rng = np.random.RandomState(self.seed)
-        labelled = _shuffled_forever(np.arange(self.sizes[0]), rng)
-        unlabelled = _shuffled_forever(np.arange(self.sizes[1]) + self.sizes[0], rng)
+        labelled, unlabelled = (_shuffled_forever(part, rng) for part in self.parts)
         for step in itertools.count():
             batch = ([next(labelled) for _ in range(self.num_labelled)]
                      + [next(unlabelled) for _ in range(self.batch_size - self.num_labelled)])
@@ -210,10 +209,28 @@ class LabelledUnlabelledSampler(Sampler):
                 yield from batch
 
     def __len__(self):
-        return sum(self.sizes)
+        return sum(len(part) for part in self.parts)
 
     def set_epoch(self, epoch):
         """Infinite: nothing changes between epochs."""
+
+
+def labelled_and_unlabelled(dataset):
+    """The indices of ``dataset``'s labelled and unlabelled samples, as arrays: the two
+    datasets of a ``ConcatDataset`` of [labelled, unlabelled], or, in one dataset, the
+    samples with and without a ``gt_label``."""
+    parts = getattr(dataset, 'datasets', None)
+    if parts is not None:
+        if len(parts) != 2:
+            raise ZooError('LabelledUnlabelledSampler: a ConcatDataset must hold exactly two '
+                           'datasets, labelled first, unlabelled second')
+        return np.arange(len(parts[0])), np.arange(len(parts[1])) + len(parts[0])
+    has_label = np.array(['gt_label' in dataset.get_data_info(i) for i in range(len(dataset))],
+                         dtype=bool)
+    if has_label.all() or not has_label.any():
+        raise ZooError(f'LabelledUnlabelledSampler needs labelled and unlabelled images; the '
+                       f'dataset has {int(has_label.sum())} labelled of {len(has_label)}')
+    return np.flatnonzero(has_label), np.flatnonzero(~has_label)
 
 
 @DATA_SAMPLERS.register_module()

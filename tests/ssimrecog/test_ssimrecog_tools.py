@@ -72,3 +72,30 @@ def test_npairs_config_reports_knn_accuracy_and_draws_tsne(tmp_path):
     final = [row for row in scalars(tmp_path) if 'knn/top1_k5' in row]
     assert final and all(0 <= final[-1][f'knn/top1_k{k}'] <= 100 for k in (3, 5, 7))
     assert next(tmp_path.glob('*/tsne.png')).stat().st_size > 1000
+
+
+def test_fixmatch_on_a_folder_of_your_own_changes_keys_only(tmp_path):
+    """The README's command: a folder per class of 3 classes, 4 labels each."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    classes = ['sand', 'gravel', 'marsh']
+    for split, count in (('train', 12), ('val', 3)):
+        for c in classes:
+            for i in range(count):
+                path = tmp_path / 'mine' / split / c / f'{i}.png'
+                path.parent.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(path)
+    data, names = tmp_path / 'mine', '[sand,gravel,marsh]'
+    run_tool('train.py', FIXMATCH, '--work-dir', tmp_path / 'work', '--cfg-options', *SHORT,
+             f'train_dataloader.dataset.data_root={data}',
+             f'train_dataloader.dataset.classes={names}',
+             'train_dataloader.dataset.labels_per_class=4',
+             f'val_dataloader.dataset.data_root={data}',
+             f'val_dataloader.dataset.classes={names}', 'model.classifier.head.num_classes=3')
+    logged = scalars(tmp_path / 'work')
+    assert any(row.get('pseudo_confident') is not None for row in logged)
+    final = [row for row in logged if 'cls/accuracy' in row]
+    assert final and 0 <= final[-1]['cls/accuracy'] <= 100
+    dumped = Config.fromfile(next((tmp_path / 'work').glob('*.py')))
+    assert list(dumped.train_dataloader.dataset.classes) == classes

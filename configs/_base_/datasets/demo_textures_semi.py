@@ -32,20 +32,18 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='PackInputs'),
 ]
-split = dict(type='ImageFolderSplit', data_root=data_root, data_prefix='train', classes=classes,
-             labels_per_class=labels_per_class, split_seed=split_seed,
-             pipeline=two_view_pipeline)
-# 8 labelled + 32 unlabelled images a batch.
+# One dataset yields both parts: labels_per_class images of each class drawn with
+# split_seed keep their labels, the others are the unlabelled set (labelled_fraction=0.1
+# instead draws 10 % of each class). 8 labelled + 32 unlabelled images a batch.
 train_dataloader = dict(
     batch_size=40,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='LabelledUnlabelledSampler', batch_size=40, source_ratio=(1, 4)),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='ConcatDataset', datasets=[
-        dict(split, part='labelled'),
-        dict(split, part='unlabelled'),
-    ]))
+    dataset=dict(type='ImageFolderSplit', part='both', data_root=data_root,
+                 data_prefix='train', classes=classes, labels_per_class=labels_per_class,
+                 split_seed=split_seed, pipeline=two_view_pipeline))
 val_dataloader = dict(
     batch_size=50,
     num_workers=2,
