@@ -1,5 +1,6 @@
 # Demo image recognition data: 4 texture classes, folder per class, 64x64
 # (generated on first use by custom_modules/demo_data.py).
+_base_ = ['./course_augmentation.py']
 demo_data = dict(family='imrecog', root='data/demo')
 data_root = 'data/demo/imrecog'
 classes = ('marsh', 'pebbles', 'ripples', 'water')
@@ -10,17 +11,9 @@ data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
-# The course's augmentation (flip, small rotation, translation, contrast) on training
-# only; validation and test images are never augmented.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='Rotate', magnitude_range=(0, 10), magnitude_std='inf', prob=0.5),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='horizontal'),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='vertical'),
-    dict(type='Contrast', magnitude_range=(0, 0.3), magnitude_std='inf', prob=0.5),
+    {{_base_.course_augmentation}},
     dict(type='PackInputs'),
 ]
 test_pipeline = [

@@ -1,5 +1,6 @@
 # NWPU-RESISC45, the course's 11 natural classes, folder per class at 224 px:
 # data/nwpu11/{train,val}/<class>/*.jpg (or set data_root).
+_base_ = ['./course_augmentation.py']
 data_root = 'data/nwpu11'
 classes = ('beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow',
            'mountain', 'river', 'sea_ice', 'wetland')
@@ -14,13 +15,7 @@ data_preprocessor = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(img_size, img_size)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='Rotate', magnitude_range=(0, 10), magnitude_std='inf', prob=0.5),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='horizontal'),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='vertical'),
-    dict(type='Contrast', magnitude_range=(0, 0.3), magnitude_std='inf', prob=0.5),
+    {{_base_.course_augmentation}},
     dict(type='PackInputs'),
 ]
 test_pipeline = [

@@ -1,6 +1,7 @@
 # TAMUCC oblique aerial photos, the course's flat layout: <split>/<class>_IMG_<n>.jpg
 # with the class list in classes.json, at the course's 400 px. Put the data in
 # data/tamucc4/{train,val}/ and data/tamucc4/classes.json, or set data_root.
+_base_ = ['./course_augmentation.py']
 data_root = 'data/tamucc4'
 num_classes = 4
 img_size = 400
@@ -13,13 +14,7 @@ data_preprocessor = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(img_size, img_size)),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='Rotate', magnitude_range=(0, 10), magnitude_std='inf', prob=0.5),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='horizontal'),
-    dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-         direction='vertical'),
-    dict(type='Contrast', magnitude_range=(0, 0.3), magnitude_std='inf', prob=0.5),
+    {{_base_.course_augmentation}},
     dict(type='PackInputs'),
 ]
 test_pipeline = [
