@@ -31,6 +31,23 @@ def folder_dataset(root, classes):
                   for c in classes for i in range(1)], 64)
 
 
+def tfrecord_dataset(root, classes):
+    """The course's TFRecord shards: ``image`` JPEG bytes and ``class`` index a record."""
+    import io
+
+    from custom_modules.datasets.tfrecord import write_examples
+    rng = np.random.default_rng(0)
+    root.mkdir(parents=True, exist_ok=True)
+    for split in ('train', 'val'):
+        records = []
+        for label in range(len(classes)):
+            buf = io.BytesIO()
+            Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(
+                buf, format='JPEG')
+            records.append({'image': buf.getvalue(), 'class': label})
+        write_examples(root / f'{split}-000.tfrec', records)
+
+
 TAMUCC4 = ['finegrained_sand_beaches', 'gravel_shell_beaches',
            'salt_brackish_water_marshes', 'sheltered_solid_manmade']
 NWPU = ['beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow', 'mountain',
@@ -39,6 +56,7 @@ CASES = {
     'mobilenet-v2_1xb16-50e_tamucc4-400': (flat_dataset, TAMUCC4),
     'mobilenet-v2-frozen_1xb16-50e_tamucc2-400': (flat_dataset, TAMUCC4[:2]),
     'mobilenet-v2_1xb16-50e_nwpu11-224': (folder_dataset, NWPU),
+    'mobilenet-v2_1xb16-50e_nwpu11-tfrecord-224': (tfrecord_dataset, NWPU),
     'course-convnet-deep_1xb16-50e_nwpu11-224': (folder_dataset, NWPU),
 }
 

@@ -99,3 +99,25 @@ def test_fixmatch_on_a_folder_of_your_own_changes_keys_only(tmp_path):
     assert final and 0 <= final[-1]['cls/accuracy'] <= 100
     dumped = Config.fromfile(next((tmp_path / 'work').glob('*.py')))
     assert list(dumped.train_dataloader.dataset.classes) == classes
+
+
+def test_fixmatch_with_a_folder_of_unlabelled_images(tmp_path):
+    """labelled/<class>/, unlabelled/ (nested, no classes) and val/<class>/."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    classes = ['marsh', 'pebbles', 'ripples', 'water']
+    paths = [f'labelled/{c}/{i}.png' for c in classes for i in range(2)]
+    paths += [f'unlabelled/day{d}/{i}.png' for d in range(2) for i in range(10)]
+    paths += [f'val/{c}/{i}.png' for c in classes for i in range(2)]
+    for rel in paths:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / rel)
+    config = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_folder-unlabelled-64.py'
+    run_tool('train.py', config, '--work-dir', tmp_path / 'work', '--cfg-options', *SHORT,
+             f'train_dataloader.dataset.datasets.0.data_root={tmp_path}',
+             f'train_dataloader.dataset.datasets.1.data_root={tmp_path}',
+             f'val_dataloader.dataset.data_root={tmp_path}')
+    logged = scalars(tmp_path / 'work')
+    assert any('pseudo_confident' in row and 'pseudo_acc' not in row for row in logged)
+    assert [row for row in logged if 'cls/accuracy' in row]
