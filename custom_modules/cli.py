@@ -24,17 +24,22 @@ def add_common_args(parser):
     """Arguments every tool takes, in OpenMMLab's spelling."""
     parser.add_argument('--work-dir', help='where logs, checkpoints and results go')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, default={},
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
         help='override config values, e.g. train_cfg.max_epochs=3')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
         help='job launcher (pytorch: torchrun / tools/dist_*.sh)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
-                        help=argparse.SUPPRESS)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument(
-        '--unsafe-load-checkpoint', action='store_true',
+        '--unsafe-load-checkpoint',
+        action='store_true',
         help='load checkpoints with weights_only=False: a checkpoint is a pickle and can then '
-             'RUN ANY CODE it contains. Only for trusted legacy checkpoints')
+        'RUN ANY CODE it contains. Only for trusted legacy checkpoints')
 
 
 def load_config(args):
@@ -73,8 +78,10 @@ def prepare_run(cfg, args, loaders=()):
     - every ``data_root`` of the dataloaders named in ``loaders`` must exist.
     """
     if getattr(args, 'unsafe_load_checkpoint', False):
-        print('WARNING: --unsafe-load-checkpoint: checkpoints are unpickled without '
-              'restrictions and can run code', file=sys.stderr)
+        print(
+            'WARNING: --unsafe-load-checkpoint: checkpoints are unpickled without '
+            'restrictions and can run code',
+            file=sys.stderr)
         os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
     check_work_dir(cfg.work_dir)
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
@@ -171,8 +178,8 @@ def unknown_type_message(err):
         module = importlib.import_module(f'{scope}.registry')
     except ImportError:
         return None
-    registry = next((r for r in vars(module).values() if hasattr(r, 'module_dict')
-                     and r.name == name and r.scope == scope), None)
+    registry = next((r for r in vars(module).values()
+                     if hasattr(r, 'module_dict') and r.name == name and r.scope == scope), None)
     names = set()
     while registry is not None:
         names.update(registry.module_dict)

@@ -39,8 +39,12 @@ def checkpoint_safe_globals():
     multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
     dtype_classes = [getattr(np.dtypes, name) for name in np.dtypes.__all__]
     return [
-        HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct,
-        multiarray.scalar, *dtype_classes,
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        multiarray._reconstruct,
+        multiarray.scalar,
+        *dtype_classes,
         (_history_buffer_getattr, 'builtins.getattr'),
         (_history_buffer_getattr, '__builtin__.getattr'),
     ]
@@ -74,8 +78,7 @@ def _quiet_pkg_resources_warning():
     is noise to our users. Upstream: ``mmengine/utils/package_utils.py`` of 0.10.7
     (https://github.com/open-mmlab/mmengine/blob/v0.10.7/mmengine/utils/package_utils.py).
     """
-    warnings.filterwarnings(
-        'ignore', message='pkg_resources is deprecated', category=UserWarning)
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 
 def setup_cpu_distributed(cfg):
@@ -117,8 +120,11 @@ def zero_map_for_no_detections():
         metrics = original(self, results)
         if metrics or self.format_only:
             return metrics
-        return {f'{metric}_{key}': 0.0 for metric in self.metrics
-                for key in ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')}
+        return {
+            f'{metric}_{key}': 0.0
+            for metric in self.metrics
+            for key in ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
+        }
 
     compute_metrics.zoo_patched = True
     CocoMetric.compute_metrics = compute_metrics
@@ -178,16 +184,22 @@ def find_resumable_checkpoint(work_dir):
             named = f.read().strip()
         if named and is_complete_checkpoint(named):
             return named
-    candidates = sorted((p for p in glob.glob(osp.join(work_dir, '*.pth'))
-                         if is_complete_checkpoint(p)), key=osp.getmtime)
+    candidates = sorted(
+        (p for p in glob.glob(osp.join(work_dir, '*.pth')) if is_complete_checkpoint(p)),
+        key=osp.getmtime)
     newest = candidates[-1] if candidates else None
     if named:
-        print_log(f'last_checkpoint names {named!r}, which is missing or incomplete; '
-                  f'resuming from the newest complete checkpoint: {newest}',
-                  logger='current', level=logging.WARNING)
+        print_log(
+            f'last_checkpoint names {named!r}, which is missing or incomplete; '
+            f'resuming from the newest complete checkpoint: {newest}',
+            logger='current',
+            level=logging.WARNING)
     elif newest:
-        print_log(f'no last_checkpoint pointer in {work_dir}; resuming from the newest '
-                  f'complete checkpoint: {newest}', logger='current', level=logging.WARNING)
+        print_log(
+            f'no last_checkpoint pointer in {work_dir}; resuming from the newest '
+            f'complete checkpoint: {newest}',
+            logger='current',
+            level=logging.WARNING)
     return newest
 
 

@@ -36,8 +36,8 @@ _SPLITS = dict(
     ssimrecog=dict(train=100, val=50),
 )
 
-
 # --- pictures -------------------------------------------------------------------------
+
 
 def _grid(size):
     y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
@@ -83,7 +83,7 @@ def texture(rng, cls, size=64, hard=False):
         for _ in range(rng.integers(18, 30)):
             cy, cx = rng.random(2)
             r = rng.uniform(0.03, 0.08)
-            gray[(y - cy) ** 2 + (x - cx) ** 2 < r ** 2] = rng.uniform(0.7, 1.0)
+            gray[(y - cy)**2 + (x - cx)**2 < r**2] = rng.uniform(0.7, 1.0)
         return _colourise(gray, rng, (140, 130, 120), hard)
     if cls == 'marsh':  # vertical grass blades
         gray = np.zeros((size, size), np.float32)
@@ -119,9 +119,8 @@ def beach_scene(rng, size=128, max_people=4):
         if any(_iou((x0, y0, x1, y1), b) > 0.1 for b in boxes):
             continue
         colour = rng.uniform(10, 90, 3)
-        body = (((x * size - cx) / (w / 2))**2
-                + ((y * size - (cy + h * 0.12)) / (h * 0.38))**2) < 1
-        head = ((x * size - cx) ** 2 + (y * size - (y0 + h * 0.13)) ** 2) < (h * 0.13) ** 2
+        body = (((x * size - cx) / (w / 2))**2 + ((y * size - (cy + h * 0.12)) / (h * 0.38))**2) < 1
+        head = ((x * size - cx)**2 + (y * size - (y0 + h * 0.13))**2) < (h * 0.13)**2
         img[body | head] = colour
         boxes.append([round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1)])
     return img.clip(0, 255).astype(np.uint8), boxes
@@ -155,6 +154,7 @@ def _iou(a, b):
 
 # --- writers --------------------------------------------------------------------------
 
+
 def _save(array, path):
     os.makedirs(osp.dirname(path), exist_ok=True)
     Image.fromarray(array).save(path)
@@ -177,11 +177,15 @@ def _write_objrecog(out, rng, size=128):
             images.append(dict(id=i, file_name=name, height=img.shape[0], width=img.shape[1]))
             for x0, y0, x1, y1 in boxes:
                 w, h = round(x1 - x0, 1), round(y1 - y0, 1)
-                annotations.append(dict(
-                    id=len(annotations), image_id=i, category_id=1, bbox=[x0, y0, w, h],
-                    area=round(w * h, 2), iscrowd=0))
-        coco = dict(images=images, annotations=annotations,
-                    categories=[dict(id=1, name='person')])
+                annotations.append(
+                    dict(
+                        id=len(annotations),
+                        image_id=i,
+                        category_id=1,
+                        bbox=[x0, y0, w, h],
+                        area=round(w * h, 2),
+                        iscrowd=0))
+        coco = dict(images=images, annotations=annotations, categories=[dict(id=1, name='person')])
         os.makedirs(osp.join(out, 'annotations'), exist_ok=True)
         with open(osp.join(out, 'annotations', f'{split}.json'), 'w') as f:
             json.dump(coco, f)
@@ -199,15 +203,19 @@ def _write_ssimrecog(out, rng, size=64):
     for split, n in _SPLITS['ssimrecog'].items():
         for cls in TEXTURE_CLASSES:
             for i in range(n):
-                _save(texture(rng, cls, size, hard=True),
-                      osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
+                _save(
+                    texture(rng, cls, size, hard=True),
+                    osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
 
 
-_WRITERS = dict(imrecog=_write_imrecog, objrecog=_write_objrecog, imseg=_write_imseg,
-                ssimrecog=_write_ssimrecog)
-
+_WRITERS = dict(
+    imrecog=_write_imrecog,
+    objrecog=_write_objrecog,
+    imseg=_write_imseg,
+    ssimrecog=_write_ssimrecog)
 
 # --- entry points ---------------------------------------------------------------------
+
 
 def _marker(root, family):
     return osp.join(root, family, '.complete')

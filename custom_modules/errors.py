@@ -1,6 +1,5 @@
 """The one exception type our tools turn into a clean, one-line error."""
 
-
 MAX_LISTED = 10  # problems named in one error message
 
 
@@ -11,6 +10,5 @@ class ZooError(Exception):
 def bad_files_error(headline, problems):
     """One :class:`ZooError`: ``headline``, then the first ``MAX_LISTED`` problems a line."""
     listed = '\n  '.join(problems[:MAX_LISTED])
-    more = (f'\n  ... and {len(problems) - MAX_LISTED} more'
-            if len(problems) > MAX_LISTED else '')
+    more = (f'\n  ... and {len(problems) - MAX_LISTED} more' if len(problems) > MAX_LISTED else '')
     return ZooError(f'{headline}:\n  {listed}{more}')

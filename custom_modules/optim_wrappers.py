@@ -65,16 +65,18 @@ class FiniteStepsMixin:
         self.skipped_in_a_row += 1
         hub = MessageHub.get_current_instance()
         where = (f"iteration {hub.get_info('iter', 0) + 1} (epoch {hub.get_info('epoch', 0) + 1}"
-                 f'): loss is ' + ', '.join(f'{value}' + (f' on rank {rank}' if len(values) > 1
-                                                          else '') for rank, value in bad))
+                 f'): loss is ' + ', '.join(f'{value}' +
+                                            (f' on rank {rank}' if len(values) > 1 else '')
+                                            for rank, value in bad))
         if self.nonfinite == 'skip' and self.skipped_in_a_row < self.max_skips:
-            print_log(f'{where}; step skipped ({self.skipped} skipped so far)',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'{where}; step skipped ({self.skipped} skipped so far)',
+                logger='current',
+                level=logging.WARNING)
             return
         last = hub.get_info('last_ckpt')
-        raise ZooError(
-            f'{where}; training stopped. Last good checkpoint: {last or "none yet"}. '
-            'Lower the learning rate, check the data, or resume from that checkpoint')
+        raise ZooError(f'{where}; training stopped. Last good checkpoint: {last or "none yet"}. '
+                       'Lower the learning rate, check the data, or resume from that checkpoint')
 
 
 @OPTIM_WRAPPERS.register_module()

@@ -35,9 +35,9 @@ class ZooRunner(Runner):
         hooks = {type(hook).__name__ for hook in self.hooks}
         missing = [name for name in getattr(model, 'required_hooks', ()) if name not in hooks]
         if missing:
-            raise ZooError(f'{type(model).__name__} trains only with {", ".join(missing)}: add '
-                           + ', '.join(f"dict(type='{name}')" for name in missing)
-                           + ' to custom_hooks')
+            raise ZooError(f'{type(model).__name__} trains only with {", ".join(missing)}: add ' +
+                           ', '.join(f"dict(type='{name}')"
+                                     for name in missing) + ' to custom_hooks')
         return super().train()
 
     def wrap_model(self, model_wrapper_cfg, model):

@@ -14,8 +14,16 @@ class RampDecayParamScheduler(_ParamScheduler):
     another value (``paramwise_cfg``'s ``lr_mult``) keep their ratio to it.
     """
 
-    def __init__(self, optimizer, param_name, start=1e-5, peak=1e-3, floor=1e-5,
-                 ramp=5, sustain=0, decay=0.9, **kwargs):
+    def __init__(self,
+                 optimizer,
+                 param_name,
+                 start=1e-5,
+                 peak=1e-3,
+                 floor=1e-5,
+                 ramp=5,
+                 sustain=0,
+                 decay=0.9,
+                 **kwargs):
         if ramp < 0 or sustain < 0 or not 0 < decay <= 1:
             raise ValueError(f'need ramp >= 0, sustain >= 0, 0 < decay <= 1; got '
                              f'ramp={ramp}, sustain={sustain}, decay={decay}')

@@ -7,17 +7,25 @@ from .errors import ZooError
 
 
 def add_speed_args(parser):
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision: bf16 autocast without a loss scaler where the '
-                             'GPU has bf16, else fp16 with dynamic loss scaling')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='channels-last (NHWC) weights and activations')
-    parser.add_argument('--compile', action='store_true',
-                        help="torch.compile the model (mmengine's compile option)")
-    parser.add_argument('--cudnn-benchmark', action='store_true',
-                        help='let cuDNN pick the fastest kernels (fixed image sizes)')
-    parser.add_argument('--fast-loaders', action='store_true',
-                        help='persistent workers and pinned memory in every dataloader')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='mixed precision: bf16 autocast without a loss scaler where the '
+        'GPU has bf16, else fp16 with dynamic loss scaling')
+    parser.add_argument(
+        '--channels-last', action='store_true', help='channels-last (NHWC) weights and activations')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help="torch.compile the model (mmengine's compile option)")
+    parser.add_argument(
+        '--cudnn-benchmark',
+        action='store_true',
+        help='let cuDNN pick the fastest kernels (fixed image sizes)')
+    parser.add_argument(
+        '--fast-loaders',
+        action='store_true',
+        help='persistent workers and pinned memory in every dataloader')
 
 
 def amp_dtype(device='cuda'):
@@ -35,8 +43,7 @@ def use_amp(optim_wrapper, device='cuda'):
     if amp_dtype(device) == torch.bfloat16:
         optim_wrapper.type = 'Bf16OptimWrapper'
     else:
-        optim_wrapper.update(type='FiniteAmpOptimWrapper', dtype='float16',
-                             loss_scale='dynamic')
+        optim_wrapper.update(type='FiniteAmpOptimWrapper', dtype='float16', loss_scale='dynamic')
 
 
 def apply_speed_options(cfg, args, device='cuda'):

@@ -38,6 +38,7 @@ def test_unknown_policy_is_named():
 
 # --- imrecog / ssimrecog -------------------------------------------------------------
 
+
 def test_imrecog_skips_corrupt_images_and_lists_them(tmp_path, skipped_list):
     from custom_modules.imrecog.datasets import ImageFolderDataset
     write_image(tmp_path / 'train/sand/good.png')
@@ -54,8 +55,8 @@ def test_imrecog_all_images_bad_is_still_an_error(tmp_path, skipped_list):
     from custom_modules.imrecog.datasets import ImageFolderDataset
     write_corrupt(tmp_path / 'train/sand/bad.png')
     with pytest.raises(ZooError, match='no images found in'):
-        ImageFolderDataset(data_root=str(tmp_path), data_prefix='train', classes=('sand', ),
-                           on_bad='skip')
+        ImageFolderDataset(
+            data_root=str(tmp_path), data_prefix='train', classes=('sand', ), on_bad='skip')
 
 
 def test_ssimrecog_skips_corrupt_unlabelled_images(tmp_path, skipped_list):
@@ -78,8 +79,7 @@ def test_ssimrecog_bad_splits_are_named(tmp_path, kwargs, message):
         write_image(tmp_path / f'train/sand/{i}.png')
     kwargs.setdefault('part', 'unlabelled')
     with pytest.raises(ZooError, match=message):
-        ImageFolderSplit(data_root=str(tmp_path), data_prefix='train', classes=('sand', ),
-                         **kwargs)
+        ImageFolderSplit(data_root=str(tmp_path), data_prefix='train', classes=('sand', ), **kwargs)
 
 
 def test_ssimrecog_bad_truth_file_line_is_named(tmp_path):
@@ -92,23 +92,24 @@ def test_ssimrecog_bad_truth_file_line_is_named(tmp_path):
 
 # --- objrecog ------------------------------------------------------------------------
 
+
 def write_csv(path, rows):
     with open(path, 'w', newline='') as f:
-        csv.writer(f).writerows([['filename', 'width', 'height', 'class', 'xmin', 'ymin',
-                                  'xmax', 'ymax'], *rows])
+        csv.writer(f).writerows(
+            [['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax'], *rows])
 
 
 def csv_dataset(root, **kwargs):
     init_default_scope('mmdet')
     from custom_modules.objrecog.datasets import CourseCSVDataset
-    return CourseCSVDataset(ann_file='boxes.csv', data_root=str(root), data_prefix=dict(img=''),
-                            **kwargs)
+    return CourseCSVDataset(
+        ann_file='boxes.csv', data_root=str(root), data_prefix=dict(img=''), **kwargs)
 
 
 def test_objrecog_corrupt_and_missing_images_skipped(tmp_path, skipped_list):
-    write_csv(tmp_path / 'boxes.csv', [['a.jpg', 64, 48, 'person', 1, 2, 11, 22],
-                                       ['b.jpg', 64, 48, 'person', 1, 2, 11, 22],
-                                       ['c.jpg', 64, 48, 'person', 1, 2, 11, 22]])
+    write_csv(tmp_path / 'boxes.csv',
+              [['a.jpg', 64, 48, 'person', 1, 2, 11, 22], ['b.jpg', 64, 48, 'person', 1, 2, 11, 22],
+               ['c.jpg', 64, 48, 'person', 1, 2, 11, 22]])
     write_image(tmp_path / 'a.jpg')
     write_corrupt(tmp_path / 'b.jpg')
     with pytest.raises(ZooError, match=r'(?s)image\(s\) listed in .*boxes.csv not found.*c.jpg'):
@@ -122,14 +123,14 @@ def test_objrecog_corrupt_and_missing_images_skipped(tmp_path, skipped_list):
 def test_objrecog_corrupt_image_is_named(tmp_path):
     write_csv(tmp_path / 'boxes.csv', [['b.jpg', 64, 48, 'person', 1, 2, 11, 22]])
     write_corrupt(tmp_path / 'b.jpg')
-    with pytest.raises(ZooError,
-                       match=r'(?s)1 unreadable image\(s\).*b.jpg: UnidentifiedImageError'):
+    with pytest.raises(
+            ZooError, match=r'(?s)1 unreadable image\(s\).*b.jpg: UnidentifiedImageError'):
         csv_dataset(tmp_path)
 
 
 @pytest.mark.parametrize('rows, message', [
-    ([['a.jpg', 64, 48, 'person', 1, 2, 11, 22], ['a.jpg', 32, 48, 'person', 1, 2, 11, 22]],
-     r'line 3: a.jpg is 32x48 here but'),
+    ([['a.jpg', 64, 48, 'person', 1, 2, 11, 22], ['a.jpg', 32, 48, 'person', 1, 2, 11, 22]
+      ], r'line 3: a.jpg is 32x48 here but'),
     ([], r'boxes.csv lists no images'),
 ])
 def test_objrecog_inconsistent_or_empty_csv(tmp_path, rows, message):
@@ -145,12 +146,17 @@ def test_objrecog_missing_csv_is_named(tmp_path):
 
 # --- imseg ---------------------------------------------------------------------------
 
+
 def mask_dataset(root, **kwargs):
     init_default_scope('mmseg')
     from custom_modules.imseg.datasets import MaskFolderDataset
-    return MaskFolderDataset(data_root=str(root), img_suffix='.png', seg_map_suffix='.png',
-                             data_prefix=dict(img_path='img', seg_map_path='ann'),
-                             metainfo=dict(classes=('water', 'sand')), **kwargs)
+    return MaskFolderDataset(
+        data_root=str(root),
+        img_suffix='.png',
+        seg_map_suffix='.png',
+        data_prefix=dict(img_path='img', seg_map_path='ann'),
+        metainfo=dict(classes=('water', 'sand')),
+        **kwargs)
 
 
 def write_mask(path, size=(48, 64), value=1):
@@ -182,12 +188,15 @@ def test_imseg_empty_image_folder_is_named(tmp_path):
 def test_imseg_mask_values_outside_binary_classes(tmp_path):
     write_image(tmp_path / 'img/a.png')
     write_mask(tmp_path / 'ann/a.png', value=7)
-    with pytest.raises(ZooError, match=r"ann/a.png: 3072 pixels have class indices \[7\] but "
-                       r"there are 2 classes \['water', 'sand'\]; give a value_map"):
+    with pytest.raises(
+            ZooError,
+            match=r"ann/a.png: 3072 pixels have class indices \[7\] but "
+            r"there are 2 classes \['water', 'sand'\]; give a value_map"):
         mask_dataset(tmp_path)
 
 
 # --- options and paths, through the tools ---------------------------------------------
+
 
 def train(*args):
     return run([sys.executable, 'tools/train.py', *map(str, args)], check=False)
@@ -201,7 +210,7 @@ def one_line_error(proc):
 
 @pytest.mark.parametrize('option, message', [
     ('train_cfg.max_epoch=3', "--cfg-options train_cfg.max_epoch: train_cfg has no key "
-                              "'max_epoch'; did you mean max_epochs?"),
+     "'max_epoch'; did you mean max_epochs?"),
     ('model.backbon.depth=2', "model has no key 'backbon'; did you mean backbone?"),
     ('custom_hooks.5.type=X', 'custom_hooks is a list of'),
 ])
@@ -213,8 +222,9 @@ def test_misspelt_cfg_options_are_one_line(tmp_path, option, message):
 
 @pytest.mark.parametrize('family', sorted(DEMO_CONFIGS))
 def test_missing_data_root_is_one_line(tmp_path, family):
-    line = one_line_error(train(DEMO_CONFIGS[family], '--work-dir', tmp_path, '--cfg-options',
-                                f'train_dataloader.dataset.data_root={tmp_path}/nowhere'))
+    line = one_line_error(
+        train(DEMO_CONFIGS[family], '--work-dir', tmp_path, '--cfg-options',
+              f'train_dataloader.dataset.data_root={tmp_path}/nowhere'))
     assert line == (f'error: data root not found: {tmp_path}/nowhere (train_dataloader.dataset.'
                     f'data_root); point it at your data with --cfg-options train_dataloader.'
                     f'dataset.data_root=/path/to/data')

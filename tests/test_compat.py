@@ -42,9 +42,10 @@ class _Lookup:
 
 
 class _System:
+
     def __reduce__(self):
         import os
-        return os.system, ('touch PWNED',)
+        return os.system, ('touch PWNED', )
 
 
 def test_code_in_a_checkpoint_does_not_run(tmp_path, monkeypatch):
@@ -101,17 +102,29 @@ def test_mmpretrain_models_build_beside_a_recent_transformers(tmp_path):
     from zoo_test_utils import REPO
     _standin_transformers(tmp_path)
     env = dict(__import__('os').environ, PYTHONPATH=f'{tmp_path}:{REPO}')
-    upstream = subprocess.run([sys.executable, '-c', 'import mmpretrain.models'], env=env,
-                              capture_output=True, text=True, cwd=REPO)
+    upstream = subprocess.run([sys.executable, '-c', 'import mmpretrain.models'],
+                              env=env,
+                              capture_output=True,
+                              text=True,
+                              cwd=REPO)
     assert upstream.returncode != 0 and 'transformers' in upstream.stderr  # the upstream bug
-    configs = ['configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
-               'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py']
+    configs = [
+        'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
+        'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+    ]
     ours = subprocess.run([sys.executable, '-c', BUILD_MODELS, *configs],
-                          env=env, capture_output=True, text=True, cwd=REPO)
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO)
     assert ours.returncode == 0, ours.stderr[-3000:]
     assert ours.stdout.split() == ['ImageClassifier', 'SemiSupervisedClassifier']
-    placeholder = subprocess.run(
-        [sys.executable, '-c', 'import custom_modules.imrecog\nfrom mmpretrain.registry import '
-         "MODELS\nMODELS.build(dict(type='Blip2Caption'))"], env=env, capture_output=True,
-        text=True, cwd=REPO)
+    placeholder = subprocess.run([
+        sys.executable, '-c', 'import custom_modules.imrecog\nfrom mmpretrain.registry import '
+        "MODELS\nMODELS.build(dict(type='Blip2Caption'))"
+    ],
+                                 env=env,
+                                 capture_output=True,
+                                 text=True,
+                                 cwd=REPO)
     assert 'requires extra multi-modal dependencies' in placeholder.stderr

@@ -46,15 +46,18 @@ def test_kill_9_at_three_points_then_resume_finishes(tmp_path):
     The killed runs are asked for 40 epochs so that no kill can come too late; the last
     run resumes to two epochs past the newest checkpoint and must end exactly there.
     """
+
     def train(max_epochs):
-        return [sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir',
-                str(tmp_path), '--resume', '--cfg-options', f'train_cfg.max_epochs={max_epochs}',
-                'train_dataloader.batch_size=4', *QUICK[1:]]
+        return [
+            sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir',
+            str(tmp_path), '--resume', '--cfg-options', f'train_cfg.max_epochs={max_epochs}',
+            'train_dataloader.batch_size=4', *QUICK[1:]
+        ]
 
     for delay in (0.0, 0.7, 1.5):
         before = {p.name for p in tmp_path.glob('epoch_*.pth')}
-        proc = subprocess.Popen(train(40), cwd=REPO, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            train(40), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 300
         while {p.name for p in tmp_path.glob('epoch_*.pth')} <= before:
             assert proc.poll() is None and time.time() < deadline, 'no new checkpoint'
@@ -66,14 +69,14 @@ def test_kill_9_at_three_points_then_resume_finishes(tmp_path):
     newest = epoch_of(find_resumable_checkpoint(str(tmp_path)))
     assert newest >= 3  # every killed run added at least one checkpoint
     run(train(newest + 2))
-    state = torch.load(tmp_path / f'epoch_{newest + 2}.pth', map_location='cpu',
-                       weights_only=True)
+    state = torch.load(tmp_path / f'epoch_{newest + 2}.pth', map_location='cpu', weights_only=True)
     # 4 iterations an epoch, none lost or repeated across the kills
     assert state['meta']['iter'] == 4 * (newest + 2)
     assert {int(s['step']) for s in state['optimizer']['state'].values()} == {4 * (newest + 2)}
 
 
 class _Payload:
+
     def __init__(self, marker):
         self.marker = marker
 
@@ -85,8 +88,11 @@ class _Payload:
 def test_malicious_checkpoint_is_refused_by_the_tools(tmp_path):
     marker = tmp_path / 'PWNED'
     torch.save({'state_dict': _Payload(marker)}, tmp_path / 'evil.pth')
-    proc = run([sys.executable, 'tools/test.py', DEMO_CONFIGS['imseg'], tmp_path / 'evil.pth',
-                '--work-dir', tmp_path / 'work'], check=False)
+    proc = run([
+        sys.executable, 'tools/test.py', DEMO_CONFIGS['imseg'], tmp_path / 'evil.pth', '--work-dir',
+        tmp_path / 'work'
+    ],
+               check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         'error: refused to load a checkpoint: it holds a pickled object that could run code '
@@ -96,9 +102,12 @@ def test_malicious_checkpoint_is_refused_by_the_tools(tmp_path):
 
 
 def test_nan_loss_stops_with_iteration_and_term(tmp_path):
-    proc = run([sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path,
-                '--cfg-options', 'param_scheduler.start=1e12', 'param_scheduler.peak=1e12',
-                *QUICK[1:], 'train_dataloader.batch_size=4'], check=False)
+    proc = run([
+        sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path,
+        '--cfg-options', 'param_scheduler.start=1e12', 'param_scheduler.peak=1e12', *QUICK[1:],
+        'train_dataloader.batch_size=4'
+    ],
+               check=False)
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith('error: iteration ') and ': loss is nan; training stopped.' in last
@@ -111,8 +120,8 @@ def test_skip_mode_skips_non_finite_steps_then_stops():
     from custom_modules.errors import ZooError
     from custom_modules.optim_wrappers import FiniteOptimWrapper
     weight = torch.nn.Parameter(torch.zeros(1))
-    wrapper = FiniteOptimWrapper(optimizer=torch.optim.SGD([weight], lr=1.0), nonfinite='skip',
-                                 max_skips=2)
+    wrapper = FiniteOptimWrapper(
+        optimizer=torch.optim.SGD([weight], lr=1.0), nonfinite='skip', max_skips=2)
     hub = MessageHub.get_current_instance()
     for step, scale in enumerate([1.0, float('nan'), 2.0, float('inf')]):
         hub.update_info('iter', step)
@@ -133,5 +142,7 @@ def test_resume_without_a_pointer_says_so(tmp_path, monkeypatch):
     assert said == []  # nothing to resume from, nothing to say
     save(tmp_path / 'epoch_1.pth', 1)
     assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
-    assert said == [f'no last_checkpoint pointer in {tmp_path}; resuming from the newest '
-                    f'complete checkpoint: {tmp_path / "epoch_1.pth"}']
+    assert said == [
+        f'no last_checkpoint pointer in {tmp_path}; resuming from the newest '
+        f'complete checkpoint: {tmp_path / "epoch_1.pth"}'
+    ]

@@ -59,8 +59,10 @@ def test_processes_started_together_write_once(tmp_path):
     import sys
     code = ('from custom_modules import demo_data; '
             f'demo_data.generate({str(tmp_path)!r}, ["imseg"])')
-    procs = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     assert sum('demo data: wrote' in out for out in outputs) == 1

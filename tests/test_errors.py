@@ -5,8 +5,11 @@ from zoo_test_utils import DEMO_CONFIGS, run
 
 
 def test_unknown_module_type_lists_close_matches(tmp_path):
-    proc = run([sys.executable, 'tools/train.py', DEMO_CONFIGS['objrecog'], '--work-dir',
-                tmp_path, '--cfg-options', 'model.bbox_head.type=FocalRetinaHed'], check=False)
+    proc = run([
+        sys.executable, 'tools/train.py', DEMO_CONFIGS['objrecog'], '--work-dir', tmp_path,
+        '--cfg-options', 'model.bbox_head.type=FocalRetinaHed'
+    ],
+               check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "error: unknown model type 'FocalRetinaHed' in scope mmdet: did you mean "

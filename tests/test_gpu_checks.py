@@ -7,19 +7,22 @@ import time
 
 from zoo_test_utils import run
 
-SCRIPT = ['bash', 'tools/gpu/run_gpu_checks.sh', '--cpu-dry-run', '--skip-install',
-          '--python', sys.executable]
-CHECKS = ['env', 'syncs', 'train_imrecog', 'test_imrecog', 'train_objrecog', 'test_objrecog',
-          'train_imseg', 'test_imseg', 'train_ssimrecog', 'test_ssimrecog', 'dist',
-          'bench_imseg']
+SCRIPT = [
+    'bash', 'tools/gpu/run_gpu_checks.sh', '--cpu-dry-run', '--skip-install', '--python',
+    sys.executable
+]
+CHECKS = [
+    'env', 'syncs', 'train_imrecog', 'test_imrecog', 'train_objrecog', 'test_objrecog',
+    'train_imseg', 'test_imseg', 'train_ssimrecog', 'test_ssimrecog', 'dist', 'bench_imseg'
+]
 
 
 def test_dry_run_passes_every_check_and_writes_three_files(tmp_path):
     out = tmp_path / 'out'
     proc = run([*SCRIPT, '--out', out, '--work', tmp_path / 'work'], timeout=900)
     assert 'no check failed' in proc.stdout
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob('*')) == [
-        'gpu_report.json', 'gpu_report.md', 'logs.tar.gz']
+    assert sorted(p.relative_to(out).as_posix()
+                  for p in out.rglob('*')) == ['gpu_report.json', 'gpu_report.md', 'logs.tar.gz']
     report = json.loads((out / 'gpu_report.json').read_text())
     assert [(c['name'], c['status']) for c in report['checks']] == [(n, 'pass') for n in CHECKS]
     assert report['environment']['python'] and 'torch' in report['environment']
@@ -34,8 +37,9 @@ def test_dry_run_passes_every_check_and_writes_three_files(tmp_path):
 
 def test_the_budget_bounds_the_whole_run(tmp_path):
     start = time.time()
-    proc = run([*SCRIPT, '--out', tmp_path / 'out', '--work', tmp_path / 'work',
-                '--budget', '25'], timeout=300, check=False)
+    proc = run([*SCRIPT, '--out', tmp_path / 'out', '--work', tmp_path / 'work', '--budget', '25'],
+               timeout=300,
+               check=False)
     assert time.time() - start < 25 + 20  # start-up, the last report and the tarball
     report = json.loads((tmp_path / 'out' / 'gpu_report.json').read_text())
     statuses = {c['name']: c['status'] for c in report['checks']}

@@ -11,8 +11,8 @@ from zoo_test_utils import run
 VENV = Path(sys.prefix)
 STAMP = VENV / '.mlmondays-zoo-installed'
 
-pytestmark = pytest.mark.skipif(not STAMP.exists(),
-                                reason='tests not running in a venv made by tools/install.sh')
+pytestmark = pytest.mark.skipif(
+    not STAMP.exists(), reason='tests not running in a venv made by tools/install.sh')
 
 
 def test_second_run_is_a_no_op():
@@ -32,7 +32,8 @@ def test_cached_wheel_is_used_not_rebuilt(tmp_path):
     STAMP.unlink()
     try:
         out = run(['bash', 'tools/install.sh'],
-                  env=dict(ZOO_VENV=str(VENV), ZOO_CACHE=str(cache)), timeout=900)
+                  env=dict(ZOO_VENV=str(VENV), ZOO_CACHE=str(cache)),
+                  timeout=900)
     finally:
         if not STAMP.exists():
             STAMP.write_text(saved)
@@ -50,14 +51,19 @@ def test_mmcv_sdist_comes_through_pips_index_and_is_hash_checked(tmp_path):
     import tarfile
     src = tmp_path / 'mmcv-2.1.0'
     src.mkdir()
-    (src / 'setup.py').write_text(
-        "from setuptools import setup\nsetup(name='mmcv', version='2.1.0')\n")
+    (src /
+     'setup.py').write_text("from setuptools import setup\nsetup(name='mmcv', version='2.1.0')\n")
     with tarfile.open(fake, 'w:gz') as tar:
         tar.add(src, arcname='mmcv-2.1.0')
     (index / 'index.html').write_text('<a href="mmcv-2.1.0.tar.gz">mmcv-2.1.0.tar.gz</a>\n')
-    out = run(['bash', 'tools/install.sh', 'fetch-mmcv', tmp_path / 'dl'], check=False,
-              env=dict(ZOO_VENV=str(VENV), PIP_INDEX_URL=(tmp_path / 'index').as_uri(),
-                       PIP_EXTRA_INDEX_URL='', PIP_FIND_LINKS='', PIP_NO_INDEX=''))
+    out = run(['bash', 'tools/install.sh', 'fetch-mmcv', tmp_path / 'dl'],
+              check=False,
+              env=dict(
+                  ZOO_VENV=str(VENV),
+                  PIP_INDEX_URL=(tmp_path / 'index').as_uri(),
+                  PIP_EXTRA_INDEX_URL='',
+                  PIP_FIND_LINKS='',
+                  PIP_NO_INDEX=''))
     assert (tmp_path / 'dl' / 'mmcv-2.1.0.tar.gz').read_bytes() == fake.read_bytes()
     assert out.returncode != 0
     assert 'mmcv 2.1.0 sdist: sha256 differs from d387bcab' in out.stderr

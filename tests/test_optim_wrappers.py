@@ -11,8 +11,10 @@ from custom_modules.speed import use_amp
 
 def amp_config(monkeypatch, bf16):
     monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: bf16)
-    cfg = Config(dict(optim_wrapper=dict(type='FiniteOptimWrapper', nonfinite='skip',
-                                         optimizer=dict(type='SGD', lr=0.1))))
+    cfg = Config(
+        dict(
+            optim_wrapper=dict(
+                type='FiniteOptimWrapper', nonfinite='skip', optimizer=dict(type='SGD', lr=0.1))))
     use_amp(cfg.optim_wrapper)
     return cfg.optim_wrapper
 
@@ -21,8 +23,8 @@ def test_amp_on_a_bf16_gpu_builds_no_loss_scaler(monkeypatch):
     cfg = amp_config(monkeypatch, bf16=True)
     assert cfg.type == 'Bf16OptimWrapper' and 'loss_scale' not in cfg
     model = torch.nn.Conv2d(3, 4, 3)
-    wrapper = OPTIM_WRAPPERS.build(dict(cfg.to_dict(), optimizer=torch.optim.SGD(
-        model.parameters(), lr=0.1)))
+    wrapper = OPTIM_WRAPPERS.build(
+        dict(cfg.to_dict(), optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
     assert not hasattr(wrapper, 'loss_scaler') and wrapper.nonfinite == 'skip'
     before = model.weight.detach().clone()
     with wrapper.optim_context(model):  # on the CPU here: CPU autocast
@@ -42,9 +44,11 @@ def test_amp_on_an_fp16_gpu_scales_the_loss(monkeypatch):
 
 def test_bad_nonfinite_option_is_named():
     with pytest.raises(ZooError, match="optim_wrapper.nonfinite='ignore'; use 'stop' or 'skip'"):
-        OPTIM_WRAPPERS.build(dict(type='FiniteOptimWrapper', nonfinite='ignore',
-                                  optimizer=torch.optim.SGD([torch.nn.Parameter(torch.ones(1))],
-                                                            lr=0.1)))
+        OPTIM_WRAPPERS.build(
+            dict(
+                type='FiniteOptimWrapper',
+                nonfinite='ignore',
+                optimizer=torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)))
 
 
 def test_every_zoo_schedule_uses_the_finite_wrapper():

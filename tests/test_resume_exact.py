@@ -12,18 +12,23 @@ from zoo_test_utils import DEMO_CONFIGS, QUICK, run
 SSL = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 # (config, options of a run with two checkpoints, the first and the last checkpoint)
 CASES = {
-    **{family: (config, [*QUICK[1:], 'train_cfg.max_epochs=2'], 'epoch_1.pth', 'epoch_2.pth')
-       for family, config in DEMO_CONFIGS.items()},
-    'ssimrecog': (SSL, ['train_cfg.max_iters=6', 'default_hooks.checkpoint.interval=3',
-                        'train_cfg.val_interval=100', 'train_dataloader.num_workers=0',
-                        'train_dataloader.persistent_workers=False'],
-                  'iter_3.pth', 'iter_6.pth'),
+    **{
+        family: (config, [*QUICK[1:], 'train_cfg.max_epochs=2'], 'epoch_1.pth', 'epoch_2.pth')
+        for family, config in DEMO_CONFIGS.items()
+    },
+    'ssimrecog': (SSL, [
+        'train_cfg.max_iters=6', 'default_hooks.checkpoint.interval=3',
+        'train_cfg.val_interval=100', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False'
+    ], 'iter_3.pth', 'iter_6.pth'),
 }
 
 
 def train(config, work_dir, options, resume=False):
-    run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
-         *(['--resume'] if resume else []), '--cfg-options', *options])
+    run([
+        sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
+        *(['--resume'] if resume else []), '--cfg-options', *options
+    ])
 
 
 def weights(path):

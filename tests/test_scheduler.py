@@ -47,8 +47,8 @@ def test_rejects_bad_decay():
 def test_group_multipliers_keep_their_ratio():
     frozen = torch.nn.Parameter(torch.zeros(1))
     fast = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.Adam([dict(params=[frozen], lr=0.0), dict(params=[fast], lr=0.2)],
-                                 lr=0.1)
+    optimizer = torch.optim.Adam(
+        [dict(params=[frozen], lr=0.0), dict(params=[fast], lr=0.2)], lr=0.1)
     scheduler = RampDecayLR(OptimWrapper(optimizer), by_epoch=True)
     for epoch in range(8):
         lrs = [g['lr'] for g in optimizer.param_groups]

@@ -22,24 +22,24 @@ def test_demo_config_trains_tests_and_draws(family, tmp_path):
     run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options', *QUICK)
     checkpoint = (tmp_path / 'last_checkpoint').read_text().strip()
     assert checkpoint.endswith('epoch_1.pth')
-    out = run_tool('test.py', config, checkpoint, '--work-dir', tmp_path,
-                   '--show-dir', tmp_path / 'pics', '--out', tmp_path / 'preds.pkl',
-                   '--cfg-options', *QUICK[2:], *TEST_OPTIONS.get(family, []))
+    out = run_tool('test.py', config, checkpoint, '--work-dir', tmp_path, '--show-dir',
+                   tmp_path / 'pics', '--out', tmp_path / 'preds.pkl', '--cfg-options', *QUICK[2:],
+                   *TEST_OPTIONS.get(family, []))
     metrics = json.loads((tmp_path / 'test_metrics.json').read_text())
     assert 0 <= metrics[METRIC[family]] <= 100
     assert METRIC[family] in out.stdout
     assert list((tmp_path / 'pics').rglob('*.png')) or list((tmp_path / 'pics').rglob('*.jpg'))
     assert (tmp_path / 'preds.pkl').stat().st_size > 0
     if family == 'objrecog':  # tools/infer.py on new images, with the same checkpoint
-        run_tool('infer.py', config, checkpoint, 'data/demo/objrecog/images/val',
-                 '--out-dir', tmp_path / 'infer', '--score-thr', '0')
+        run_tool('infer.py', config, checkpoint, 'data/demo/objrecog/images/val', '--out-dir',
+                 tmp_path / 'infer', '--score-thr', '0')
         assert len(list((tmp_path / 'infer').glob('*.png'))) == 40
         header = (tmp_path / 'infer' / 'detections.csv').read_text().splitlines()[0]
         assert header == 'filename,width,height,class,xmin,ymin,xmax,ymax,score'
         assert json.loads((tmp_path / 'infer' / 'detections.json').read_text())['images']
     if family == 'imseg':
-        out = run_tool('infer.py', config, checkpoint, 'data/demo/imseg/images/val',
-                       '--out-dir', tmp_path / 'infer')
+        out = run_tool('infer.py', config, checkpoint, 'data/demo/imseg/images/val', '--out-dir',
+                       tmp_path / 'infer')
         assert len(list((tmp_path / 'infer').glob('*_overlay.png'))) == 30
         mask = np.asarray(Image.open(tmp_path / 'infer' / 'val_0000_mask.png'))
         assert mask.shape == (64, 64) and set(np.unique(mask)) <= {0, 1}
@@ -49,12 +49,13 @@ def test_demo_config_trains_tests_and_draws(family, tmp_path):
 def test_amp_on_cpu_is_a_one_line_error(tmp_path):
     if torch.cuda.is_available():
         pytest.skip('a GPU is visible')
-    proc = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--amp', '--work-dir', tmp_path,
-                    check=False)
+    proc = run_tool(
+        'train.py', DEMO_CONFIGS['imrecog'], '--amp', '--work-dir', tmp_path, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         'error: --amp needs a CUDA GPU and none is visible; drop --amp to train in full '
-        'precision on the CPU']
+        'precision on the CPU'
+    ]
 
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path):
@@ -75,8 +76,8 @@ def optimizer_steps(checkpoint):
 
 def test_resume_restores_iteration_and_optimizer(tmp_path):
     config = DEMO_CONFIGS['imrecog']
-    run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options',
-             'train_cfg.max_epochs=1', *SMALL)
+    run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options', 'train_cfg.max_epochs=1',
+             *SMALL)
     assert optimizer_steps(tmp_path / 'epoch_1.pth') == (4, 4)
     out = run_tool('train.py', config, '--work-dir', tmp_path, '--resume', '--cfg-options',
                    'train_cfg.max_epochs=2', *SMALL)
@@ -88,13 +89,15 @@ def test_resume_restores_iteration_and_optimizer(tmp_path):
 def test_dist_train_two_processes_on_cpu(tmp_path):
     if torch.cuda.is_available():
         pytest.skip('this test is about gloo on CPUs')
-    out = run(['bash', 'tools/dist_train.sh', DEMO_CONFIGS['imrecog'], '2', '--work-dir',
-               tmp_path, '--cfg-options', 'train_cfg.max_epochs=1', *SMALL],
+    out = run([
+        'bash', 'tools/dist_train.sh', DEMO_CONFIGS['imrecog'], '2', '--work-dir', tmp_path,
+        '--cfg-options', 'train_cfg.max_epochs=1', *SMALL
+    ],
               env=dict(PYTHON=sys.executable, PORT='29611'))
     log = out.stdout + out.stderr
     assert 'Distributed training: True' in log
     # 16 images over 2 ranks at batch 4: 2 iterations an epoch.
     assert optimizer_steps(tmp_path / 'epoch_1.pth') == (2, 2)
     # Rank 0 alone writes: one epoch checkpoint (and the best-so-far copy).
-    assert sorted(p.name for p in tmp_path.glob('*.pth')) == [
-        'best_cls_accuracy_epoch_1.pth', 'epoch_1.pth']
+    assert sorted(
+        p.name for p in tmp_path.glob('*.pth')) == ['best_cls_accuracy_epoch_1.pth', 'epoch_1.pth']

@@ -7,27 +7,35 @@ import pytest
 
 from zoo_test_utils import DEMO_CONFIGS, run
 
-CONFIGS = dict(DEMO_CONFIGS, ssimrecog=(
-    'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'))
+CONFIGS = dict(
+    DEMO_CONFIGS,
+    ssimrecog=('configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'))
 ONE_ITERATION = {
-    'ssimrecog': ['train_cfg.max_iters=1', 'train_cfg.val_interval=1',
-                  'param_scheduler.T_max=1'],
+    'ssimrecog': ['train_cfg.max_iters=1', 'train_cfg.val_interval=1', 'param_scheduler.T_max=1'],
 }
-EPOCH_OF_ONE = ['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=8',
-                'train_dataloader.batch_size=8', 'val_dataloader.dataset.indices=4']
-LOADERS = [f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
-           for key in ('num_workers=0', 'persistent_workers=False')]
+EPOCH_OF_ONE = [
+    'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=8',
+    'val_dataloader.dataset.indices=4'
+]
+LOADERS = [
+    f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+    for key in ('num_workers=0', 'persistent_workers=False')
+]
 
 
 @pytest.mark.parametrize('family', sorted(CONFIGS))
 def test_family_trains_and_tests_without_mmcv_ops(family, tmp_path):
     options = [*ONE_ITERATION.get(family, EPOCH_OF_ONE), *LOADERS]
     wrapper = [sys.executable, 'tools/gpu/without_mmcv_ops.py']
-    train = run([*wrapper, 'tools/train.py', CONFIGS[family], '--work-dir', tmp_path,
-                 '--cfg-options', *options])
+    train = run([
+        *wrapper, 'tools/train.py', CONFIGS[family], '--work-dir', tmp_path, '--cfg-options',
+        *options
+    ])
     assert 'mmcv ops replaced; called: none' in train.stderr
     checkpoint = (tmp_path / 'last_checkpoint').read_text().strip()
-    test = run([*wrapper, 'tools/test.py', CONFIGS[family], checkpoint, '--work-dir',
-                tmp_path / 'test', '--cfg-options', *LOADERS])
+    test = run([
+        *wrapper, 'tools/test.py', CONFIGS[family], checkpoint, '--work-dir', tmp_path / 'test',
+        '--cfg-options', *LOADERS
+    ])
     assert 'mmcv ops replaced; called: none' in test.stderr
     assert (tmp_path / 'test' / 'test_metrics.json').exists()

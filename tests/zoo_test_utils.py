@@ -14,8 +14,10 @@ DEMO_CONFIGS = {
 }
 # Data loading in the training process: no worker start-up in short test runs.
 IN_PROCESS_LOADERS = [
-    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+    'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False',
+    'val_dataloader.num_workers=0',
+    'val_dataloader.persistent_workers=False',
 ]
 # Short runs for tests: few images, one epoch, no extra workers.
 QUICK = [
@@ -37,8 +39,12 @@ def one_epoch(batch_size, val_batch_size=None):
 def run(args, timeout=600, check=True, env=None):
     """Run a command from the repository root; return the CompletedProcess."""
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run([str(a) for a in args], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, env=full_env)
+    proc = subprocess.run([str(a) for a in args],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout,
+                          env=full_env)
     if check and proc.returncode != 0:
         pytest.fail(f'{" ".join(map(str, args))} exited {proc.returncode}\n'
                     f'--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-4000:]}')
@@ -58,11 +64,22 @@ def run_ranks(args, world_size, port, timeout=300, env=None):
     """
     procs = []
     for rank in range(world_size):
-        rank_env = dict(os.environ, PYTHONUNBUFFERED='1', RANK=str(rank), LOCAL_RANK=str(rank),
-                        WORLD_SIZE=str(world_size), MASTER_ADDR='127.0.0.1',
-                        MASTER_PORT=str(port), **(env or {}))
-        procs.append(subprocess.Popen([str(a) for a in args], cwd=REPO, env=rank_env, text=True,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        rank_env = dict(
+            os.environ,
+            PYTHONUNBUFFERED='1',
+            RANK=str(rank),
+            LOCAL_RANK=str(rank),
+            WORLD_SIZE=str(world_size),
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=str(port),
+            **(env or {}))
+        procs.append(
+            subprocess.Popen([str(a) for a in args],
+                             cwd=REPO,
+                             env=rank_env,
+                             text=True,
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE))
     results = []
     for rank, proc in enumerate(procs):
         try:

@@ -23,11 +23,14 @@ def parse_args():
     parser.add_argument('checkpoint')
     parser.add_argument('images', help='an image or a folder of images')
     parser.add_argument('--out-dir', default='predictions')
-    parser.add_argument('--score-thr', type=float, default=0.5,
-                        help='detections: keep boxes scoring at least this')
+    parser.add_argument(
+        '--score-thr', type=float, default=0.5, help='detections: keep boxes scoring at least this')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, default={},
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
         help='override config values, e.g. model.test_cfg.score_thr=0.3')
     return parser.parse_args()
 
@@ -41,14 +44,13 @@ def main():
     scope = cfg.get('default_scope')
     if scope == 'mmdet':
         from custom_modules.objrecog.inference import detect_folder
-        count = detect_folder(cfg, args.checkpoint, args.images, args.out_dir,
-                              args.score_thr, args.device)
+        count = detect_folder(cfg, args.checkpoint, args.images, args.out_dir, args.score_thr,
+                              args.device)
         print(f'{count} boxes (score >= {args.score_thr}); pictures, detections.csv and '
               f'detections.json in {args.out_dir}')
     elif scope == 'mmseg':
         from custom_modules.imseg.inference import segment_folder
-        shares = segment_folder(cfg, args.checkpoint, args.images, args.out_dir,
-                                args.device)
+        shares = segment_folder(cfg, args.checkpoint, args.images, args.out_dir, args.device)
         print(f'masks and overlays in {args.out_dir}; pixel shares: {shares}')
     else:
         raise ZooError(f'infer.py handles detection and segmentation configs; {args.config} '

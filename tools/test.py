@@ -41,8 +41,10 @@ def _show_mmpretrain(hook, cfg, show_dir):
         grid.update(enable=True, out_dir=osp.abspath(show_dir))
 
 
-SHOW = dict(DetVisualizationHook=_show_mmdet, SegVisualizationHook=_show_mmseg,
-            VisualizationHook=_show_mmpretrain)
+SHOW = dict(
+    DetVisualizationHook=_show_mmdet,
+    SegVisualizationHook=_show_mmseg,
+    VisualizationHook=_show_mmpretrain)
 
 
 def enable_show(cfg, show_dir):
@@ -59,8 +61,8 @@ def add_dump(cfg, out):
         raise ZooError(f'--out must end in .pkl or .pickle, got {out}')
     dump = dict(type='DumpResults', out_file_path=out)
     evaluators = cfg.test_evaluator
-    cfg.test_evaluator = ([*evaluators, dump] if isinstance(evaluators, (list, tuple))
-                          else [evaluators, dump])
+    cfg.test_evaluator = ([*evaluators, dump] if isinstance(evaluators,
+                                                            (list, tuple)) else [evaluators, dump])
 
 
 @clean_errors

@@ -17,7 +17,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Train a model of the zoo')
     parser.add_argument('config', help='train config file')
     parser.add_argument(
-        '--resume', nargs='?', const='auto', metavar='CKPT',
+        '--resume',
+        nargs='?',
+        const='auto',
+        metavar='CKPT',
         help='resume from CKPT, or without a value from the newest checkpoint in the work dir')
     add_speed_args(parser)
     add_common_args(parser)

@@ -4,5 +4,5 @@ custom_imports = dict(imports=['custom_modules.objrecog'], allow_failed_imports=
 default_hooks = dict(
     checkpoint=dict(save_best='coco/bbox_mAP', rule='greater'),
     visualization=dict(type='DetVisualizationHook'))
-visualizer = dict(type='DetLocalVisualizer', vis_backends={{_base_.vis_backends}},
-                  name='visualizer')
+visualizer = dict(
+    type='DetLocalVisualizer', vis_backends={{_base_.vis_backends}}, name='visualizer')

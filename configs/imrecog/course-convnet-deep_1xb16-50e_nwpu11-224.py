@@ -6,6 +6,4 @@ _base_ = [
     '../_base_/datasets/nwpu11-224.py',
     '../_base_/schedules/course_adam_early-stop.py',
 ]
-model = dict(
-    backbone=dict(depth=6),
-    head=dict(in_channels=180, num_classes={{_base_.num_classes}}))
+model = dict(backbone=dict(depth=6), head=dict(in_channels=180, num_classes={{_base_.num_classes}}))

@@ -15,8 +15,9 @@ model = dict(
     backbone=dict(
         frozen_stages=7,
         norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/mobilenet-v2_imagenet.pth',
-                      prefix='backbone')),
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/mobilenet-v2_imagenet.pth',
+            prefix='backbone')),
     head=dict(num_classes={{_base_.num_classes}}))
-optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'backbone.conv2': dict(lr_mult=0.0)}))
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'backbone.conv2': dict(lr_mult=0.0)}))

@@ -16,8 +16,7 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
-dataset = dict(data_root=data_root, metainfo=metainfo, value_map={0: 0, 255: 1},
-               binary_class=None)
+dataset = dict(data_root=data_root, metainfo=metainfo, value_map={0: 0, 255: 1}, binary_class=None)
 train_dataloader = dict(batch_size=2, dataset=dict(**dataset, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dataset)
 test_dataloader = val_dataloader

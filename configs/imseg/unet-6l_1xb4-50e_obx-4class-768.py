@@ -8,7 +8,10 @@ _base_ = [
     '../_base_/schedules/course_adam.py',
 ]
 model = dict(
-    decode_head=dict(num_classes=4, out_channels=4, threshold=None,
-                     loss_decode=dict(_delete_=True, type='CrossEntropyLoss',
-                                      use_sigmoid=False, loss_weight=1.0)),
+    decode_head=dict(
+        num_classes=4,
+        out_channels=4,
+        threshold=None,
+        loss_decode=dict(
+            _delete_=True, type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     test_cfg=dict(mode='slide', crop_size=(768, 768), stride=(512, 512)))

@@ -10,8 +10,11 @@ _base_ = [
 model = dict(
     backbone=dict(depth=18, out_indices=(1, 2, 3), frozen_stages=-1, norm_eval=False),
     neck=dict(in_channels=[128, 256, 512], out_channels=64),
-    bbox_head=dict(in_channels=64, stacked_convs=2, feat_channels=64,
-                   anchor_generator=dict(octave_base_scale=2)))
+    bbox_head=dict(
+        in_channels=64,
+        stacked_convs=2,
+        feat_channels=64,
+        anchor_generator=dict(octave_base_scale=2)))
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 param_scheduler = dict(ramp=2, start=1e-4, peak=0.01, floor=1e-4)
 train_cfg = dict(max_epochs=12)

@@ -15,7 +15,10 @@ model = dict(
     # 1.0 over 200 iterations (sigmoid)
     semi_train_cfg=dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200),
     # normalises batches of one view (testing) or of two (training)
-    data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], to_rgb=True))
+    data_preprocessor=dict(
+        type='SelfSupDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True))
 # the teacher: an exponential moving average of the student
 custom_hooks = [dict(type='MeanTeacherHook', momentum=0.01)]

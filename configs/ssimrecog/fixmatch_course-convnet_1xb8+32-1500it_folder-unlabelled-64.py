@@ -7,15 +7,23 @@
 _base_ = ['./fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py']
 data_root = 'data/mine'
 classes = {{_base_.classes}}
-train_dataloader = dict(dataset=dict(
-    _delete_=True,
-    type='ConcatDataset',
-    ignore_keys=['classes'],
-    datasets=[
-        dict(type='ImageFolderDataset', data_root=data_root, data_prefix='labelled',
-             classes=classes, pipeline={{_base_.two_view_pipeline}}),
-        dict(type='UnlabelledImageFolder', data_root=data_root, data_prefix='unlabelled',
-             pipeline={{_base_.two_view_pipeline}}),
-    ]))
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='ConcatDataset',
+        ignore_keys=['classes'],
+        datasets=[
+            dict(
+                type='ImageFolderDataset',
+                data_root=data_root,
+                data_prefix='labelled',
+                classes=classes,
+                pipeline={{_base_.two_view_pipeline}}),
+            dict(
+                type='UnlabelledImageFolder',
+                data_root=data_root,
+                data_prefix='unlabelled',
+                pipeline={{_base_.two_view_pipeline}}),
+        ]))
 val_dataloader = dict(dataset=dict(data_root=data_root, data_prefix='val'))
 test_dataloader = val_dataloader

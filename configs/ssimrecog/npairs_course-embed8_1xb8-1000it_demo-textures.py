@@ -13,8 +13,7 @@ model = dict(
     type='NPairsEmbedder',
     backbone=dict(type='CourseEmbeddingNet', channels=(32, 64, 128), embed_dim=8),
     loss=dict(type='NPairsLoss', temperature=0.3))
-folder = dict(type='ImageFolderDataset', data_root={{_base_.data_root}},
-              classes={{_base_.classes}})
+folder = dict(type='ImageFolderDataset', data_root={{_base_.data_root}}, classes={{_base_.classes}})
 train_dataloader = dict(
     _delete_=True,
     batch_size=8,  # 4 classes x (anchor, positive)
@@ -23,11 +22,12 @@ train_dataloader = dict(
     sampler=dict(type='NPairsSampler', batch_size=8),
     collate_fn=dict(type='default_collate'),
     dataset=dict(folder, data_prefix='train', pipeline={{_base_.weak_pipeline}}))
-val_dataloader = dict(dataset=dict(
-    _delete_=True,
-    type='GalleryQueryDataset',
-    gallery=dict(folder, data_prefix='train', pipeline={{_base_.test_pipeline}}),
-    query=dict(folder, data_prefix='val', pipeline={{_base_.test_pipeline}})))
+val_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='GalleryQueryDataset',
+        gallery=dict(folder, data_prefix='train', pipeline={{_base_.test_pipeline}}),
+        query=dict(folder, data_prefix='val', pipeline={{_base_.test_pipeline}})))
 val_evaluator = dict(_delete_=True, type='KNNAccuracy', k=(3, 5, 7), tsne=True)
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

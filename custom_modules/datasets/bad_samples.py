@@ -39,12 +39,15 @@ def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
         return data_list
     lines = [f'{path}: {problem}' for path, problem in problems.items()]
     if check_on_bad(on_bad) == 'error':
-        raise bad_files_error(f"{len(problems)} {what}; fix or remove them, or skip them "
-                              "with the dataset option on_bad='skip'", lines)
+        raise bad_files_error(
+            f"{len(problems)} {what}; fix or remove them, or skip them "
+            "with the dataset option on_bad='skip'", lines)
     out = osp.join(current_log_dir(), 'skipped_samples.txt')
     os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     with open(out, 'a') as f:
         f.write(''.join(line + '\n' for line in lines))
-    print_log(f'skipped {len(problems)} {what} (on_bad=skip); the list is in {out}',
-              logger='current', level=logging.WARNING)
+    print_log(
+        f'skipped {len(problems)} {what} (on_bad=skip); the list is in {out}',
+        logger='current',
+        level=logging.WARNING)
     return [d for d in data_list if d[key] not in problems]

@@ -15,8 +15,8 @@ def list_images(source):
         return [source]
     if not osp.isdir(source):
         raise ZooError(f'no such image or folder: {source}')
-    images = sorted(osp.join(source, n) for n in os.listdir(source)
-                    if n.lower().endswith(IMAGE_EXTENSIONS))
+    images = sorted(
+        osp.join(source, n) for n in os.listdir(source) if n.lower().endswith(IMAGE_EXTENSIONS))
     if not images:
         raise ZooError(f'no images ({", ".join(IMAGE_EXTENSIONS)}) in {source}')
     return images
@@ -27,8 +27,7 @@ def find_images(folder):
     if not osp.isdir(folder):
         raise ZooError(f'data folder not found: {folder}')
     return sorted(
-        osp.join(root, name)
-        for root, _, names in os.walk(folder, followlinks=True)
+        osp.join(root, name) for root, _, names in os.walk(folder, followlinks=True)
         for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
 
 

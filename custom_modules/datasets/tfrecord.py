@@ -78,8 +78,9 @@ def _decode_feature(buf):
             if kind == 1:
                 values.append(bytes(value))
             elif kind == 2:
-                values += (list(struct.unpack(f'<{len(value) // 4}f', value)) if wire == 2
-                           else list(struct.unpack('<f', value)))
+                values += (
+                    list(struct.unpack(f'<{len(value) // 4}f', value)) if wire == 2 else list(
+                        struct.unpack('<f', value)))
             elif kind == 3:
                 if wire == 2:  # packed
                     pos = 0

@@ -20,8 +20,7 @@ def _readable_samples(data_list, where, on_bad):
     """``data_list`` checked for emptiness and unreadable images (skipped or an error)."""
     _require_samples(data_list, where)
     bad = unreadable_images([d['img_path'] for d in data_list])
-    return _require_samples(drop_bad_samples(data_list, bad, 'unreadable image(s)', on_bad),
-                            where)
+    return _require_samples(drop_bad_samples(data_list, bad, 'unreadable image(s)', on_bad), where)
 
 
 def _class_index(classes, name, source):
@@ -154,8 +153,8 @@ class TFRecordClsDataset(BaseDataset):
                 if not 0 <= label < len(classes):
                     raise ZooError(f'{source}: class {label} is outside 0..{len(classes) - 1} '
                                    f'({len(classes)} classes given)')
-                data_list.append(dict(img_bytes=example[self.image_key][0], gt_label=label,
-                                      img_path=source))
+                data_list.append(
+                    dict(img_bytes=example[self.image_key][0], gt_label=label, img_path=source))
         return _require_samples(data_list, ', '.join(self.shards))
 
 

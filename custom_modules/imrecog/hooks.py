@@ -32,10 +32,9 @@ class NumClassesCheckHook(Hook):
         classes = dataset.metainfo.get('classes')
         num_classes = getattr(_head(runner), 'num_classes', None)
         if classes and num_classes is not None and num_classes != len(classes):
-            raise ZooError(
-                f'the model head has num_classes={num_classes} but the dataset has '
-                f'{len(classes)} classes {list(classes)}; set model.head.num_classes='
-                f'{len(classes)} (or fix `classes`)')
+            raise ZooError(f'the model head has num_classes={num_classes} but the dataset has '
+                           f'{len(classes)} classes {list(classes)}; set model.head.num_classes='
+                           f'{len(classes)} (or fix `classes`)')
 
     def before_train(self, runner):
         self._check(runner, runner.train_dataloader.dataset)
@@ -53,8 +52,9 @@ class BalancedClassWeightHook(Hook):
         head = _head(runner)
         weights = balanced_class_weights(dataset.get_gt_labels(), head.num_classes)
         head.loss_module.class_weight = weights
-        runner.logger.info('balanced class weights: ' + ', '.join(
-            f'{c}={w:.3f}' for c, w in zip(dataset.metainfo['classes'], weights)))
+        runner.logger.info('balanced class weights: ' +
+                           ', '.join(f'{c}={w:.3f}'
+                                     for c, w in zip(dataset.metainfo['classes'], weights)))
 
 
 @HOOKS.register_module()

@@ -33,9 +33,15 @@ def save_confusion_matrix(cm, classes, out_dir, prefix='confusion_matrix'):
     os.makedirs(out_dir, exist_ok=True)
     precision, recall, f1 = per_class_scores(cm)
     with open(osp.join(out_dir, f'{prefix}.json'), 'w') as f:
-        json.dump(dict(classes=list(classes), matrix=cm.tolist(),
-                       precision=precision.tolist(), recall=recall.tolist(), f1=f1.tolist()),
-                  f, indent=1)
+        json.dump(
+            dict(
+                classes=list(classes),
+                matrix=cm.tolist(),
+                precision=precision.tolist(),
+                recall=recall.tolist(),
+                f1=f1.tolist()),
+            f,
+            indent=1)
     plot_confusion_matrix(cm, classes, osp.join(out_dir, f'{prefix}.png'))
 
 
@@ -57,9 +63,10 @@ class ClassificationReport(BaseMetric):
 
     def process(self, data_batch, data_samples):
         for sample in data_samples:
-            self.results.append(dict(
-                label=int(sample['gt_label'][0]),
-                scores=np.asarray(sample['pred_score'].cpu(), dtype=np.float64)))
+            self.results.append(
+                dict(
+                    label=int(sample['gt_label'][0]),
+                    scores=np.asarray(sample['pred_score'].cpu(), dtype=np.float64)))
 
     def compute_metrics(self, results):
         labels = np.array([r['label'] for r in results])

@@ -24,10 +24,10 @@ class CourseConvNet(BaseModule):
             raise ValueError(f'need depth >= 1 and base >= 1, got depth={depth}, base={base}')
         blocks = []
         for i in range(1, depth + 1):
-            blocks.append(nn.Sequential(
-                nn.Conv2d(in_channels, base * i, 3, padding=1),
-                nn.ReLU(inplace=True),
-                nn.MaxPool2d(2)))
+            blocks.append(
+                nn.Sequential(
+                    nn.Conv2d(in_channels, base * i, 3, padding=1), nn.ReLU(inplace=True),
+                    nn.MaxPool2d(2)))
             in_channels = base * i
         self.blocks = nn.Sequential(*blocks)
         self.out_channels = in_channels

@@ -13,8 +13,14 @@ def plot_confusion_matrix(cm, classes, path):
     ax.imshow(normalised, cmap='Blues', vmin=0, vmax=1)
     for t in range(n):
         for p in range(n):
-            ax.text(p, t, f'{normalised[t, p]:.2f}', ha='center', va='center', fontsize=8,
-                    color='white' if normalised[t, p] > 0.5 else 'black')
+            ax.text(
+                p,
+                t,
+                f'{normalised[t, p]:.2f}',
+                ha='center',
+                va='center',
+                fontsize=8,
+                color='white' if normalised[t, p] > 0.5 else 'black')
     ax.set_xticks(range(n), classes, rotation=45, ha='right')
     ax.set_yticks(range(n), classes)
     ax.set_xlabel('predicted')
@@ -33,7 +39,9 @@ def draw_prediction_grid(items, classes, path, columns=8):
         ax.axis('off')
     for ax, (img, true, pred, score) in zip(axes.flat, items):
         ax.imshow(img)
-        ax.set_title(f'true: {name(true)}\npred: {name(pred)} ({score:.2f})', fontsize=7,
-                     color='green' if true == pred else 'red')
+        ax.set_title(
+            f'true: {name(true)}\npred: {name(pred)} ({score:.2f})',
+            fontsize=7,
+            color='green' if true == pred else 'red')
     fig.tight_layout()
     save_figure(fig, path, dpi=100)

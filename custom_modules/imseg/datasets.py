@@ -84,11 +84,16 @@ class MaskFolderDataset(BaseSegDataset):
             ``skipped_samples.txt``).
     """
 
-    def __init__(self, *args, value_map=None, tolerance=0, binary_class=None, check_masks=True,
-                 on_bad='error', **kwargs):
+    def __init__(self,
+                 *args,
+                 value_map=None,
+                 tolerance=0,
+                 binary_class=None,
+                 check_masks=True,
+                 on_bad='error',
+                 **kwargs):
         self.on_bad = check_on_bad(on_bad)
-        self.mask_spec = dict(value_map=value_map, tolerance=tolerance,
-                              binary_class=binary_class)
+        self.mask_spec = dict(value_map=value_map, tolerance=tolerance, binary_class=binary_class)
         self.check_masks = check_masks
         super().__init__(*args, **kwargs)
 
@@ -164,12 +169,17 @@ class TFRecordSegDataset(BaseSegDataset):
     Start the pipeline with ``LoadPairFromBytes``.
     """
 
-    def __init__(self, shards, image_key='image', label_key='label', value_map=None,
-                 tolerance=0, binary_class=None, **kwargs):
+    def __init__(self,
+                 shards,
+                 image_key='image',
+                 label_key='label',
+                 value_map=None,
+                 tolerance=0,
+                 binary_class=None,
+                 **kwargs):
         self.shards = [shards] if isinstance(shards, str) else list(shards)
         self.keys = (image_key, label_key)
-        self.mask_spec = dict(value_map=value_map, tolerance=tolerance,
-                              binary_class=binary_class)
+        self.mask_spec = dict(value_map=value_map, tolerance=tolerance, binary_class=binary_class)
         super().__init__(**kwargs)
 
     def load_data_list(self):
@@ -180,10 +190,15 @@ class TFRecordSegDataset(BaseSegDataset):
                 if not all(example.get(key) for key in self.keys):
                     raise ZooError(f'{source}: missing feature {self.keys} '
                                    f'(has {sorted(example)})')
-                info = dict(img_bytes=example[self.keys[0]][0],
-                            label_bytes=example[self.keys[1]][0], img_path=source,
-                            seg_map_path=source, seg_fields=[], reduce_zero_label=False,
-                            label_map=None, **self.mask_spec)
+                info = dict(
+                    img_bytes=example[self.keys[0]][0],
+                    label_bytes=example[self.keys[1]][0],
+                    img_path=source,
+                    seg_map_path=source,
+                    seg_fields=[],
+                    reduce_zero_label=False,
+                    label_map=None,
+                    **self.mask_spec)
                 image = decode_image(info['img_bytes'], source)
                 labels = LoadPairFromBytes.labels(info)
                 if labels.shape != image.shape[:2]:
@@ -201,14 +216,17 @@ class LoadPairFromBytes(BaseTransform):
 
     @staticmethod
     def labels(results):
-        mask = greyscale(decode_image(results['label_bytes'], results['seg_map_path'],
-                                      flag='unchanged'))
+        mask = greyscale(
+            decode_image(results['label_bytes'], results['seg_map_path'], flag='unchanged'))
         return labels_of(mask, results, results['seg_map_path'])
 
     def transform(self, results):
         img = decode_image(results['img_bytes'], results['img_path'])
-        results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
-                       gt_seg_map=self.labels(results))
+        results.update(
+            img=img,
+            img_shape=img.shape[:2],
+            ori_shape=img.shape[:2],
+            gt_seg_map=self.labels(results))
         results['seg_fields'] = [*results.get('seg_fields', []), 'gt_seg_map']
         for key in ('img_bytes', 'label_bytes'):
             results.pop(key)

@@ -20,8 +20,9 @@ def segment_folder(config, checkpoint, source, out_dir, device='cpu'):
     images = list_images(source)
     model = init_model(config, checkpoint, device=device)
     # New images have no masks: drop our mask loader as mmseg drops its LoadAnnotations.
-    model.cfg.test_pipeline = [t for t in model.cfg.test_pipeline
-                               if t['type'] != 'LoadValueMapAnnotations']
+    model.cfg.test_pipeline = [
+        t for t in model.cfg.test_pipeline if t['type'] != 'LoadValueMapAnnotations'
+    ]
     classes, palette = model.dataset_meta['classes'], model.dataset_meta['palette']
     os.makedirs(out_dir, exist_ok=True)
     counts = np.zeros(len(classes))

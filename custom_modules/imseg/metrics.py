@@ -14,8 +14,8 @@ class SegReport(IoUMetric):
     def compute_metrics(self, results):
         metrics = super().compute_metrics(results)
         intersect, union, pred, label = (sum(part) for part in zip(*results))
-        per_class = self.total_area_to_metrics(intersect, union, pred, label,
-                                               ['mIoU', 'mDice'], self.nan_to_num, self.beta)
+        per_class = self.total_area_to_metrics(intersect, union, pred, label, ['mIoU', 'mDice'],
+                                               self.nan_to_num, self.beta)
         for i, name in enumerate(self.dataset_meta['classes']):
             metrics[f'IoU/{name}'] = round(float(per_class['IoU'][i]) * 100, 2)
             metrics[f'Dice/{name}'] = round(float(per_class['Dice'][i]) * 100, 2)

@@ -14,8 +14,13 @@ from ..errors import ZooError
 def conv_bank(in_channels, out_channels, norm_cfg, act_cfg, num_convs=2):
     """``num_convs`` x (3x3 conv + norm + activation)."""
     return nn.Sequential(*[
-        ConvModule(in_channels if i == 0 else out_channels, out_channels, 3, padding=1,
-                   norm_cfg=norm_cfg, act_cfg=act_cfg) for i in range(num_convs)
+        ConvModule(
+            in_channels if i == 0 else out_channels,
+            out_channels,
+            3,
+            padding=1,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg) for i in range(num_convs)
     ])
 
 
@@ -29,8 +34,14 @@ class CourseUNetEncoder(BaseModule):
     ``2**depth`` (pad them with the data preprocessor's ``size_divisor``).
     """
 
-    def __init__(self, in_channels=3, base_channels=16, depth=6, num_convs=2,
-                 norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'), init_cfg=None):
+    def __init__(self,
+                 in_channels=3,
+                 base_channels=16,
+                 depth=6,
+                 num_convs=2,
+                 norm_cfg=dict(type='BN'),
+                 act_cfg=dict(type='ReLU'),
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if depth < 1:
             raise ValueError(f'depth must be >= 1, got {depth}')
@@ -73,15 +84,15 @@ class UNetTransposeHead(BaseDecodeHead):
             raise ValueError('UNetTransposeHead needs in_channels for 2 or more levels, '
                              f'got {in_channels!r}')
         kwargs.setdefault('in_index', list(range(len(in_channels))))
-        super().__init__(in_channels, channels=in_channels[0],
-                         input_transform='multiple_select', **kwargs)
+        super().__init__(
+            in_channels, channels=in_channels[0], input_transform='multiple_select', **kwargs)
         self.ups = nn.ModuleList()
         self.banks = nn.ModuleList()
         for level in range(len(in_channels) - 1, 0, -1):  # deepest first
             deep, shallow = in_channels[level], in_channels[level - 1]
             self.ups.append(nn.ConvTranspose2d(deep, shallow, 2, stride=2))
-            self.banks.append(conv_bank(2 * shallow, shallow, self.norm_cfg, self.act_cfg,
-                                        num_convs))
+            self.banks.append(
+                conv_bank(2 * shallow, shallow, self.norm_cfg, self.act_cfg, num_convs))
 
     def forward(self, inputs):
         features = self._transform_inputs(inputs)
@@ -89,8 +100,8 @@ class UNetTransposeHead(BaseDecodeHead):
         for up, bank, skip in zip(self.ups, self.banks, features[-2::-1]):
             x = up(x)
             if x.shape[-2:] != skip.shape[-2:]:  # encoders with odd sizes: match the skip
-                x = nn.functional.interpolate(x, size=skip.shape[-2:], mode='bilinear',
-                                              align_corners=False)
+                x = nn.functional.interpolate(
+                    x, size=skip.shape[-2:], mode='bilinear', align_corners=False)
             x = bank(torch.cat([skip, x], dim=1))
         return self.cls_seg(x)
 

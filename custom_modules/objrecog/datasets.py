@@ -40,8 +40,8 @@ def read_course_csv(path, classes):
                 box = [float(v) for v in box] if cls else []
             except ValueError as err:
                 raise ZooError(f'{where}: {err}') from None
-            image = images.setdefault(name, dict(filename=name, width=width, height=height,
-                                                 boxes=[]))
+            image = images.setdefault(name,
+                                      dict(filename=name, width=width, height=height, boxes=[]))
             if (image['width'], image['height']) != (width, height):
                 raise ZooError(f'{where}: {name} is {width}x{height} here but '
                                f'{image["width"]}x{image["height"]} on an earlier line')
@@ -82,15 +82,21 @@ class CourseCSVDataset(BaseDetDataset):
             img_path = osp.join(img_dir, image['filename'])
             if not osp.isfile(img_path):
                 missing[img_path] = 'not found'
-            instances = [dict(bbox=box[:4], bbox_label=box[4], ignore_flag=0)
-                         for box in image['boxes']]
-            data_list.append(dict(img_path=img_path, img_id=img_id, width=image['width'],
-                                  height=image['height'], instances=instances))
+            instances = [
+                dict(bbox=box[:4], bbox_label=box[4], ignore_flag=0) for box in image['boxes']
+            ]
+            data_list.append(
+                dict(
+                    img_path=img_path,
+                    img_id=img_id,
+                    width=image['width'],
+                    height=image['height'],
+                    instances=instances))
         data_list = drop_bad_samples(data_list, missing,
                                      f'image(s) listed in {self.ann_file} not found', self.on_bad)
         present = [d['img_path'] for d in data_list]
-        data_list = drop_bad_samples(data_list, unreadable_images(present),
-                                     'unreadable image(s)', self.on_bad)
+        data_list = drop_bad_samples(data_list, unreadable_images(present), 'unreadable image(s)',
+                                     self.on_bad)
         if not data_list:
             raise ZooError(f'no usable images listed in {self.ann_file}')
         return data_list

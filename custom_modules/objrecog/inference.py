@@ -39,9 +39,16 @@ def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cp
         mmcv.imwrite(draw_boxes(img, boxes, labels, scores, classes), osp.join(out_dir, name))
         rows += [[name, width, height, classes[lab], *box, score]
                  for box, lab, score in zip(boxes, labels, scores)]
-        records.append(dict(filename=name, width=width, height=height, count=len(boxes),
-                            boxes=[dict(bbox=b, label=classes[lab], score=s)
-                                   for b, lab, s in zip(boxes, labels, scores)]))
+        records.append(
+            dict(
+                filename=name,
+                width=width,
+                height=height,
+                count=len(boxes),
+                boxes=[
+                    dict(bbox=b, label=classes[lab], score=s)
+                    for b, lab, s in zip(boxes, labels, scores)
+                ]))
     with open(osp.join(out_dir, 'detections.csv'), 'w', newline='') as f:
         writer = csv.writer(f)
         writer.writerow([*COLUMNS, 'score'])

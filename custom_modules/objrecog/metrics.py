@@ -30,10 +30,11 @@ class CountingMetric(BaseMetric):
         for sample in data_samples:
             scores = sample['pred_instances']['scores']
             gt = sample['gt_instances']
-            self.results.append(dict(
-                image=osp.basename(sample.get('img_path') or str(sample.get('img_id'))),
-                true=len(gt['bboxes']) if 'bboxes' in gt else 0,
-                pred=int((scores >= self.score_thr).sum())))
+            self.results.append(
+                dict(
+                    image=osp.basename(sample.get('img_path') or str(sample.get('img_id'))),
+                    true=len(gt['bboxes']) if 'bboxes' in gt else 0,
+                    pred=int((scores >= self.score_thr).sum())))
 
     def compute_metrics(self, results):
         true = np.array([r['true'] for r in results], float)
@@ -44,9 +45,12 @@ class CountingMetric(BaseMetric):
             writer = csv.writer(f)
             writer.writerow(['image', 'observed', 'predicted'])
             writer.writerows([r['image'], r['true'], r['pred']] for r in results)
-        metrics = dict(mae=float(np.abs(pred - true).mean()), bias=float((pred - true).mean()),
-                       exact=100.0 * float((pred == true).mean()))
-        save_count_scatter(true, pred, osp.join(out_dir, 'counts_scatter.png'),
-                           f'score >= {self.score_thr}: MAE {metrics["mae"]:.2f}, '
-                           f'{len(results)} images')
+        metrics = dict(
+            mae=float(np.abs(pred - true).mean()),
+            bias=float((pred - true).mean()),
+            exact=100.0 * float((pred == true).mean()))
+        save_count_scatter(
+            true, pred, osp.join(out_dir, 'counts_scatter.png'),
+            f'score >= {self.score_thr}: MAE {metrics["mae"]:.2f}, '
+            f'{len(results)} images')
         return metrics

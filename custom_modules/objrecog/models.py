@@ -46,8 +46,7 @@ class TorchFocalLoss(nn.Module):
     dense heads give them, and the usual ``weight`` / ``avg_factor`` / ``reduction``.
     """
 
-    def __init__(self, use_sigmoid=True, gamma=2.0, alpha=0.25, reduction='mean',
-                 loss_weight=1.0):
+    def __init__(self, use_sigmoid=True, gamma=2.0, alpha=0.25, reduction='mean', loss_weight=1.0):
         super().__init__()
         if not use_sigmoid:
             raise ValueError('TorchFocalLoss is a sigmoid focal loss: use_sigmoid must be True')
@@ -76,8 +75,8 @@ class FocalRetinaHead(RetinaHead):
     """
 
     def __init__(self, *args, loss_cls=None, **kwargs):
-        loss_cls = loss_cls or dict(type='TorchFocalLoss', use_sigmoid=True, gamma=2.0,
-                                    alpha=0.25, loss_weight=1.0)
+        loss_cls = loss_cls or dict(
+            type='TorchFocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0)
         super().__init__(*args, loss_cls=loss_cls, **kwargs)
 
     def _bbox_post_process(self, results, cfg, rescale=False, with_nms=True, img_meta=None):

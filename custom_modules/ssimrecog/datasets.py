@@ -64,8 +64,13 @@ class ImageFolderSplit(ImageFolderDataset):
         **kwargs: as :class:`ImageFolderDataset`.
     """
 
-    def __init__(self, *args, part='both', labels_per_class=None,
-                 labelled_fraction=None, split_seed=0, **kwargs):
+    def __init__(self,
+                 *args,
+                 part='both',
+                 labels_per_class=None,
+                 labelled_fraction=None,
+                 split_seed=0,
+                 **kwargs):
         if part not in ('both', 'labelled', 'unlabelled'):
             raise ZooError(f"ImageFolderSplit: part={part!r}; use 'both', 'labelled' or "
                            "'unlabelled'")
@@ -75,13 +80,16 @@ class ImageFolderSplit(ImageFolderDataset):
 
     def load_data_list(self):
         data_list = super().load_data_list()
-        chosen = set(select_labelled([d['gt_label'] for d in data_list], self.labels_per_class,
-                                     self.labelled_fraction, self.split_seed))
+        chosen = set(
+            select_labelled([d['gt_label'] for d in data_list], self.labels_per_class,
+                            self.labelled_fraction, self.split_seed))
         labelled = [d for i, d in enumerate(data_list) if i in chosen]
         if self.part == 'labelled':
             return labelled
-        unlabelled = [dict(img_path=d['img_path'], hidden_label=d['gt_label'])
-                      for i, d in enumerate(data_list) if i not in chosen]
+        unlabelled = [
+            dict(img_path=d['img_path'], hidden_label=d['gt_label'])
+            for i, d in enumerate(data_list) if i not in chosen
+        ]
         if not unlabelled:
             raise ZooError(f'{self.img_prefix}: every image is labelled in this split, none '
                            'is left unlabelled; lower labels_per_class / labelled_fraction')
@@ -119,10 +127,11 @@ class UnlabelledImageFolder(BaseDataset):
             raise ZooError(f'no unlabelled images in {where}; put images there or point '
                            'data_prefix / ann_file at them')
         truth = self._read_truth()
-        data_list = [dict(img_path=p, hidden_label=truth.get(osp.relpath(p, root), -1))
-                     for p in paths]
-        data_list = drop_bad_samples(data_list, unreadable_images(paths),
-                                     'unreadable image(s)', self.on_bad)
+        data_list = [
+            dict(img_path=p, hidden_label=truth.get(osp.relpath(p, root), -1)) for p in paths
+        ]
+        data_list = drop_bad_samples(data_list, unreadable_images(paths), 'unreadable image(s)',
+                                     self.on_bad)
         if not data_list:
             raise ZooError(f'every unlabelled image in {where} is unreadable')
         return data_list
@@ -203,8 +212,8 @@ class LabelledUnlabelledSampler(Sampler):
         rng = np.random.RandomState(self.seed)
         labelled, unlabelled = (_shuffled_forever(part, rng) for part in self.parts)
         for step in itertools.count():
-            batch = ([next(labelled) for _ in range(self.num_labelled)]
-                     + [next(unlabelled) for _ in range(self.batch_size - self.num_labelled)])
+            batch = ([next(labelled) for _ in range(self.num_labelled)] +
+                     [next(unlabelled) for _ in range(self.batch_size - self.num_labelled)])
             if step % self.world_size == self.rank:
                 yield from batch
 

@@ -13,9 +13,10 @@ def ema_update(teacher, student, momentum):
     """``teacher = (1 - momentum) * teacher + momentum * student``, parameters and float
     buffers (BN statistics), in a few fused kernels; integer buffers are copied.
     OpenMMLab's convention (mmdet ``MeanTeacherHook``): small ``momentum``, slow teacher."""
-    pairs = [*zip(teacher.parameters(), student.parameters()),
-             *((t, s) for t, s in zip(teacher.buffers(), student.buffers())
-               if t.dtype.is_floating_point)]
+    pairs = [
+        *zip(teacher.parameters(), student.parameters()),
+        *((t, s) for t, s in zip(teacher.buffers(), student.buffers()) if t.dtype.is_floating_point)
+    ]
     if pairs:
         torch._foreach_lerp_([t for t, _ in pairs], [s.detach() for _, s in pairs], momentum)
     counters = [(t, s) for t, s in zip(teacher.buffers(), student.buffers())

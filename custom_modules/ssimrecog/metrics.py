@@ -39,8 +39,7 @@ class KNNAccuracy(BaseMetric):
 
     default_prefix = 'knn'
 
-    def __init__(self, k=(3, 5, 7), tsne=False, out_dir=None, collect_device='cpu',
-                 prefix=None):
+    def __init__(self, k=(3, 5, 7), tsne=False, out_dir=None, collect_device='cpu', prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.k, self.tsne, self.out_dir = tuple(k), tsne, out_dir
 
@@ -49,9 +48,11 @@ class KNNAccuracy(BaseMetric):
             if 'embedding' not in sample:
                 raise ZooError('KNNAccuracy needs embeddings (sample.embedding); use it with '
                                'an embedding model such as NPairsEmbedder')
-            self.results.append(dict(embedding=sample['embedding'].cpu().float(),
-                                     label=int(sample['gt_label'][0]),
-                                     gallery=bool(sample.get('gallery', False))))
+            self.results.append(
+                dict(
+                    embedding=sample['embedding'].cpu().float(),
+                    label=int(sample['gt_label'][0]),
+                    gallery=bool(sample.get('gallery', False))))
 
     def compute_metrics(self, results):
         embeddings = torch.stack([r['embedding'] for r in results])
@@ -67,11 +68,11 @@ class KNNAccuracy(BaseMetric):
                            f'embeddings; k up to {max(self.k)} needs more')
         metrics = {}
         for k in self.k:
-            preds = knn_predict(gallery, gallery_labels, queries, k,
-                                exclude_self=not is_gallery.any())
+            preds = knn_predict(
+                gallery, gallery_labels, queries, k, exclude_self=not is_gallery.any())
             metrics[f'top1_k{k}'] = 100.0 * float((preds == query_labels).float().mean())
         if self.tsne:
-            plot_tsne(queries.numpy(), query_labels.numpy(),
-                      (self.dataset_meta or {}).get('classes'),
+            plot_tsne(queries.numpy(), query_labels.numpy(), (self.dataset_meta
+                                                              or {}).get('classes'),
                       osp.join(self.out_dir or current_log_dir(), 'tsne.png'))
         return metrics

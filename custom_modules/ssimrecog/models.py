@@ -23,10 +23,10 @@ from mmpretrain.registry import MODELS
 from ..errors import ZooError
 
 # the default data preprocessing of both models: ImageNet's mean and std (0-255, RGB)
-IMAGENET_NORMALISATION = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-                              to_rgb=True)
-SEMI_TRAIN_DEFAULTS = dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200,
-                           rampup_shape='sigmoid')
+IMAGENET_NORMALISATION = dict(
+    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
+SEMI_TRAIN_DEFAULTS = dict(
+    threshold=0.95, unsup_weight=1.0, rampup_iters=200, rampup_shape='sigmoid')
 
 
 def rampup(step, rampup_iters, shape='sigmoid'):
@@ -82,8 +82,12 @@ class SemiSupervisedClassifier(BaseModel):
     # the tools refuse a config that trains this model without these hooks
     required_hooks = ('MeanTeacherHook', )
 
-    def __init__(self, classifier, semi_train_cfg=None, predict_with='teacher',
-                 data_preprocessor=None, init_cfg=None):
+    def __init__(self,
+                 classifier,
+                 semi_train_cfg=None,
+                 predict_with='teacher',
+                 data_preprocessor=None,
+                 init_cfg=None):
         if predict_with not in ('teacher', 'student'):
             raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
         unknown = set(semi_train_cfg or {}) - set(SEMI_TRAIN_DEFAULTS)
@@ -93,8 +97,8 @@ class SemiSupervisedClassifier(BaseModel):
         self.semi_train_cfg = dict(SEMI_TRAIN_DEFAULTS, **(semi_train_cfg or {}))
         rampup(0, 1, self.semi_train_cfg['rampup_shape'])  # a bad shape fails now
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            data_preprocessor = MODELS.build(data_preprocessor or dict(
-                type='SelfSupDataPreprocessor', **IMAGENET_NORMALISATION))
+            data_preprocessor = MODELS.build(
+                data_preprocessor or dict(type='SelfSupDataPreprocessor', **IMAGENET_NORMALISATION))
             student = MODELS.build(classifier)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = student
@@ -140,7 +144,8 @@ class SemiSupervisedClassifier(BaseModel):
         if labelled:
             labels = torch.cat([data_samples[i].gt_label for i in labelled])
             losses['loss_sup'] = self.student.head.loss_module(
-                logits[:len(labelled)], labels.to(weak.device, non_blocking=True),
+                logits[:len(labelled)],
+                labels.to(weak.device, non_blocking=True),
                 avg_factor=len(labelled))
         if unlabelled:
             with torch.no_grad():
@@ -212,8 +217,11 @@ class NPairsEmbedder(BaseModel):
         loss (dict): default ``NPairsLoss`` with temperature 0.3.
     """
 
-    def __init__(self, backbone, loss=dict(type='NPairsLoss', temperature=0.3),
-                 data_preprocessor=None, init_cfg=None):
+    def __init__(self,
+                 backbone,
+                 loss=dict(type='NPairsLoss', temperature=0.3),
+                 data_preprocessor=None,
+                 init_cfg=None):
         data_preprocessor = dict(data_preprocessor or IMAGENET_NORMALISATION)
         data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
         with DefaultScope.overwrite_default_scope('mmpretrain'):

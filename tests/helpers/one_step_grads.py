@@ -31,16 +31,18 @@ def main():
     runner = build_runner(cfg)
     model = runner.model
     module = unwrap(model)
-    loader = Runner.build_dataloader(dict(cfg.train_dataloader.to_dict(), num_workers=0),
-                                     seed=0)
+    loader = Runner.build_dataloader(dict(cfg.train_dataloader.to_dict(), num_workers=0), seed=0)
     batch = loader.collate_fn([loader.dataset[i] for i in range(4)])
     module.train()
     data = module.data_preprocessor(batch, True)
     loss, _ = module.parse_losses(model(**data, mode='loss'))
     loss.backward()
     if runner.rank == 0:
-        torch.save({name: param.grad for name, param in module.named_parameters()
-                    if param.grad is not None}, args.out)
+        torch.save(
+            {
+                name: param.grad
+                for name, param in module.named_parameters() if param.grad is not None
+            }, args.out)
     conv = next(p for p in module.parameters() if p.dim() == 4)
     print('channels_last:', conv.is_contiguous(memory_format=torch.channels_last))
 

@@ -30,8 +30,7 @@ def infos(ds):
 def test_folder_labels_follow_the_class_list_not_folder_order(tmp_path):
     write_png(tmp_path / 'train/sand/a.png')
     write_png(tmp_path / 'train/marsh/b.png')
-    ds = ImageFolderDataset(data_root=str(tmp_path), data_prefix='train',
-                            classes=('sand', 'marsh'))
+    ds = ImageFolderDataset(data_root=str(tmp_path), data_prefix='train', classes=('sand', 'marsh'))
     labels = {d['img_path'].split('/')[-2]: d['gt_label'] for d in infos(ds)}
     assert labels == {'sand': 0, 'marsh': 1}
 
@@ -53,8 +52,8 @@ def test_unknown_class_folder_is_named(tmp_path):
 def test_corrupt_image_is_named(tmp_path):
     write_png(tmp_path / 'train/sand/good.png')
     (tmp_path / 'train/sand/bad.png').write_bytes(b'not an image at all')
-    with pytest.raises(ZooError,
-                       match=r'(?s)1 unreadable image.*train/sand/bad.png: UnidentifiedImageError'):
+    with pytest.raises(
+            ZooError, match=r'(?s)1 unreadable image.*train/sand/bad.png: UnidentifiedImageError'):
         ImageFolderDataset(data_root=str(tmp_path), data_prefix='train', classes=('sand', ))
 
 
@@ -71,34 +70,35 @@ def test_flat_prefix_layout(tmp_path):
     (tmp_path / 'classes.json').write_text(json.dumps(classes))
     write_png(tmp_path / 'train/gravel_shell_beaches_IMG_0001.jpg')
     write_png(tmp_path / 'train/sheltered_solid_manmade_IMG_0002.jpg')
-    ds = FlatPrefixDataset(data_root=str(tmp_path), data_prefix='train',
-                           classes_file='classes.json')
+    ds = FlatPrefixDataset(
+        data_root=str(tmp_path), data_prefix='train', classes_file='classes.json')
     assert ds.metainfo['classes'] == tuple(classes)
     assert sorted(d['gt_label'] for d in infos(ds)) == [0, 1]
     write_png(tmp_path / 'train/salt_marshes_IMG_3.jpg')
     with pytest.raises(ZooError, match="salt_marshes_IMG_3.jpg: class 'salt_marshes'"):
-        FlatPrefixDataset(data_root=str(tmp_path), data_prefix='train',
-                          classes_file='classes.json')
+        FlatPrefixDataset(data_root=str(tmp_path), data_prefix='train', classes_file='classes.json')
 
 
 def test_flat_prefix_bad_classes_file(tmp_path):
     write_png(tmp_path / 'train/a_IMG_1.jpg')
     with pytest.raises(ZooError, match='classes file not found'):
-        FlatPrefixDataset(data_root=str(tmp_path), data_prefix='train',
-                          classes_file='classes.json')
+        FlatPrefixDataset(data_root=str(tmp_path), data_prefix='train', classes_file='classes.json')
     (tmp_path / 'classes.json').write_text('{oops')
     with pytest.raises(ZooError, match='is not valid JSON'):
-        FlatPrefixDataset(data_root=str(tmp_path), data_prefix='train',
-                          classes_file='classes.json')
+        FlatPrefixDataset(data_root=str(tmp_path), data_prefix='train', classes_file='classes.json')
 
 
 def test_tfrecord_shard_loads_with_labels(tmp_path):
-    write_examples(tmp_path / 'train-000.tfrec',
-                   [{'image': jpeg_bytes(10 * i), 'class': i % 3} for i in range(5)])
-    ds = TFRecordClsDataset(shards='train-*.tfrec', data_root=str(tmp_path),
-                            classes=('a', 'b', 'c'),
-                            pipeline=[dict(type='LoadImageFromBytes'),
-                                      dict(type='PackInputs')])
+    write_examples(tmp_path / 'train-000.tfrec', [{
+        'image': jpeg_bytes(10 * i),
+        'class': i % 3
+    } for i in range(5)])
+    ds = TFRecordClsDataset(
+        shards='train-*.tfrec',
+        data_root=str(tmp_path),
+        classes=('a', 'b', 'c'),
+        pipeline=[dict(type='LoadImageFromBytes'),
+                  dict(type='PackInputs')])
     assert len(ds) == 5
     assert [int(ds[i]['data_samples'].gt_label) for i in range(5)] == [0, 1, 2, 0, 1]
     assert tuple(ds[0]['inputs'].shape) == (3, 6, 10)

@@ -24,10 +24,10 @@ def test_own_folder_dataset_by_cfg_options_only(tmp_path):
              f'train_dataloader.dataset.data_root={data}',
              f'val_dataloader.dataset.data_root={data}',
              'train_dataloader.dataset.classes=[dark,bright]',
-             'val_dataloader.dataset.classes=[dark,bright]',
-             'model.head.num_classes=2', 'data_preprocessor.num_classes=2')
-    out = run_tool('test.py', DEMO, work / 'epoch_1.pth', '--work-dir', work,
-                   '--show-dir', work / 'show', '--cfg-options', *QUICK[2:],
+             'val_dataloader.dataset.classes=[dark,bright]', 'model.head.num_classes=2',
+             'data_preprocessor.num_classes=2')
+    out = run_tool('test.py', DEMO, work / 'epoch_1.pth', '--work-dir', work, '--show-dir',
+                   work / 'show', '--cfg-options', *QUICK[2:],
                    f'test_dataloader.dataset.data_root={data}',
                    'test_dataloader.dataset.classes=[dark,bright]', 'model.head.num_classes=2')
     assert 'cls/accuracy' in out.stdout
@@ -40,8 +40,15 @@ def test_own_folder_dataset_by_cfg_options_only(tmp_path):
 
 
 def test_num_classes_disagreeing_with_classes_is_one_line(tmp_path):
-    proc = run_tool('train.py', DEMO, '--work-dir', tmp_path, '--cfg-options', *QUICK,
-                    'model.head.num_classes=3', check=False)
+    proc = run_tool(
+        'train.py',
+        DEMO,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        *QUICK,
+        'model.head.num_classes=3',
+        check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "error: the model head has num_classes=3 but the dataset has 4 classes "

@@ -38,8 +38,12 @@ def test_classification_report_against_hand_computed(tmp_path):
     metric.dataset_meta = dict(classes=('sand', 'marsh', 'water'))
     # true: sand sand sand marsh marsh water; predicted: sand sand marsh marsh sand water
     metric.process(None, [
-        sample(0, [0.8, 0.1, 0.1]), sample(0, [0.6, 0.3, 0.1]), sample(0, [0.2, 0.7, 0.1]),
-        sample(1, [0.1, 0.5, 0.4]), sample(1, [0.5, 0.4, 0.1]), sample(2, [0.1, 0.2, 0.7]),
+        sample(0, [0.8, 0.1, 0.1]),
+        sample(0, [0.6, 0.3, 0.1]),
+        sample(0, [0.2, 0.7, 0.1]),
+        sample(1, [0.1, 0.5, 0.4]),
+        sample(1, [0.5, 0.4, 0.1]),
+        sample(2, [0.1, 0.2, 0.7]),
     ])
     out = metric.evaluate(6)
     assert out['cls/accuracy'] == pytest.approx(100 * 4 / 6)

@@ -22,13 +22,17 @@ def write_images(paths, size):
 def flat_dataset(root, classes):
     (root / 'classes.json').parent.mkdir(parents=True, exist_ok=True)
     (root / 'classes.json').write_text(json.dumps(classes))
-    write_images([root / split / f'{c}_IMG_{i}.jpg' for split in ('train', 'val')
-                  for c in classes for i in range(2)], 64)
+    write_images([
+        root / split / f'{c}_IMG_{i}.jpg' for split in ('train', 'val') for c in classes
+        for i in range(2)
+    ], 64)
 
 
 def folder_dataset(root, classes):
-    write_images([root / split / c / f'{i}.jpg' for split in ('train', 'val')
-                  for c in classes for i in range(1)], 64)
+    write_images([
+        root / split / c / f'{i}.jpg' for split in ('train', 'val') for c in classes
+        for i in range(1)
+    ], 64)
 
 
 def tfrecord_dataset(root, classes):
@@ -48,10 +52,14 @@ def tfrecord_dataset(root, classes):
         write_examples(root / f'{split}-000.tfrec', records)
 
 
-TAMUCC4 = ['finegrained_sand_beaches', 'gravel_shell_beaches',
-           'salt_brackish_water_marshes', 'sheltered_solid_manmade']
-NWPU = ['beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow', 'mountain',
-        'river', 'sea_ice', 'wetland']
+TAMUCC4 = [
+    'finegrained_sand_beaches', 'gravel_shell_beaches', 'salt_brackish_water_marshes',
+    'sheltered_solid_manmade'
+]
+NWPU = [
+    'beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow', 'mountain', 'river',
+    'sea_ice', 'wetland'
+]
 CASES = {
     'mobilenet-v2_1xb16-50e_tamucc4-400': (flat_dataset, TAMUCC4),
     'mobilenet-v2-frozen_1xb16-50e_tamucc2-400': (flat_dataset, TAMUCC4[:2]),
@@ -72,13 +80,22 @@ def backbone_checkpoint(path):
 def test_zoo_config_trains_on_its_layout(name, tmp_path):
     make, classes = CASES[name]
     make(tmp_path / 'data', classes)
-    options = [f'{loader}.dataset.data_root={tmp_path / "data"}'
-               for loader in ('train_dataloader', 'val_dataloader')]
+    options = [
+        f'{loader}.dataset.data_root={tmp_path / "data"}'
+        for loader in ('train_dataloader', 'val_dataloader')
+    ]
     if 'frozen' in name:
         backbone_checkpoint(tmp_path / 'mnv2.pth')
         options.append(f'model.backbone.init_cfg.checkpoint={tmp_path / "mnv2.pth"}')
-    out = run_tool('train.py', f'configs/imrecog/{name}.py', '--work-dir', tmp_path / 'work',
-                   '--cfg-options', *FEW, *options, timeout=900)
+    out = run_tool(
+        'train.py',
+        f'configs/imrecog/{name}.py',
+        '--work-dir',
+        tmp_path / 'work',
+        '--cfg-options',
+        *FEW,
+        *options,
+        timeout=900)
     assert (tmp_path / 'work' / 'epoch_1.pth').exists()
     if 'frozen' in name:
         assert f'load backbone in model from: {tmp_path / "mnv2.pth"}' in out.stdout

@@ -41,8 +41,10 @@ def test_value_map_with_jpeg_noise():
 def test_values_outside_the_map_are_named():
     mask = obx_mask()
     mask[0, :3] = [100, 101, 100]
-    with pytest.raises(ZooError, match=r'm.png: 3 pixels have values \[100, 101\] outside the '
-                                       r'value map \[63, 128, 191, 255\] \(tolerance \+-9\)'):
+    with pytest.raises(
+            ZooError,
+            match=r'm.png: 3 pixels have values \[100, 101\] outside the '
+            r'value map \[63, 128, 191, 255\] \(tolerance \+-9\)'):
         decode_value_map(mask, OBX, tolerance=9, source='m.png')
 
 
@@ -56,10 +58,15 @@ def write_pair(root, name, mask, size=None):
 
 def dataset(root, **kwargs):
     init_default_scope('mmseg')
-    return MaskFolderDataset(data_root=str(root), img_suffix='.png', seg_map_suffix='.png',
-                             data_prefix=dict(img_path='img', seg_map_path='ann'),
-                             metainfo=dict(classes=('deep', 'white', 'shallow', 'sand')),
-                             value_map=OBX, tolerance=9, **kwargs)
+    return MaskFolderDataset(
+        data_root=str(root),
+        img_suffix='.png',
+        seg_map_suffix='.png',
+        data_prefix=dict(img_path='img', seg_map_path='ann'),
+        metainfo=dict(classes=('deep', 'white', 'shallow', 'sand')),
+        value_map=OBX,
+        tolerance=9,
+        **kwargs)
 
 
 def test_dataset_checks_values_and_sizes_up_front(tmp_path):
@@ -79,8 +86,11 @@ def test_dataset_checks_values_and_sizes_up_front(tmp_path):
 
 def test_loader_gives_binary_labels(tmp_path):
     write_pair(tmp_path, 'good', jpeg_roundtrip(obx_mask()))
-    ds = dataset(tmp_path, binary_class=3,
-                 pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadValueMapAnnotations')])
+    ds = dataset(
+        tmp_path,
+        binary_class=3,
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadValueMapAnnotations')])
     labels = ds[0]['gt_seg_map']
     assert set(np.unique(labels)) == {0, 1}
     assert (labels[45:] == 1).mean() > 0.99 and (labels[:45] == 0).mean() > 0.99
@@ -88,8 +98,12 @@ def test_loader_gives_binary_labels(tmp_path):
 
 def test_loader_rejects_mask_of_another_size(tmp_path):
     write_pair(tmp_path, 'a', obx_mask())
-    results = dict(seg_map_path=str(tmp_path / 'ann' / 'a.png'), img_path='a.png',
-                   img=np.zeros((32, 64, 3), np.uint8), value_map=OBX, tolerance=9)
+    results = dict(
+        seg_map_path=str(tmp_path / 'ann' / 'a.png'),
+        img_path='a.png',
+        img=np.zeros((32, 64, 3), np.uint8),
+        value_map=OBX,
+        tolerance=9)
     with pytest.raises(ZooError, match=r'a.png: mask size \(64, 64\) differs from its image'):
         LoadValueMapAnnotations()(results)
 
@@ -99,8 +113,8 @@ def test_seg_report_against_hand_computed():
     metric.dataset_meta = dict(classes=('water', 'sand'))
     pred = torch.tensor([[0, 0, 1, 1], [0, 1, 1, 1]])
     truth = torch.tensor([[0, 0, 0, 1], [0, 0, 1, 1]])
-    metric.process({}, [dict(pred_sem_seg=dict(data=pred[None]),
-                             gt_sem_seg=dict(data=truth[None]))])
+    metric.process({},
+                   [dict(pred_sem_seg=dict(data=pred[None]), gt_sem_seg=dict(data=truth[None]))])
     out = metric.evaluate(1)
     # sand: predicted 5, true 3, overlap 3 -> IoU 3/5, Dice 6/8; water: pred 3, true 5, overlap 3
     assert out['IoU/sand'] == pytest.approx(60.0)
@@ -119,19 +133,31 @@ def test_tfrecord_pairs_with_value_map(tmp_path):
     from custom_modules.datasets.tfrecord import write_examples
     from custom_modules.imseg.datasets import TFRecordSegDataset
     image = np.zeros((64, 64, 3), np.uint8)
-    write_examples(tmp_path / 'obx-0.tfrec', [
-        {'image': encoded(image, 'JPEG'), 'label': encoded(obx_mask(), 'JPEG')}] * 2)
+    write_examples(tmp_path / 'obx-0.tfrec', [{
+        'image': encoded(image, 'JPEG'),
+        'label': encoded(obx_mask(), 'JPEG')
+    }] * 2)
     init_default_scope('mmseg')
-    ds = TFRecordSegDataset(shards='obx-*.tfrec', data_root=str(tmp_path), value_map=OBX,
-                            tolerance=9, metainfo=dict(classes=('a', 'b', 'c', 'd')),
-                            pipeline=[dict(type='LoadPairFromBytes')])
+    ds = TFRecordSegDataset(
+        shards='obx-*.tfrec',
+        data_root=str(tmp_path),
+        value_map=OBX,
+        tolerance=9,
+        metainfo=dict(classes=('a', 'b', 'c', 'd')),
+        pipeline=[dict(type='LoadPairFromBytes')])
     assert len(ds) == 2
     labels = ds[0]['gt_seg_map']
     assert (labels == decode_value_map(obx_mask(), OBX)).mean() > 0.99
     bad = obx_mask()
     bad[:, :5] = 20
-    write_examples(tmp_path / 'obx-1.tfrec', [{'image': encoded(image, 'PNG'),
-                                              'label': encoded(bad, 'PNG')}])
+    write_examples(tmp_path / 'obx-1.tfrec', [{
+        'image': encoded(image, 'PNG'),
+        'label': encoded(bad, 'PNG')
+    }])
     with pytest.raises(ZooError, match=r'obx-1.tfrec record 0: 320 pixels have values \[20\]'):
-        TFRecordSegDataset(shards='obx-*.tfrec', data_root=str(tmp_path), value_map=OBX,
-                           tolerance=9, metainfo=dict(classes=('a', 'b', 'c', 'd')))
+        TFRecordSegDataset(
+            shards='obx-*.tfrec',
+            data_root=str(tmp_path),
+            value_map=OBX,
+            tolerance=9,
+            metainfo=dict(classes=('a', 'b', 'c', 'd')))

@@ -18,8 +18,13 @@ def build(cfg):
 
 def head(in_channels, **kwargs):
     kwargs.setdefault('num_classes', 2)
-    return build(dict(type='UNetTransposeHead', in_channels=in_channels, norm_cfg=NORM,
-                      loss_decode=dict(type='CrossEntropyLoss'), **kwargs))
+    return build(
+        dict(
+            type='UNetTransposeHead',
+            in_channels=in_channels,
+            norm_cfg=NORM,
+            loss_decode=dict(type='CrossEntropyLoss'),
+            **kwargs))
 
 
 @pytest.mark.parametrize('depth, size', [(2, 32), (4, 64), (6, 128), (6, 192)])
@@ -37,19 +42,25 @@ def test_encoder_and_decoder_shapes(depth, size):
 
 def test_indivisible_input_is_a_clear_error():
     encoder = build(dict(type='CourseUNetEncoder', base_channels=8, depth=3))
-    with pytest.raises(ZooError, match=r'divisible by 8, got 60x64; set the data '
-                                       r"preprocessor's size_divisor=8"):
+    with pytest.raises(
+            ZooError,
+            match=r'divisible by 8, got 60x64; set the data '
+            r"preprocessor's size_divisor=8"):
         encoder(torch.zeros(1, 3, 60, 64))
 
 
 def test_decoder_over_stock_resnet_trains():
-    model = build(dict(
-        type='EncoderDecoder',
-        data_preprocessor=dict(type='SegDataPreProcessor', size_divisor=32),
-        backbone=dict(type='ResNetV1c', depth=18, out_indices=(0, 1, 2, 3), norm_cfg=NORM),
-        decode_head=dict(type='UNetTransposeHead', in_channels=[64, 128, 256, 512],
-                         num_classes=3, norm_cfg=NORM,
-                         loss_decode=dict(type='CrossEntropyLoss'))))
+    model = build(
+        dict(
+            type='EncoderDecoder',
+            data_preprocessor=dict(type='SegDataPreProcessor', size_divisor=32),
+            backbone=dict(type='ResNetV1c', depth=18, out_indices=(0, 1, 2, 3), norm_cfg=NORM),
+            decode_head=dict(
+                type='UNetTransposeHead',
+                in_channels=[64, 128, 256, 512],
+                num_classes=3,
+                norm_cfg=NORM,
+                loss_decode=dict(type='CrossEntropyLoss'))))
     features = model.extract_feat(torch.zeros(1, 3, 96, 96))
     assert model.decode_head(features).shape == (1, 3, 24, 24)  # resized to 96 on predict
     from mmengine.structures import PixelData

@@ -20,9 +20,10 @@ def as_tfrecords(root):
     """The image/mask folders of ``root`` as the course's TFRecord shards, in place."""
     from custom_modules.datasets.tfrecord import write_examples
     for split in ('train', 'val'):
-        write_examples(root / f'{split}-000.tfrec', [
-            {'image': (root / 'images' / split / 'a.jpg').read_bytes(),
-             'label': (root / 'masks' / split / 'a.jpg').read_bytes()}])
+        write_examples(root / f'{split}-000.tfrec', [{
+            'image': (root / 'images' / split / 'a.jpg').read_bytes(),
+            'label': (root / 'masks' / split / 'a.jpg').read_bytes()
+        }])
 
 
 @pytest.mark.parametrize('name', sorted(CASES))
@@ -35,13 +36,22 @@ def test_zoo_config_trains_on_its_layout(name, tmp_path):
         img = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
         mask = np.array(values, np.uint8)[np.arange(size) * len(values) // size][:, None]
         Image.fromarray(img).save(tmp_path / 'data' / 'images' / split / 'a.jpg')
-        Image.fromarray(mask.repeat(size, 1)).save(tmp_path / 'data' / 'masks' / split / 'a.jpg',
-                                                   quality=90)
+        Image.fromarray(mask.repeat(size, 1)).save(
+            tmp_path / 'data' / 'masks' / split / 'a.jpg', quality=90)
     if 'tfrecord' in name:
         as_tfrecords(tmp_path / 'data')
-    options = [f'{loader}.dataset.data_root={tmp_path / "data"}'
-               for loader in ('train_dataloader', 'val_dataloader')]
-    run_tool('train.py', f'configs/imseg/{name}.py', '--work-dir', tmp_path / 'work',
-             '--cfg-options', *FEW, *options, timeout=900)
+    options = [
+        f'{loader}.dataset.data_root={tmp_path / "data"}'
+        for loader in ('train_dataloader', 'val_dataloader')
+    ]
+    run_tool(
+        'train.py',
+        f'configs/imseg/{name}.py',
+        '--work-dir',
+        tmp_path / 'work',
+        '--cfg-options',
+        *FEW,
+        *options,
+        timeout=900)
     scalars = next((tmp_path / 'work').rglob('scalars.json')).read_text().splitlines()
     assert key in json.loads(scalars[-1])

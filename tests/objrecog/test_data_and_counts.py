@@ -38,7 +38,7 @@ def test_reads_boxes_and_keeps_negatives(tmp_path):
 @pytest.mark.parametrize('row, message', [
     (['a.jpg', 64, 48, 'dog', 1, 2, 11, 22], r"line 2: class 'dog' is not in the class list"),
     (['a.jpg', 64, 48, 'person', 1, 2, 70, 22], r'line 2: box \(1, 2, 70, 22\) is empty or '
-                                                r'outside the 64x48 image a.jpg'),
+     r'outside the 64x48 image a.jpg'),
     (['a.jpg', 64, 48, 'person', 1, 2], r'line 2: expected 8 fields'),
     (['a.jpg', 64, 48, 'person', 'x', 2, 3, 4], r'line 2: could not convert'),
 ])
@@ -52,8 +52,10 @@ def test_dataset_missing_image_is_named(tmp_path):
     write_csv(tmp_path / 'train.csv', ROWS)
     for name in ('a.jpg', 'b.jpg'):
         Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / name)
-    with pytest.raises(ZooError, match=r'1 image\(s\) listed in .*train.csv not found; '
-                                       r'.*on_bad=.skip.:\n.*c.jpg: not found'):
+    with pytest.raises(
+            ZooError,
+            match=r'1 image\(s\) listed in .*train.csv not found; '
+            r'.*on_bad=.skip.:\n.*c.jpg: not found'):
         CourseCSVDataset(ann_file='train.csv', data_root=str(tmp_path), data_prefix=dict(img=''))
     Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / 'c.jpg')
     ds = CourseCSVDataset(ann_file='train.csv', data_root=str(tmp_path), data_prefix=dict(img=''))
@@ -71,15 +73,20 @@ def test_csv_to_coco(tmp_path):
 
 
 def detections(scores, n_true):
-    return dict(pred_instances=dict(scores=torch.tensor(scores)),
-                gt_instances=dict(bboxes=torch.zeros(n_true, 4)), img_path=f'{n_true}.jpg')
+    return dict(
+        pred_instances=dict(scores=torch.tensor(scores)),
+        gt_instances=dict(bboxes=torch.zeros(n_true, 4)),
+        img_path=f'{n_true}.jpg')
 
 
 def test_counting_metric_against_hand_computed(tmp_path):
     metric = CountingMetric(score_thr=0.5, out_dir=str(tmp_path))
     # predicted counts 2, 0, 3 (0.5 counts, 0.49 does not); observed 2, 1, 1
-    metric.process(None, [detections([0.9, 0.5, 0.49], 2), detections([0.2], 1),
-                          detections([0.6, 0.7, 0.8], 1)])
+    metric.process(
+        None,
+        [detections([0.9, 0.5, 0.49], 2),
+         detections([0.2], 1),
+         detections([0.6, 0.7, 0.8], 1)])
     out = metric.evaluate(3)
     assert out['count/mae'] == pytest.approx((0 + 1 + 2) / 3)
     assert out['count/bias'] == pytest.approx((0 - 1 + 2) / 3)
@@ -93,10 +100,15 @@ def test_coco_metric_reports_zero_when_nothing_is_detected():
     from mmdet.evaluation import CocoMetric
     metric = CocoMetric(metric='bbox')
     metric.dataset_meta = dict(classes=('person', ))
-    metric.process({}, [dict(
-        img_id=0, ori_shape=(32, 32),
-        pred_instances=dict(bboxes=torch.zeros(0, 4), scores=torch.zeros(0),
-                            labels=torch.zeros(0, dtype=torch.long)),
-        instances=[dict(bbox=[1, 1, 9, 9], bbox_label=0, ignore_flag=0)])])
+    metric.process({}, [
+        dict(
+            img_id=0,
+            ori_shape=(32, 32),
+            pred_instances=dict(
+                bboxes=torch.zeros(0, 4),
+                scores=torch.zeros(0),
+                labels=torch.zeros(0, dtype=torch.long)),
+            instances=[dict(bbox=[1, 1, 9, 9], bbox_label=0, ignore_flag=0)])
+    ])
     out = metric.evaluate(1)
     assert out['coco/bbox_mAP'] == 0.0 and out['coco/bbox_mAP_50'] == 0.0

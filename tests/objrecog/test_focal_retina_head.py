@@ -13,18 +13,36 @@ import custom_modules.objrecog  # noqa: F401 (registers the head)
 from custom_modules.objrecog.models import TorchFocalLoss, sigmoid_focal_loss
 
 HEAD = dict(
-    num_classes=3, in_channels=8, stacked_convs=2, feat_channels=8,
-    anchor_generator=dict(type='AnchorGenerator', octave_base_scale=4, scales_per_octave=3,
-                          ratios=[0.5, 1.0, 2.0], strides=[8, 16, 32, 64, 128]),
-    bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4,
-                    target_stds=[0.1, 0.1, 0.2, 0.2]),
+    num_classes=3,
+    in_channels=8,
+    stacked_convs=2,
+    feat_channels=8,
+    anchor_generator=dict(
+        type='AnchorGenerator',
+        octave_base_scale=4,
+        scales_per_octave=3,
+        ratios=[0.5, 1.0, 2.0],
+        strides=[8, 16, 32, 64, 128]),
+    bbox_coder=dict(
+        type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4, target_stds=[0.1, 0.1, 0.2, 0.2]),
     loss_bbox=dict(type='SmoothL1Loss', beta=1.0, loss_weight=1.0),
-    train_cfg=dict(assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.4,
-                                 min_pos_iou=0, ignore_iof_thr=-1),
-                   sampler=dict(type='PseudoSampler'), allowed_border=-1, pos_weight=-1,
-                   debug=False),
-    test_cfg=dict(nms_pre=1000, min_bbox_size=0, score_thr=0.05,
-                  nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
+    train_cfg=dict(
+        assigner=dict(
+            type='MaxIoUAssigner',
+            pos_iou_thr=0.5,
+            neg_iou_thr=0.4,
+            min_pos_iou=0,
+            ignore_iof_thr=-1),
+        sampler=dict(type='PseudoSampler'),
+        allowed_border=-1,
+        pos_weight=-1,
+        debug=False),
+    test_cfg=dict(
+        nms_pre=1000,
+        min_bbox_size=0,
+        score_thr=0.05,
+        nms=dict(type='nms', iou_threshold=0.5),
+        max_per_img=100))
 STOCK_LOSS = dict(type='FocalLoss', use_sigmoid=True, gamma=2.0, alpha=0.25, loss_weight=1.0)
 
 
@@ -45,12 +63,16 @@ def inputs(seed=1):
     g = torch.Generator().manual_seed(seed)
     feats = tuple(torch.randn(2, 8, 128 // s, 128 // s, generator=g) for s in (8, 16, 32, 64, 128))
     samples = []
-    for boxes, labels in (([[10, 12, 50, 60], [70, 20, 110, 100]], [0, 2]),
-                          ([[5, 5, 40, 90]], [1])):
-        sample = DetDataSample(metainfo=dict(img_shape=(128, 128), pad_shape=(128, 128),
-                                             ori_shape=(128, 128), scale_factor=(1.0, 1.0)))
-        sample.gt_instances = InstanceData(bboxes=torch.tensor(boxes, dtype=torch.float),
-                                           labels=torch.tensor(labels))
+    for boxes, labels in (([[10, 12, 50, 60], [70, 20, 110, 100]], [0, 2]), ([[5, 5, 40,
+                                                                               90]], [1])):
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(128, 128),
+                pad_shape=(128, 128),
+                ori_shape=(128, 128),
+                scale_factor=(1.0, 1.0)))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.tensor(boxes, dtype=torch.float), labels=torch.tensor(labels))
         samples.append(sample)
     return feats, samples
 
@@ -62,8 +84,9 @@ def test_losses_match_stock_head():
     got = ours.loss(feats, samples)
     assert set(got) == set(expected) == {'loss_cls', 'loss_bbox'}
     for key in expected:
-        assert torch.allclose(torch.stack(got[key]).sum(), torch.stack(expected[key]).sum(),
-                              rtol=1e-5, atol=1e-7), key
+        assert torch.allclose(
+            torch.stack(got[key]).sum(), torch.stack(expected[key]).sum(), rtol=1e-5,
+            atol=1e-7), key
         assert torch.stack(got[key]).sum() > 0
 
 

@@ -18,18 +18,26 @@ def test_secoora_config_trains_on_course_csv(tmp_path):
     for split, names in (('train', ['f0.jpg', 'f1.jpg']), ('val', ['f2.jpg'])):
         with open(data / f'{split}.csv', 'w', newline='') as f:
             writer = csv.writer(f)
-            writer.writerow(['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax',
-                             'ymax'])
+            writer.writerow(
+                ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax'])
             for name in names:
-                Image.fromarray(rng.integers(0, 255, (360, 640, 3), dtype=np.uint8)).save(
-                    data / 'images' / name)
+                Image.fromarray(rng.integers(0, 255, (360, 640, 3),
+                                             dtype=np.uint8)).save(data / 'images' / name)
                 writer.writerow([name, 640, 360, 'person', 100, 120, 130, 200])
             writer.writerow(['empty.jpg', 640, 360, '', '', '', '', ''])
         Image.fromarray(np.zeros((360, 640, 3), np.uint8)).save(data / 'images' / 'empty.jpg')
-    options = [f'{loader}.dataset.data_root={data}/'
-               for loader in ('train_dataloader', 'val_dataloader')]
-    run_tool('train.py', CONFIG, '--work-dir', tmp_path / 'work', '--cfg-options', *FEW,
-             *options, timeout=900)
+    options = [
+        f'{loader}.dataset.data_root={data}/' for loader in ('train_dataloader', 'val_dataloader')
+    ]
+    run_tool(
+        'train.py',
+        CONFIG,
+        '--work-dir',
+        tmp_path / 'work',
+        '--cfg-options',
+        *FEW,
+        *options,
+        timeout=900)
     assert (tmp_path / 'work' / 'epoch_1.pth').exists()
     scalars = next((tmp_path / 'work').rglob('scalars.json')).read_text().splitlines()
     val = json.loads(scalars[-1])

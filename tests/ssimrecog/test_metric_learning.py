@@ -33,6 +33,7 @@ def test_embedding_net_shape_and_unit_norm():
 
 
 class _Labels:
+
     def __init__(self, labels):
         self.labels = labels
 
@@ -87,17 +88,22 @@ def _sample(embedding, label, gallery=None):
 
 def test_knn_metric_gallery_vs_query(tmp_path):
     metric = KNNAccuracy(k=(1, 3))
-    metric.process(None, [_sample([0.0, 0.0], 0, True), _sample([0.0, 0.2], 0, True),
-                          _sample([3.0, 3.0], 1, True), _sample([3.0, 3.2], 1, True),
-                          _sample([0.1, 0.1], 0, False), _sample([2.0, 2.0], 0, False)])
+    metric.process(None, [
+        _sample([0.0, 0.0], 0, True),
+        _sample([0.0, 0.2], 0, True),
+        _sample([3.0, 3.0], 1, True),
+        _sample([3.0, 3.2], 1, True),
+        _sample([0.1, 0.1], 0, False),
+        _sample([2.0, 2.0], 0, False)
+    ])
     assert metric.evaluate(6) == {'knn/top1_k1': 50.0, 'knn/top1_k3': 50.0}
 
 
 def test_knn_metric_leave_one_out_and_tsne(tmp_path):
     metric = KNNAccuracy(k=(1, ), tsne=True, out_dir=str(tmp_path))
     metric.dataset_meta = dict(classes=('a', 'b'))
-    points = [([0.0, 0.0], 0), ([0.0, 0.1], 0), ([0.1, 0.0], 0),
-              ([4.0, 4.0], 1), ([4.0, 4.1], 1), ([1.0, 1.0], 1)]
+    points = [([0.0, 0.0], 0), ([0.0, 0.1], 0), ([0.1, 0.0], 0), ([4.0, 4.0], 1), ([4.0, 4.1], 1),
+              ([1.0, 1.0], 1)]
     metric.process(None, [_sample(e, y) for e, y in points])
     # leave-one-out, k=1: the last point (class 1) is nearest the zeros -> 5 of 6 right
     assert metric.evaluate(6) == {'knn/top1_k1': pytest.approx(500 / 6)}

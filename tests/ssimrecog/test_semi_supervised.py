@@ -40,9 +40,11 @@ def test_ema_update_matches_hand_computed_values():
     assert torch.equal(student.weight, torch.tensor([3.0, 6.0]))  # the student is untouched
 
 
-@pytest.mark.parametrize('step, shape, expected', [
-    (0, 'sigmoid', math.exp(-5)), (50, 'sigmoid', math.exp(-5 * 0.25)), (100, 'sigmoid', 1.0),
-    (500, 'sigmoid', 1.0), (0, 'linear', 0.0), (25, 'linear', 0.25), (200, 'linear', 1.0)])
+@pytest.mark.parametrize('step, shape, expected', [(0, 'sigmoid', math.exp(-5)),
+                                                   (50, 'sigmoid', math.exp(-5 * 0.25)),
+                                                   (100, 'sigmoid', 1.0), (500, 'sigmoid', 1.0),
+                                                   (0, 'linear', 0.0), (25, 'linear', 0.25),
+                                                   (200, 'linear', 1.0)])
 def test_rampup_schedule(step, shape, expected):
     assert rampup(step, 100, shape) == pytest.approx(expected)
 
@@ -62,10 +64,11 @@ def test_pseudo_labels_are_masked_at_the_threshold():
 
 def tiny_semi_model(**semi_train_cfg):
     return SemiSupervisedClassifier(
-        classifier=dict(type='ImageClassifier',
-                        backbone=dict(type='CourseConvNet', base=2, depth=1),
-                        neck=dict(type='GlobalMaxPooling'),
-                        head=dict(type='LinearClsHead', num_classes=2, in_channels=2)),
+        classifier=dict(
+            type='ImageClassifier',
+            backbone=dict(type='CourseConvNet', base=2, depth=1),
+            neck=dict(type='GlobalMaxPooling'),
+            head=dict(type='LinearClsHead', num_classes=2, in_channels=2)),
         semi_train_cfg=semi_train_cfg)
 
 
@@ -78,15 +81,17 @@ def test_unsupervised_loss_counts_only_confident_images():
     student's cross-entropy on that image, over the number of unlabelled images, times the
     ramp-up (linear, half-way at iteration 5 of 10)."""
     from mmpretrain.structures import DataSample
-    model = tiny_semi_model(threshold=0.9, unsup_weight=2.0, rampup_iters=10,
-                            rampup_shape='linear')
+    model = tiny_semi_model(threshold=0.9, unsup_weight=2.0, rampup_iters=10, rampup_shape='linear')
     at_iteration(5)
     teacher_logits = torch.tensor([[0.0, 10.0], [0.0, 0.1]])
     student_logits = torch.tensor([[1.0, 2.0], [0.3, -0.3], [0.5, 0.0]])  # 1 labelled first
     outputs = iter([student_logits, teacher_logits])
     model._logits = lambda net, x: next(outputs)
-    samples = [DataSample().set_gt_label(0), DataSample(metainfo=dict(hidden_label=1)),
-               DataSample(metainfo=dict(hidden_label=0))]
+    samples = [
+        DataSample().set_gt_label(0),
+        DataSample(metainfo=dict(hidden_label=1)),
+        DataSample(metainfo=dict(hidden_label=0))
+    ]
     views = [torch.zeros(3, 3, 4, 4), torch.zeros(3, 3, 4, 4)]
     losses = model.loss(views, samples)
     ce = torch.nn.functional.cross_entropy
@@ -115,11 +120,13 @@ def reference_step(model, weak, strong, data_samples):
                    cfg['rampup_shape'])
     hidden = torch.tensor([s.metainfo['hidden_label'] for s in data_samples if 'gt_label' not in s])
     right = pseudo == hidden
-    return dict(loss_sup=loss_sup,
-                loss_unsup=cfg['unsup_weight'] * scale * (per_image * mask).mean(),
-                unsup_scale=scale, pseudo_confident=int(mask.sum()) / len(mask),
-                pseudo_acc=int(right.sum()) / len(right),
-                pseudo_wrong=int((mask & ~right).sum()) / len(right))
+    return dict(
+        loss_sup=loss_sup,
+        loss_unsup=cfg['unsup_weight'] * scale * (per_image * mask).mean(),
+        unsup_scale=scale,
+        pseudo_confident=int(mask.sum()) / len(mask),
+        pseudo_acc=int(right.sum()) / len(right),
+        pseudo_wrong=int((mask & ~right).sum()) / len(right))
 
 
 def test_training_step_values_are_those_of_the_reference_step():
@@ -134,8 +141,10 @@ def test_training_step_values_are_those_of_the_reference_step():
         model.teacher.head.fc.weight.mul_(0.03)  # confidences spread out below 1
     at_iteration(40)
     labelled = [0, 3, 5]
-    samples = [DataSample().set_gt_label(i % 2) if i in labelled
-               else DataSample(metainfo=dict(hidden_label=i % 2)) for i in range(8)]
+    samples = [
+        DataSample().set_gt_label(i % 2) if i in labelled else DataSample(
+            metainfo=dict(hidden_label=i % 2)) for i in range(8)
+    ]
     weak, strong = torch.randn(8, 3, 16, 16), torch.randn(8, 3, 16, 16)
     model.train()
     with torch.no_grad():  # a threshold that only some unlabelled images reach
@@ -158,6 +167,7 @@ def test_semi_train_cfg_is_checked():
 
 
 class _Sized:
+
     def __init__(self, n):
         self.n = n
 
@@ -183,8 +193,8 @@ def test_sampler_mixes_labelled_and_unlabelled_in_the_ratio():
 def test_sampler_rejects_a_batch_the_ratio_does_not_divide():
     dataset = ConcatDataset.__new__(ConcatDataset)
     dataset.datasets = [_Sized(6), _Sized(50)]
-    with pytest.raises(ZooError,
-                       match=r'batch_size=12 cannot be split 1:4; make it a multiple of 5'):
+    with pytest.raises(
+            ZooError, match=r'batch_size=12 cannot be split 1:4; make it a multiple of 5'):
         LabelledUnlabelledSampler(dataset, batch_size=12, source_ratio=(1, 4), seed=0)
 
 
@@ -206,8 +216,12 @@ def test_split_parts_partition_the_folder_and_hide_labels(tmp_path):
     for cls in ('sand', 'marsh'):
         for i in range(5):
             write_png(tmp_path / 'train' / cls / f'{i}.png', value=i)
-    kw = dict(data_root=str(tmp_path), data_prefix='train', classes=('sand', 'marsh'),
-              labels_per_class=2, split_seed=4)
+    kw = dict(
+        data_root=str(tmp_path),
+        data_prefix='train',
+        classes=('sand', 'marsh'),
+        labels_per_class=2,
+        split_seed=4)
     lab = ImageFolderSplit(part='labelled', **kw)
     unl = ImageFolderSplit(part='unlabelled', **kw)
     lab_paths = {lab.get_data_info(i)['img_path'] for i in range(len(lab))}
@@ -224,8 +238,8 @@ def test_unlabelled_folder_reads_images_and_optional_truth(tmp_path):
     (tmp_path / 'truth.txt').write_text('sub/b.png 2\n')
     ds = UnlabelledImageFolder(data_root=str(tmp_path), data_prefix='unl', truth_file='truth.txt')
     infos = [ds.get_data_info(i) for i in range(len(ds))]
-    assert [(d['img_path'].split('unl/')[1], d['hidden_label']) for d in infos] == [
-        ('a.png', -1), ('sub/b.png', 2)]
+    assert [(d['img_path'].split('unl/')[1], d['hidden_label'])
+            for d in infos] == [('a.png', -1), ('sub/b.png', 2)]
 
 
 def test_empty_unlabelled_folder_is_a_clear_error(tmp_path):
@@ -244,6 +258,6 @@ def test_corrupt_unlabelled_image_is_named(tmp_path):
 def test_unlabelled_list_file_with_a_missing_image(tmp_path):
     write_png(tmp_path / 'unl/a.png')
     (tmp_path / 'list.txt').write_text('a.png\nmissing.png\n')
-    with pytest.raises(ZooError,
-                       match=r'list.txt: 1 listed image\(s\) not found, first .*missing.png'):
+    with pytest.raises(
+            ZooError, match=r'list.txt: 1 listed image\(s\) not found, first .*missing.png'):
         UnlabelledImageFolder(data_root=str(tmp_path), data_prefix='unl', ann_file='list.txt')

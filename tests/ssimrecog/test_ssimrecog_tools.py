@@ -10,10 +10,12 @@ from zoo_test_utils import run, run_tool
 FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 SUPERVISED = 'configs/ssimrecog/supervised_course-convnet_1xb8-1500it_demo-textures-4lpc.py'
 NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
-SHORT = ['train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
-         'default_hooks.logger.interval=5',
-         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-         'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+SHORT = [
+    'train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
+    'default_hooks.logger.interval=5', 'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
+    'val_dataloader.persistent_workers=False'
+]
 
 
 def scalars(work_dir):
@@ -23,8 +25,11 @@ def scalars(work_dir):
 
 def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
     import sys
-    run([sys.executable, 'tools/analysis_tools/compare_seeds.py', FIXMATCH, SUPERVISED,
-         '--seeds', '0', '1', '--work-dir', tmp_path, '--cfg-options', *SHORT], timeout=900)
+    run([
+        sys.executable, 'tools/analysis_tools/compare_seeds.py', FIXMATCH, SUPERVISED, '--seeds',
+        '0', '1', '--work-dir', tmp_path, '--cfg-options', *SHORT
+    ],
+        timeout=900)
     results = json.loads((tmp_path / 'results.json').read_text())
     assert results['metric'] == 'cls/accuracy'
     assert set(results['results']) == {Path(FIXMATCH).stem, Path(SUPERVISED).stem}
@@ -46,8 +51,15 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
 
 
 def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):
-    proc = run_tool('train.py', FIXMATCH, '--work-dir', tmp_path, '--cfg-options', *SHORT,
-                    'custom_hooks=[]', check=False)
+    proc = run_tool(
+        'train.py',
+        FIXMATCH,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        *SHORT,
+        'custom_hooks=[]',
+        check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "error: SemiSupervisedClassifier trains only with MeanTeacherHook: add "
@@ -57,9 +69,8 @@ def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):
 def test_fixmatch_checkpoint_tests_with_its_teacher(tmp_path):
     run_tool('train.py', FIXMATCH, '--work-dir', tmp_path, '--cfg-options', *SHORT)
     ckpt = tmp_path / 'iter_10.pth'
-    proc = run_tool('test.py', FIXMATCH, ckpt, '--work-dir', tmp_path / 'test',
-                    '--cfg-options', 'test_dataloader.num_workers=0',
-                    'test_dataloader.persistent_workers=False')
+    proc = run_tool('test.py', FIXMATCH, ckpt, '--work-dir', tmp_path / 'test', '--cfg-options',
+                    'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False')
     assert 'cls/accuracy' in proc.stdout + proc.stderr
     import torch
     state = torch.load(ckpt, map_location='cpu', weights_only=True)['state_dict']
@@ -91,8 +102,8 @@ def test_fixmatch_on_a_folder_of_your_own_changes_keys_only(tmp_path):
              f'train_dataloader.dataset.data_root={data}',
              f'train_dataloader.dataset.classes={names}',
              'train_dataloader.dataset.labels_per_class=4',
-             f'val_dataloader.dataset.data_root={data}',
-             f'val_dataloader.dataset.classes={names}', 'model.classifier.head.num_classes=3')
+             f'val_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.classes={names}',
+             'model.classifier.head.num_classes=3')
     logged = scalars(tmp_path / 'work')
     assert any(row.get('pseudo_confident') is not None for row in logged)
     final = [row for row in logged if 'cls/accuracy' in row]

@@ -51,8 +51,12 @@ def parse_args():
     parser.add_argument('--batch', type=int, help='batch size (default: the config\'s)')
     parser.add_argument('--iters', type=int, default=20, help='timed iterations')
     parser.add_argument('--warmup', type=int, default=5)
-    parser.add_argument('--workers', type=int, nargs='+', default=[0, 2],
-                        help='dataloader worker counts to time the data pipeline with')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        nargs='+',
+        default=[0, 2],
+        help='dataloader worker counts to time the data pipeline with')
     parser.add_argument('--out', help='also write the JSON here')
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'benchmark'))
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
@@ -204,8 +208,7 @@ def time_loop(step, warmup, iters, device):
 
 def time_data(cfg, workers, batches):
     """Images/s of the training dataloader alone with ``workers`` processes."""
-    loader_cfg = dict(cfg.train_dataloader.to_dict(), num_workers=workers,
-                      persistent_workers=False)
+    loader_cfg = dict(cfg.train_dataloader.to_dict(), num_workers=workers, persistent_workers=False)
     loader = Runner.build_dataloader(loader_cfg, seed=0)
     iterator = iter(loader)
     batch = next(iterator)  # start-up excluded
@@ -241,8 +244,7 @@ def measure(args):
     def plain():
         from_start()
         model.train()
-        return per_second(time_loop(lambda: loop.step(batch), args.warmup, args.iters,
-                                    args.device))
+        return per_second(time_loop(lambda: loop.step(batch), args.warmup, args.iters, args.device))
 
     # the plain loop before and after the runner, against drift of the machine's speed
     result = dict(plain_before=plain())
@@ -253,15 +255,20 @@ def measure(args):
     model.eval()
     test_batch = first_view(batch)
     with torch.no_grad(), torch.autocast(args.device, dtype=dtype, enabled=args.amp):
-        result['inference'] = per_second(time_loop(
-            lambda: model.test_step(test_batch), args.warmup, args.iters, args.device))
+        result['inference'] = per_second(
+            time_loop(lambda: model.test_step(test_batch), args.warmup, args.iters, args.device))
     result['runner_end_to_end'] = per_second(time_runner(runner_for(prepare_config(args)), args))
     result['data'] = {str(w): time_data(cfg, w, args.iters) for w in args.workers}
-    return dict(config=args.config, device=args.device,
-                amp=str(dtype).replace('torch.', '') if dtype else False, batch=images,
-                iters=args.iters, warmup=args.warmup, torch=torch.__version__,
-                gpu=torch.cuda.get_device_name() if args.device == 'cuda' else None,
-                images_per_s=result)
+    return dict(
+        config=args.config,
+        device=args.device,
+        amp=str(dtype).replace('torch.', '') if dtype else False,
+        batch=images,
+        iters=args.iters,
+        warmup=args.warmup,
+        torch=torch.__version__,
+        gpu=torch.cuda.get_device_name() if args.device == 'cuda' else None,
+        images_per_s=result)
 
 
 def table(report):
@@ -271,8 +278,10 @@ def table(report):
             ('training, runner with its dataloader', r['runner_end_to_end']),
             ('inference', r['inference']),
             *((f'data pipeline, {w} worker(s)', v) for w, v in r['data'].items())]
-    lines = [f"{report['config']} on {report['device']}, batch {report['batch']}, "
-             f"amp {report['amp']}", '| measurement | images/s |', '|---|---|']
+    lines = [
+        f"{report['config']} on {report['device']}, batch {report['batch']}, "
+        f"amp {report['amp']}", '| measurement | images/s |', '|---|---|'
+    ]
     lines += [f'| {name} | {value:.1f} |' for name, value in rows]
     lines.append(f"| **runner / plain** | **{r['ratio']:.3f}** |")
     return '\n'.join(lines)

@@ -28,8 +28,7 @@ from custom_modules.errors import ZooError  # noqa: E402
 
 def split_seed_options(cfg, seed):
     """``key=value`` overrides setting every ``split_seed`` found in ``cfg`` to ``seed``."""
-    return [f'{path}={seed}' for path, key, _ in nested_items(cfg.to_dict())
-            if key == 'split_seed']
+    return [f'{path}={seed}' for path, key, _ in nested_items(cfg.to_dict()) if key == 'split_seed']
 
 
 def final_metric(work_dir, key):
@@ -50,14 +49,16 @@ def summarise(results):
     """``{config: {seed: value}}`` to a Markdown table: per-seed values, mean and spread
     (sample standard deviation)."""
     seeds = sorted({s for per_seed in results.values() for s in per_seed})
-    lines = ['| config | ' + ' | '.join(f'seed {s}' for s in seeds) + ' | mean | std |',
-             '|---|' + '---|' * (len(seeds) + 2)]
+    lines = [
+        '| config | ' + ' | '.join(f'seed {s}' for s in seeds) + ' | mean | std |',
+        '|---|' + '---|' * (len(seeds) + 2)
+    ]
     for config, per_seed in results.items():
         values = [per_seed[s] for s in seeds if s in per_seed]
         std = statistics.stdev(values) if len(values) > 1 else 0.0
-        lines.append(f'| {config} | ' + ' | '.join(
-            f'{per_seed[s]:.2f}' if s in per_seed else '-' for s in seeds)
-            + f' | {statistics.mean(values):.2f} | {std:.2f} |')
+        lines.append(f'| {config} | ' + ' | '.join(f'{per_seed[s]:.2f}' if s in per_seed else '-'
+                                                   for s in seeds) +
+                     f' | {statistics.mean(values):.2f} | {std:.2f} |')
     return '\n'.join(lines)
 
 
@@ -67,8 +68,12 @@ def parse_args():
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--metric', default='cls/accuracy')
     parser.add_argument('--work-dir', default='work_dirs/compare_seeds')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='overrides applied to every run')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='overrides applied to every run')
     return parser.parse_args()
 
 
@@ -84,9 +89,11 @@ def main():
         cfg = Config.fromfile(config)
         for seed in args.seeds:
             work_dir = osp.join(args.work_dir, name, f'seed{seed}')
-            command = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
-                       '--work-dir', work_dir, '--cfg-options', f'randomness.seed={seed}',
-                       *split_seed_options(cfg, seed), *extra]
+            command = [
+                sys.executable,
+                osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir,
+                '--cfg-options', f'randomness.seed={seed}', *split_seed_options(cfg, seed), *extra
+            ]
             print(f'[{name} seed {seed}] ' + ' '.join(command[1:]), flush=True)
             if subprocess.run(command).returncode:
                 raise ZooError(f'training {config} with seed {seed} failed; see {work_dir}')

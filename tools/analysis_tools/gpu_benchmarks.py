@@ -22,26 +22,29 @@ sys.path.insert(0, REPO)
 
 from custom_modules import demo_data  # noqa: E402
 
-R50_FPN = ['model.backbone.depth=50', 'model.neck.in_channels=[512,1024,2048]',
-           'model.neck.out_channels=256', 'model.bbox_head.in_channels=256',
-           'model.bbox_head.stacked_convs=4', 'model.bbox_head.feat_channels=256',
-           'model.bbox_head.anchor_generator.octave_base_scale=4']
-UNET_6 = ['model.backbone.depth=6', 'model.data_preprocessor.size_divisor=64',
-          'model.decode_head.in_channels=[16,32,64,128,256,512,1024]']
+R50_FPN = [
+    'model.backbone.depth=50', 'model.neck.in_channels=[512,1024,2048]',
+    'model.neck.out_channels=256', 'model.bbox_head.in_channels=256',
+    'model.bbox_head.stacked_convs=4', 'model.bbox_head.feat_channels=256',
+    'model.bbox_head.anchor_generator.octave_base_scale=4'
+]
+UNET_6 = [
+    'model.backbone.depth=6', 'model.data_preprocessor.size_divisor=64',
+    'model.decode_head.in_channels=[16,32,64,128,256,512,1024]'
+]
 # family: (config, demo data family, image size (full, small), our options, reference);
 # ssimrecog keeps its own demo data and batch (8 labelled + 32 unlabelled images).
 FAMILIES = {
-    'imrecog': ('configs/imrecog/mobilenet-v2_1xb16-50e_nwpu11-224.py', 'imrecog', (224, 64),
-                ['train_dataloader.dataset.classes=[marsh,pebbles,ripples,water]',
-                 'model.head.num_classes=4', 'data_preprocessor.num_classes=4',
-                 'train_dataloader.dataset.pipeline.1.scale=({size},{size})'],
-                'mobilenetv2'),
-    'objrecog': ('configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py', 'objrecog',
-                 (800, 128),
-                 [*R50_FPN, 'train_dataloader.dataset.pipeline.2.scale=({size},{size})'],
-                 'retinanet'),
-    'imseg': ('configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py', 'imseg', (512, 64), UNET_6,
-              'unet'),
+    'imrecog': ('configs/imrecog/mobilenet-v2_1xb16-50e_nwpu11-224.py', 'imrecog', (224, 64), [
+        'train_dataloader.dataset.classes=[marsh,pebbles,ripples,water]',
+        'model.head.num_classes=4', 'data_preprocessor.num_classes=4',
+        'train_dataloader.dataset.pipeline.1.scale=({size},{size})'
+    ], 'mobilenetv2'),
+    'objrecog':
+    ('configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py', 'objrecog', (800, 128),
+     [*R50_FPN, 'train_dataloader.dataset.pipeline.2.scale=({size},{size})'], 'retinanet'),
+    'imseg':
+    ('configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py', 'imseg', (512, 64), UNET_6, 'unet'),
     'ssimrecog': ('configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py',
                   None, (64, 64), [], None),
 }
@@ -60,30 +63,38 @@ def bench_family(family, args):
     if data_family:
         root = osp.join(args.out_dir, f'data{size}')
         demo_data.generate(root, [data_family], size=size)
-        options = [f'train_dataloader.dataset.data_root={osp.join(root, data_family)}/',
-                   *(o.format(size=size) for o in options)]
+        options = [
+            f'train_dataloader.dataset.data_root={osp.join(root, data_family)}/',
+            *(o.format(size=size) for o in options)
+        ]
     ours = run_json([
         sys.executable, 'tools/analysis_tools/benchmark.py', config, '--device', args.device,
-        *(['--batch', str(args.batch)] if data_family else []),
-        '--iters', str(args.iters), '--warmup', str(args.warmup),
-        '--workers', str(args.workers), '--work-dir', osp.join(args.out_dir, 'work'),
-        *(['--amp'] if args.amp else []), '--out', osp.join(args.out_dir, f'{family}.json'),
-        *(['--cfg-options', *options] if options else [])],
-        osp.join(args.out_dir, f'{family}.json'))
+        *(['--batch', str(args.batch)] if data_family else []), '--iters',
+        str(args.iters), '--warmup',
+        str(args.warmup), '--workers',
+        str(args.workers), '--work-dir',
+        osp.join(args.out_dir, 'work'), *(['--amp'] if args.amp else []), '--out',
+        osp.join(args.out_dir, f'{family}.json'), *(['--cfg-options', *options] if options else [])
+    ], osp.join(args.out_dir, f'{family}.json'))
     if reference is None:
         return ours, None
     ref_out = osp.join(args.out_dir, f'{family}_reference.json')
     ref = run_json([
-        sys.executable, 'tools/analysis_tools/reference_benchmarks.py', reference,
-        '--device', args.device, '--batch', str(args.batch), '--size', str(size),
-        '--iters', str(args.iters), '--warmup', str(args.warmup),
-        *(['--amp'] if args.amp else []), '--out', ref_out], ref_out)
+        sys.executable, 'tools/analysis_tools/reference_benchmarks.py', reference, '--device',
+        args.device, '--batch',
+        str(args.batch), '--size',
+        str(size), '--iters',
+        str(args.iters), '--warmup',
+        str(args.warmup), *(['--amp'] if args.amp else []), '--out', ref_out
+    ], ref_out)
     return ours, ref
 
 
 def table(results):
-    lines = ['| family | ours: runner | ours: plain loop, same module | runner / plain | '
-             'reference | reference | ours / reference |', '|---|---|---|---|---|---|---|']
+    lines = [
+        '| family | ours: runner | ours: plain loop, same module | runner / plain | '
+        'reference | reference | ours / reference |', '|---|---|---|---|---|---|---|'
+    ]
     for family, (ours, ref) in results.items():
         speeds = ours['images_per_s']
         ref_cells = (f"{ref['model']} | {ref['images_per_s']:.1f} | "

@@ -40,8 +40,11 @@ def default_keys(series):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('work_dir')
-    parser.add_argument('--keys', nargs='+', help='scalars to plot (default: loss, lr and '
-                        'every validation metric)')
+    parser.add_argument(
+        '--keys',
+        nargs='+',
+        help='scalars to plot (default: loss, lr and '
+        'every validation metric)')
     parser.add_argument('--out', help='PNG to write (default WORK_DIR/curves.png)')
     args = parser.parse_args()
 
@@ -54,8 +57,7 @@ def main():
     missing = [k for k in keys if k not in series]
     if missing:
         raise SystemExit(f'error: not in the logs: {missing}; available: {sorted(series)}')
-    fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.2 * len(keys)), sharex=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(len(keys), 1, figsize=(7, 2.2 * len(keys)), sharex=True, squeeze=False)
     for ax, key in zip(axes[:, 0], keys):
         steps, values = zip(*series[key])
         ax.plot(steps, values, marker='.' if len(steps) < 60 else None)

@@ -23,9 +23,10 @@ import torch.nn.functional as F
 
 
 def conv_bank(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
-                         nn.ReLU(inplace=True), nn.Conv2d(cout, cout, 3, padding=1, bias=False),
-                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True))
 
 
 class PlainUNet(nn.Module):
@@ -35,12 +36,13 @@ class PlainUNet(nn.Module):
     def __init__(self, depth=6, base=16):
         super().__init__()
         widths = [base * 2**i for i in range(depth + 1)]
-        self.down = nn.ModuleList(conv_bank(cin, cout)
-                                  for cin, cout in zip([3, *widths[:-1]], widths))
-        self.up = nn.ModuleList(nn.ConvTranspose2d(widths[i + 1], widths[i], 2, stride=2)
-                                for i in reversed(range(depth)))
-        self.merge = nn.ModuleList(conv_bank(2 * widths[i], widths[i])
-                                   for i in reversed(range(depth)))
+        self.down = nn.ModuleList(
+            conv_bank(cin, cout) for cin, cout in zip([3, *widths[:-1]], widths))
+        self.up = nn.ModuleList(
+            nn.ConvTranspose2d(widths[i + 1], widths[i], 2, stride=2)
+            for i in reversed(range(depth)))
+        self.merge = nn.ModuleList(
+            conv_bank(2 * widths[i], widths[i]) for i in reversed(range(depth)))
         self.out = nn.Conv2d(base, 1, 1)
 
     def forward(self, x):
@@ -61,16 +63,22 @@ def dice_loss(logits, target, eps=1.0):
 
 def retinanet(args, device):
     from torchvision.models.detection import retinanet_resnet50_fpn
-    model = retinanet_resnet50_fpn(weights=None, weights_backbone=None, num_classes=2,
-                                   min_size=args.size, max_size=max(1333, args.size))
+    model = retinanet_resnet50_fpn(
+        weights=None,
+        weights_backbone=None,
+        num_classes=2,
+        min_size=args.size,
+        max_size=max(1333, args.size))
     images = [torch.rand(3, args.size, args.size, device=device) for _ in range(args.batch)]
     generator = torch.Generator().manual_seed(0)
     targets = []
     for _ in range(args.batch):
         xy = torch.rand(4, 2, generator=generator) * args.size * 0.7
         wh = torch.rand(4, 2, generator=generator) * args.size * 0.25 + 8
-        targets.append(dict(boxes=torch.cat([xy, xy + wh], 1).to(device),
-                            labels=torch.ones(4, dtype=torch.int64, device=device)))
+        targets.append(
+            dict(
+                boxes=torch.cat([xy, xy + wh], 1).to(device),
+                labels=torch.ones(4, dtype=torch.int64, device=device)))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     return 'torchvision retinanet_resnet50_fpn', model, optimizer, \
         lambda: sum(model(images, targets).values())
@@ -129,10 +137,17 @@ def measure(args):
     if device.type == 'cuda':
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
-    return dict(reference=args.reference, model=name, device=args.device, amp=args.amp,
-                batch=args.batch, size=args.size, iters=args.iters,
-                channels_last=args.channels_last, torch=torch.__version__,
-                images_per_s=args.batch * args.iters / seconds)
+    return dict(
+        reference=args.reference,
+        model=name,
+        device=args.device,
+        amp=args.amp,
+        batch=args.batch,
+        size=args.size,
+        iters=args.iters,
+        channels_last=args.channels_last,
+        torch=torch.__version__,
+        images_per_s=args.batch * args.iters / seconds)
 
 
 def main():

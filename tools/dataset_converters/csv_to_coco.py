@@ -15,12 +15,22 @@ def csv_to_coco(csv_path, classes):
     """A COCO dict (images, annotations, categories) of the course CSV at ``csv_path``."""
     images, annotations = [], []
     for img_id, image in enumerate(read_course_csv(csv_path, classes)):
-        images.append(dict(id=img_id, file_name=image['filename'], width=image['width'],
-                           height=image['height']))
+        images.append(
+            dict(
+                id=img_id,
+                file_name=image['filename'],
+                width=image['width'],
+                height=image['height']))
         for x0, y0, x1, y1, label in image['boxes']:
             w, h = x1 - x0, y1 - y0
-            annotations.append(dict(id=len(annotations), image_id=img_id, category_id=label + 1,
-                                    bbox=[x0, y0, w, h], area=w * h, iscrowd=0))
+            annotations.append(
+                dict(
+                    id=len(annotations),
+                    image_id=img_id,
+                    category_id=label + 1,
+                    bbox=[x0, y0, w, h],
+                    area=w * h,
+                    iscrowd=0))
     categories = [dict(id=i + 1, name=name) for i, name in enumerate(classes)]
     return dict(images=images, annotations=annotations, categories=categories)
 

@@ -48,8 +48,10 @@ def build(config, device):
 
 def fixmatch_step(model, device):
     from mmpretrain.structures import DataSample
-    samples = [DataSample().set_gt_label(torch.tensor([i % 4], device=device)) if i < 8
-               else DataSample(metainfo=dict(hidden_label=i % 4)) for i in range(40)]
+    samples = [
+        DataSample().set_gt_label(torch.tensor([i % 4], device=device)) if i < 8 else DataSample(
+            metainfo=dict(hidden_label=i % 4)) for i in range(40)
+    ]
     weak, strong = (torch.randn(40, 3, 64, 64, device=device) for _ in range(2))
 
     def step():
@@ -63,8 +65,7 @@ def fixmatch_step(model, device):
 
 def npairs_step(model, device):
     from mmpretrain.structures import DataSample
-    samples = [DataSample().set_gt_label(torch.tensor([i // 2], device=device))
-               for i in range(8)]
+    samples = [DataSample().set_gt_label(torch.tensor([i // 2], device=device)) for i in range(8)]
     inputs = torch.randn(8, 3, 64, 64, device=device)
 
     def step():

@@ -46,8 +46,10 @@ DEMOS = {
     'ssimrecog': 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py',
 }
 ITERATION_BASED = {'ssimrecog'}
-LOADERS_IN_PROCESS = [f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
-                      for key in ('num_workers=0', 'persistent_workers=False')]
+LOADERS_IN_PROCESS = [
+    f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+    for key in ('num_workers=0', 'persistent_workers=False')
+]
 INSTALL = r'''
 set -euo pipefail
 "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
@@ -99,13 +101,17 @@ class Check:
 def short_options(family, dry_run):
     if family in ITERATION_BASED:
         iters = 4 if dry_run else 50
-        opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                f'param_scheduler.T_max={iters}', f'default_hooks.checkpoint.interval={iters}']
+        opts = [
+            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            f'param_scheduler.T_max={iters}', f'default_hooks.checkpoint.interval={iters}'
+        ]
     else:
         opts = ['train_cfg.max_epochs=1']
         if dry_run:
-            opts += ['train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=4',
-                     'val_dataloader.dataset.indices=4']
+            opts += [
+                'train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=4',
+                'val_dataloader.dataset.indices=4'
+            ]
     return opts + (LOADERS_IN_PROCESS if dry_run else [])
 
 
@@ -119,29 +125,62 @@ def checks(args):
     if not args.skip_install:
         found.append(Check('install', 'smoke', ['bash', '-c', INSTALL], args.install_timeout))
         installed = ['install']
-    found.append(Check('syncs', 'smoke', [py, 'tools/gpu/check_host_syncs.py', '--device',
-                                          device], 90, needs=installed))
+    found.append(
+        Check(
+            'syncs',
+            'smoke', [py, 'tools/gpu/check_host_syncs.py', '--device', device],
+            90,
+            needs=installed))
     for family, config in DEMOS.items():
         work = osp.join(WORK, 'runs', family)
-        found.append(Check(f'train_{family}', 'smoke', [
-            *raising, 'tools/train.py', config, *amp, '--work-dir', work, '--cfg-options',
-            *short_options(family, dry)], 120, needs=installed))
-        found.append(Check(f'test_{family}', 'smoke', lambda config=config, work=work: [
-            *raising, 'tools/test.py', config, last_checkpoint(work), '--work-dir',
-            osp.join(work, 'test'), *(['--cfg-options', *LOADERS_IN_PROCESS] if dry else [])],
-            90, needs=[*installed, f'train_{family}']))
-    found.append(Check('dist', 'smoke', [
-        'bash', 'tools/dist_train.sh', DEMOS['imseg'], '1', *amp, '--work-dir',
-        osp.join(WORK, 'runs', 'dist'), '--cfg-options', *short_options('imseg', dry)], 120,
-        needs=installed, env=dict(PYTHON=py, PORT='29671')))
-    bench = (['--device', 'cpu', '--small', '--batch', '2', '--iters', '1', '--warmup', '1',
-              '--workers', '0'] if dry else
-             ['--device', 'cuda', '--amp', '--batch', '16', '--iters', '20', '--warmup', '5',
-              '--workers', '8'])
+        found.append(
+            Check(
+                f'train_{family}',
+                'smoke', [
+                    *raising, 'tools/train.py', config, *amp, '--work-dir', work, '--cfg-options',
+                    *short_options(family, dry)
+                ],
+                120,
+                needs=installed))
+        found.append(
+            Check(
+                f'test_{family}',
+                'smoke',
+                lambda config=config, work=work: [
+                    *raising, 'tools/test.py', config,
+                    last_checkpoint(work), '--work-dir',
+                    osp.join(work, 'test'), *(['--cfg-options', *LOADERS_IN_PROCESS] if dry else [])
+                ],
+                90,
+                needs=[*installed, f'train_{family}']))
+    found.append(
+        Check(
+            'dist',
+            'smoke', [
+                'bash', 'tools/dist_train.sh', DEMOS['imseg'], '1', *amp, '--work-dir',
+                osp.join(WORK, 'runs', 'dist'), '--cfg-options', *short_options('imseg', dry)
+            ],
+            120,
+            needs=installed,
+            env=dict(PYTHON=py, PORT='29671')))
+    bench = ([
+        '--device', 'cpu', '--small', '--batch', '2', '--iters', '1', '--warmup', '1', '--workers',
+        '0'
+    ] if dry else [
+        '--device', 'cuda', '--amp', '--batch', '16', '--iters', '20', '--warmup', '5', '--workers',
+        '8'
+    ])
     for family in (['imseg'] if dry else ['objrecog', 'imrecog', 'imseg', 'ssimrecog']):
-        found.append(Check(f'bench_{family}', 'benchmarks', [
-            py, 'tools/analysis_tools/gpu_benchmarks.py', '--families', family, *bench,
-            '--out-dir', osp.join(WORK, 'bench', family)], 240, needs=installed))
+        found.append(
+            Check(
+                f'bench_{family}',
+                'benchmarks', [
+                    py, 'tools/analysis_tools/gpu_benchmarks.py', '--families', family, *bench,
+                    '--out-dir',
+                    osp.join(WORK, 'bench', family)
+                ],
+                240,
+                needs=installed))
     return found
 
 
@@ -157,8 +196,13 @@ class Report:
         self.out, self.args, self.start, self.results, self.facts = out, args, start, [], {}
 
     def add(self, check, status, seconds, tail):
-        self.results.append(dict(name=check.name, stage=check.stage, status=status,
-                                 seconds=round(seconds, 1), tail=tail))
+        self.results.append(
+            dict(
+                name=check.name,
+                stage=check.stage,
+                status=status,
+                seconds=round(seconds, 1),
+                tail=tail))
         if check.name == 'env' and status == 'pass':
             try:
                 self.facts = json.loads(tail[-1])
@@ -176,28 +220,36 @@ class Report:
     def write(self):
         bench = self.benchmarks()
         mode = 'CPU dry run' if self.args.cpu_dry_run else 'GPU'
-        report = dict(mode=mode, budget_s=self.args.budget, date=time.strftime('%Y-%m-%d'),
-                      elapsed_s=round(time.time() - self.start, 1), environment=self.facts,
-                      checks=self.results, benchmarks=bench)
+        report = dict(
+            mode=mode,
+            budget_s=self.args.budget,
+            date=time.strftime('%Y-%m-%d'),
+            elapsed_s=round(time.time() - self.start, 1),
+            environment=self.facts,
+            checks=self.results,
+            benchmarks=bench)
         with open(osp.join(self.out, 'gpu_report.json'), 'w') as f:
             json.dump(report, f, indent=1)
-        lines = [f'# GPU checks ({mode}), {report["date"]}', '',
-                 f'{report["elapsed_s"]} s of a {self.args.budget} s budget. Environment: '
-                 + ', '.join(f'{k} {v}' for k, v in self.facts.items()), '',
-                 '| check | stage | result | seconds | last output |', '|---|---|---|---|---|']
+        lines = [
+            f'# GPU checks ({mode}), {report["date"]}', '',
+            f'{report["elapsed_s"]} s of a {self.args.budget} s budget. Environment: ' +
+            ', '.join(f'{k} {v}' for k, v in self.facts.items()), '',
+            '| check | stage | result | seconds | last output |', '|---|---|---|---|---|'
+        ]
         for r in self.results:
             last = r['tail'][-1].replace('|', '/')[:160] if r['tail'] else ''
             lines.append(f"| {r['name']} | {r['stage']} | {r['status']} | {r['seconds']} | "
                          f'{last} |')
         if bench:
-            lines += ['', '## Benchmarks (images/s)', '',
-                      '| family | runner | plain loop | runner / plain | reference | '
-                      'reference images/s | ours / reference |', '|---|---|---|---|---|---|---|']
+            lines += [
+                '', '## Benchmarks (images/s)', '',
+                '| family | runner | plain loop | runner / plain | reference | '
+                'reference images/s | ours / reference |', '|---|---|---|---|---|---|---|'
+            ]
             for family, result in bench.items():
                 ours, ref = result['ours']['images_per_s'], result.get('reference')
                 ref_cells = (f"{ref['model']} | {ref['images_per_s']:.1f} | "
-                             f"{ours['runner'] / ref['images_per_s']:.2f}"
-                             if ref else '- | - | -')
+                             f"{ours['runner'] / ref['images_per_s']:.2f}" if ref else '- | - | -')
                 lines.append(f"| {family} | {ours['runner']:.1f} | {ours['plain']:.1f} | "
                              f"{ours['ratio']:.3f} | {ref_cells} |")
         with open(osp.join(self.out, 'gpu_report.md'), 'w') as f:
@@ -220,8 +272,13 @@ def run_check(check, deadline, results, env):
     with open(log_path, 'w') as log:
         log.write('$ ' + ' '.join(map(str, command)) + '\n')
         log.flush()
-        proc = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env=dict(env, **check.env), start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env, **check.env),
+            start_new_session=True)
         try:
             status = 'pass' if proc.wait(timeout=timeout) == 0 else 'fail'
         except subprocess.TimeoutExpired:
@@ -240,12 +297,17 @@ def main():
     parser.add_argument('--budget', type=float, default=480, help='seconds for everything')
     parser.add_argument('--python', default='python3', help='the interpreter with torch')
     parser.add_argument('--wheels', default='.whl', help='folder of fetch_wheels.sh')
-    parser.add_argument('--install-timeout', type=float, default=300,
-                        help='seconds for the install (the mmcv build: about 170 s on 16 cores)')
+    parser.add_argument(
+        '--install-timeout',
+        type=float,
+        default=300,
+        help='seconds for the install (the mmcv build: about 170 s on 16 cores)')
     parser.add_argument('--work', default=WORK, help='scratch folder, emptied first')
     parser.add_argument('--cpu-dry-run', action='store_true')
-    parser.add_argument('--skip-install', action='store_true',
-                        help='use the environment as it is (the stack already installed)')
+    parser.add_argument(
+        '--skip-install',
+        action='store_true',
+        help='use the environment as it is (the stack already installed)')
     args = parser.parse_args()
     WORK = args.work
     start = time.time()
@@ -254,9 +316,15 @@ def main():
     os.makedirs(osp.join(WORK, 'logs'))
     os.makedirs(args.out, exist_ok=True)
     site, mmcv_src = osp.join(WORK, 'site'), osp.join(WORK, 'build', 'mmcv-2.1.0')
-    env = dict(os.environ, PYTHONUNBUFFERED='1', PY=args.python, SITE=site, REPO=REPO,
-               MMCV_SRC=mmcv_src, LOGS=osp.join(WORK, 'logs'),
-               WHEELS=osp.abspath(args.wheels))
+    env = dict(
+        os.environ,
+        PYTHONUNBUFFERED='1',
+        PY=args.python,
+        SITE=site,
+        REPO=REPO,
+        MMCV_SRC=mmcv_src,
+        LOGS=osp.join(WORK, 'logs'),
+        WHEELS=osp.abspath(args.wheels))
     if not args.skip_install:
         env['PYTHONPATH'] = os.pathsep.join(
             [site, mmcv_src, REPO, *filter(None, [os.environ.get('PYTHONPATH')])])
@@ -267,11 +335,13 @@ def main():
         status, seconds, tail = run_check(check, deadline, results, env)
         results[check.name] = status
         report.add(check, status, seconds, tail)
-        print(f'[{time.time() - start:5.0f}s] {status.upper():7} {check.name} ({seconds:.0f} s)'
-              + (f': {tail[-1][:200]}' if tail and status != 'pass' else ''), flush=True)
+        print(
+            f'[{time.time() - start:5.0f}s] {status.upper():7} {check.name} ({seconds:.0f} s)' +
+            (f': {tail[-1][:200]}' if tail and status != 'pass' else ''),
+            flush=True)
     failed = [n for n, s in results.items() if s in ('fail', 'timeout')]
-    print(f'report: {osp.join(args.out, "gpu_report.md")}; '
-          + (f'failed: {", ".join(failed)}' if failed else 'no check failed'))
+    print(f'report: {osp.join(args.out, "gpu_report.md")}; ' +
+          (f'failed: {", ".join(failed)}' if failed else 'no check failed'))
     sys.exit(1 if failed else 0)
 
 

@@ -18,6 +18,7 @@ CALLED = []
 
 
 def _raiser(name):
+
     def raise_(*args, **kwargs):
         CALLED.append(name)
         raise RuntimeError(f'mmcv op {name} was called')
@@ -28,13 +29,15 @@ def _raiser(name):
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    replaced = [name for name in dir(ext) if not name.startswith('_')
-                and callable(getattr(ext, name))]
+    replaced = [
+        name for name in dir(ext) if not name.startswith('_') and callable(getattr(ext, name))
+    ]
     for name in replaced:
         setattr(ext, name, _raiser(name))
     atexit.register(lambda: print(
         f'without_mmcv_ops: {len(replaced)} mmcv ops replaced; called: '
-        f'{", ".join(sorted(set(CALLED))) or "none"}', file=sys.stderr))
+        f'{", ".join(sorted(set(CALLED))) or "none"}',
+        file=sys.stderr))
     tool = sys.argv[1]
     sys.argv = sys.argv[1:]
     sys.path.insert(0, '.')

@@ -6,9 +6,17 @@ course_augmentation = dict(
     transforms=[
         dict(type='RandomFlip', prob=0.5, direction='horizontal'),
         dict(type='Rotate', magnitude_range=(0, 10), magnitude_std='inf', prob=0.5),
-        dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-             direction='horizontal'),
-        dict(type='Translate', magnitude_range=(0, 0.1), magnitude_std='inf', prob=0.5,
-             direction='vertical'),
+        dict(
+            type='Translate',
+            magnitude_range=(0, 0.1),
+            magnitude_std='inf',
+            prob=0.5,
+            direction='horizontal'),
+        dict(
+            type='Translate',
+            magnitude_range=(0, 0.1),
+            magnitude_std='inf',
+            prob=0.5,
+            direction='vertical'),
         dict(type='Contrast', magnitude_range=(0, 0.3), magnitude_std='inf', prob=0.5),
     ])

@@ -21,19 +21,27 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
-                 img_suffix='.png', seg_map_suffix='.png',
-                 data_prefix=dict(img_path='images/train', seg_map_path='masks/train'),
-                 pipeline=train_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        metainfo=metainfo,
+        img_suffix='.png',
+        seg_map_suffix='.png',
+        data_prefix=dict(img_path='images/train', seg_map_path='masks/train'),
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
-                 img_suffix='.png', seg_map_suffix='.png',
-                 data_prefix=dict(img_path='images/val', seg_map_path='masks/val'),
-                 pipeline=test_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        metainfo=metainfo,
+        img_suffix='.png',
+        seg_map_suffix='.png',
+        data_prefix=dict(img_path='images/val', seg_map_path='masks/val'),
+        pipeline=test_pipeline))
 val_evaluator = dict(type='SegReport')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -8,8 +8,11 @@ classes = ('marsh', 'pebbles', 'ripples', 'water')
 num_classes = len(classes)
 labels_per_class = 4
 split_seed = 0
-data_preprocessor = dict(num_classes=num_classes, mean=[123.675, 116.28, 103.53],
-                         std=[58.395, 57.12, 57.375], to_rgb=True)
+data_preprocessor = dict(
+    num_classes=num_classes,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
 # Two views of every training image. Weak: flip and shift. Strong: weak, then two
 # RandAugment operations and a cutout. Labelled images are learnt from their weak view.
 weak_view = [
@@ -17,10 +20,21 @@ weak_view = [
     dict(type='RandomCrop', crop_size=64, padding=8, padding_mode='reflect'),
 ]
 strong_view = weak_view + [
-    dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
-         magnitude_level=9, magnitude_std=0.5, hparams=dict(pad_val=[104, 116, 124])),
-    dict(type='RandomErasing', erase_prob=1.0, min_area_ratio=0.02, max_area_ratio=0.25,
-         mode='const', fill_color=(128, 128, 128)),
+    dict(
+        type='RandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=9,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=[104, 116, 124])),
+    dict(
+        type='RandomErasing',
+        erase_prob=1.0,
+        min_area_ratio=0.02,
+        max_area_ratio=0.25,
+        mode='const',
+        fill_color=(128, 128, 128)),
 ]
 weak_pipeline = [dict(type='LoadImageFromFile'), *weak_view, dict(type='PackInputs')]
 two_view_pipeline = [
@@ -41,17 +55,27 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='LabelledUnlabelledSampler', batch_size=40, source_ratio=(1, 4)),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='ImageFolderSplit', part='both', data_root=data_root,
-                 data_prefix='train', classes=classes, labels_per_class=labels_per_class,
-                 split_seed=split_seed, pipeline=two_view_pipeline))
+    dataset=dict(
+        type='ImageFolderSplit',
+        part='both',
+        data_root=data_root,
+        data_prefix='train',
+        classes=classes,
+        labels_per_class=labels_per_class,
+        split_seed=split_seed,
+        pipeline=two_view_pipeline))
 val_dataloader = dict(
     batch_size=50,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='ImageFolderDataset', data_root=data_root, data_prefix='val',
-                 classes=classes, pipeline=test_pipeline))
+    dataset=dict(
+        type='ImageFolderDataset',
+        data_root=data_root,
+        data_prefix='val',
+        classes=classes,
+        pipeline=test_pipeline))
 val_evaluator = dict(type='ClassificationReport')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -2,8 +2,8 @@
 # data/nwpu11/{train,val}/<class>/*.jpg (or set data_root).
 _base_ = ['./course_augmentation.py']
 data_root = 'data/nwpu11'
-classes = ('beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow',
-           'mountain', 'river', 'sea_ice', 'wetland')
+classes = ('beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow', 'mountain',
+           'river', 'sea_ice', 'wetland')
 num_classes = len(classes)
 img_size = 224
 dataset_type = 'ImageFolderDataset'
@@ -28,15 +28,23 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='train',
-                 classes=classes, pipeline=train_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix='train',
+        classes=classes,
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root, data_prefix='val',
-                 classes=classes, pipeline=test_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix='val',
+        classes=classes,
+        pipeline=test_pipeline))
 val_evaluator = dict(type='ClassificationReport')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

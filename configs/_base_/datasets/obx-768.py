@@ -3,8 +3,9 @@
 # 191 shallow/saturated, 255 dry sand), JPEG-compressed: values within +-9 accepted.
 # 768 px tiles as in the course; large images are predicted with a sliding window.
 data_root = 'data/obx'
-metainfo = dict(classes=('deep_water', 'whitewater', 'shallow', 'dry_sand'),
-                palette=[[20, 40, 120], [240, 240, 240], [60, 160, 200], [230, 200, 120]])
+metainfo = dict(
+    classes=('deep_water', 'whitewater', 'shallow', 'dry_sand'),
+    palette=[[20, 40, 120], [240, 240, 240], [60, 160, 200], [230, 200, 120]])
 value_map = {63: 0, 128: 1, 191: 2, 255: 3}
 binary_class = None  # the binary configs set 3: dry sand vs the rest
 dataset_type = 'MaskFolderDataset'
@@ -22,23 +23,33 @@ test_pipeline = [
     dict(type='LoadValueMapAnnotations'),
     dict(type='PackSegInputs'),
 ]
-dataset = dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
-               img_suffix='.jpg', seg_map_suffix='.jpg', value_map=value_map, tolerance=9,
-               binary_class=binary_class)
+dataset = dict(
+    type=dataset_type,
+    data_root=data_root,
+    metainfo=metainfo,
+    img_suffix='.jpg',
+    seg_map_suffix='.jpg',
+    value_map=value_map,
+    tolerance=9,
+    binary_class=binary_class)
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(**dataset, pipeline=train_pipeline,
-                 data_prefix=dict(img_path='images/train', seg_map_path='masks/train')))
+    dataset=dict(
+        **dataset,
+        pipeline=train_pipeline,
+        data_prefix=dict(img_path='images/train', seg_map_path='masks/train')))
 val_dataloader = dict(
     batch_size=1,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(**dataset, pipeline=test_pipeline,
-                 data_prefix=dict(img_path='images/val', seg_map_path='masks/val')))
+    dataset=dict(
+        **dataset,
+        pipeline=test_pipeline,
+        data_prefix=dict(img_path='images/val', seg_map_path='masks/val')))
 val_evaluator = dict(type='SegReport')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -13,7 +13,11 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(type='TinyConvNet', base_channels=16, depth=3),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes={{_base_.num_classes}}, in_channels=64,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
+    head=dict(
+        type='LinearClsHead',
+        num_classes={{_base_.num_classes}},
+        in_channels=64,
+        loss=dict(type='CrossEntropyLoss'),
+        topk=(1, )))
 param_scheduler = dict(ramp=1)
 train_cfg = dict(max_epochs=5)
