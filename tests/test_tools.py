@@ -1,5 +1,7 @@
 """tools/train.py and tools/test.py, as a user runs them, for every demo config."""
 import json
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -8,7 +10,7 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from zoo_test_utils import DEMO_CONFIGS, QUICK, run, run_tool
+from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
 
 METRIC = {'imrecog': 'cls/accuracy', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'Dice/sand'}
 # Two iterations leave RetinaNet's scores near its 0.01 prior; keep all boxes so that
@@ -101,3 +103,25 @@ def test_dist_train_two_processes_on_cpu(tmp_path):
     # Rank 0 alone writes: one epoch checkpoint (and the best-so-far copy).
     assert sorted(
         p.name for p in tmp_path.glob('*.pth')) == ['best_cls_accuracy_epoch_1.pth', 'epoch_1.pth']
+
+
+def test_launchers_find_the_interpreter_without_a_bare_python(tmp_path):
+    """tools/python.sh: $PYTHON, else the active venv's, else the repository's .venv, else
+    python3 (before, the launchers ran a bare `python`, missing on many machines)."""
+    def chosen(**env):
+        base = {k: v for k, v in os.environ.items() if k not in ('PYTHON', 'VIRTUAL_ENV')}
+        out = subprocess.run(['bash', '-c', 'source tools/python.sh && echo "$PYTHON"'],
+                             cwd=REPO,
+                             env=dict(base, **env),
+                             capture_output=True,
+                             text=True)
+        return out.stdout.strip()
+
+    assert chosen(PYTHON='/opt/py/bin/python3.12') == '/opt/py/bin/python3.12'
+    venv = tmp_path / 'venv'
+    (venv / 'bin').mkdir(parents=True)
+    (venv / 'bin' / 'python').write_text('#!/bin/sh\n')
+    (venv / 'bin' / 'python').chmod(0o755)
+    assert chosen(VIRTUAL_ENV=str(venv)) == str(venv / 'bin' / 'python')
+    repo_venv = REPO / '.venv' / 'bin' / 'python'
+    assert chosen() == (str(repo_venv) if repo_venv.exists() else 'python3')
