@@ -108,6 +108,7 @@ def test_dist_train_two_processes_on_cpu(tmp_path):
 def test_launchers_find_the_interpreter_without_a_bare_python(tmp_path):
     """tools/python.sh: $PYTHON, else the active venv's, else the repository's .venv, else
     python3 (before, the launchers ran a bare `python`, missing on many machines)."""
+
     def chosen(**env):
         base = {k: v for k, v in os.environ.items() if k not in ('PYTHON', 'VIRTUAL_ENV')}
         out = subprocess.run(['bash', '-c', 'source tools/python.sh && echo "$PYTHON"'],
