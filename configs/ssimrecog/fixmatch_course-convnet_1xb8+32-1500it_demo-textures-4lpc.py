@@ -17,8 +17,8 @@ model = dict(
     # normalises batches of one view (testing) or of two (training)
     data_preprocessor=dict(
         type='SelfSupDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
+        mean={{_base_.imagenet_mean}},
+        std={{_base_.imagenet_std}},
         to_rgb=True))
 # the teacher: an exponential moving average of the student
 custom_hooks = [dict(type='MeanTeacherHook', momentum=0.01)]

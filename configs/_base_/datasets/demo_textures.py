@@ -1,6 +1,6 @@
 # Demo image recognition data: 4 texture classes, folder per class, 64x64
 # (generated on first use by custom_modules/demo_data.py).
-_base_ = ['./course_augmentation.py']
+_base_ = ['./course_augmentation.py', '../imagenet_normalisation.py']
 demo_data = dict(family='imrecog', root='data/demo')
 data_root = 'data/demo/imrecog'
 classes = ('marsh', 'pebbles', 'ripples', 'water')
@@ -8,8 +8,8 @@ num_classes = len(classes)
 dataset_type = 'ImageFolderDataset'
 data_preprocessor = dict(
     num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
+    mean={{_base_.imagenet_mean}},
+    std={{_base_.imagenet_std}},
     to_rgb=True)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

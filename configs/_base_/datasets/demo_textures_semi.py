@@ -2,6 +2,7 @@
 # the class), 100 training images per class, of which `labels_per_class` are drawn as
 # labelled with `split_seed`; the others are the unlabelled set (their labels hidden,
 # used only to log pseudo-label accuracy). Generated on first use.
+_base_ = ['../imagenet_normalisation.py']
 demo_data = dict(family='ssimrecog', root='data/demo')
 data_root = 'data/demo/ssimrecog'
 classes = ('marsh', 'pebbles', 'ripples', 'water')
@@ -10,8 +11,8 @@ labels_per_class = 4
 split_seed = 0
 data_preprocessor = dict(
     num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
+    mean={{_base_.imagenet_mean}},
+    std={{_base_.imagenet_std}},
     to_rgb=True)
 # Two views of every training image. Weak: flip and shift. Strong: weak, then two
 # RandAugment operations and a cutout. Labelled images are learnt from their weak view.

@@ -1,6 +1,6 @@
 # NWPU-RESISC45, the course's 11 natural classes, folder per class at 224 px:
 # data/nwpu11/{train,val}/<class>/*.jpg (or set data_root).
-_base_ = ['./course_augmentation.py']
+_base_ = ['./course_augmentation.py', '../imagenet_normalisation.py']
 data_root = 'data/nwpu11'
 classes = ('beach', 'chaparral', 'desert', 'forest', 'island', 'lake', 'meadow', 'mountain',
            'river', 'sea_ice', 'wetland')
@@ -9,8 +9,8 @@ img_size = 224
 dataset_type = 'ImageFolderDataset'
 data_preprocessor = dict(
     num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
+    mean={{_base_.imagenet_mean}},
+    std={{_base_.imagenet_std}},
     to_rgb=True)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

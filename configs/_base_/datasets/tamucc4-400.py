@@ -1,15 +1,15 @@
 # TAMUCC oblique aerial photos, the course's flat layout: <split>/<class>_IMG_<n>.jpg
 # with the class list in classes.json, at the course's 400 px. Put the data in
 # data/tamucc4/{train,val}/ and data/tamucc4/classes.json, or set data_root.
-_base_ = ['./course_augmentation.py']
+_base_ = ['./course_augmentation.py', '../imagenet_normalisation.py']
 data_root = 'data/tamucc4'
 num_classes = 4
 img_size = 400
 dataset_type = 'FlatPrefixDataset'
 data_preprocessor = dict(
     num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
+    mean={{_base_.imagenet_mean}},
+    std={{_base_.imagenet_std}},
     to_rgb=True)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

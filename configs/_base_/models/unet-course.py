@@ -2,14 +2,15 @@
 # followed by 2x2 max pooling; the course used 6) and UNetTransposeHead (transposed-conv
 # upsampling, concatenated skips, 1x1 conv). Binary by default: 1 output channel with a
 # sigmoid, threshold 0.5, Dice loss (mmseg 1.x `out_channels=1` convention).
+_base_ = ['../imagenet_normalisation.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 depth = 6
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=dict(
         type='SegDataPreProcessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
+        mean={{_base_.imagenet_mean}},
+        std={{_base_.imagenet_std}},
         bgr_to_rgb=True,
         pad_val=0,
         seg_pad_val=255,
