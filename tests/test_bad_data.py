@@ -71,7 +71,7 @@ def test_ssimrecog_skips_corrupt_unlabelled_images(tmp_path, skipped_list):
     (dict(labels_per_class=3), r'class 0 has 2 images, fewer than labels_per_class=3'),
     (dict(labels_per_class=2), r'every image is labelled in this split'),
     (dict(labelled_fraction=1.5), r'labelled_fraction=1.5 must be in \(0, 1\]'),
-    (dict(labels_per_class=1, part='test'), r"part='test'; use 'labelled' or 'unlabelled'"),
+    (dict(labels_per_class=1, part='test'), r"part='test'; use 'both', 'labelled' or 'unlabelled'"),
 ])
 def test_ssimrecog_bad_splits_are_named(tmp_path, kwargs, message):
     from custom_modules.ssimrecog.datasets import ImageFolderSplit
