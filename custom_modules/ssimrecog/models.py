@@ -87,7 +87,15 @@ class SemiSupervisedClassifier(BaseModel):
                  semi_train_cfg=None,
                  predict_with='teacher',
                  data_preprocessor=None,
-                 init_cfg=None):
+                 init_cfg=None,
+                 **unknown_options):
+        moved = sorted(set(unknown_options) & set(SEMI_TRAIN_DEFAULTS))
+        if moved:  # the model's own options of earlier versions
+            raise ZooError(f'SemiSupervisedClassifier: move {", ".join(moved)} into '
+                           f'semi_train_cfg, e.g. semi_train_cfg=dict({moved[0]}=...)')
+        if unknown_options:
+            raise ZooError(f'SemiSupervisedClassifier: unknown options '
+                           f'{sorted(unknown_options)}')
         if predict_with not in ('teacher', 'student'):
             raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
         unknown = set(semi_train_cfg or {}) - set(SEMI_TRAIN_DEFAULTS)

@@ -164,6 +164,11 @@ def test_semi_train_cfg_is_checked():
         tiny_semi_model(min_confidence=0.9)
     with pytest.raises(ZooError, match="rampup shape 'cosine'"):
         tiny_semi_model(rampup_shape='cosine')
+    with pytest.raises(
+            ZooError,
+            match=r'move threshold into semi_train_cfg, e.g. '
+            r'semi_train_cfg=dict\(threshold=...\)'):
+        SemiSupervisedClassifier(classifier=dict(type='ImageClassifier'), threshold=0.9)
 
 
 class _Sized:
