@@ -64,10 +64,10 @@ class FiniteStepsMixin:
         self.skipped += 1
         self.skipped_in_a_row += 1
         hub = MessageHub.get_current_instance()
-        where = (f"iteration {hub.get_info('iter', 0) + 1} (epoch {hub.get_info('epoch', 0) + 1}"
-                 f'): loss is ' + ', '.join(f'{value}' +
-                                            (f' on rank {rank}' if len(values) > 1 else '')
-                                            for rank, value in bad))
+        iteration, epoch = hub.get_info('iter', 0) + 1, hub.get_info('epoch', 0) + 1
+        losses = ', '.join(f'{value} on rank {rank}' if len(values) > 1 else f'{value}'
+                           for rank, value in bad)
+        where = f'iteration {iteration} (epoch {epoch}): loss is {losses}'
         if self.nonfinite == 'skip' and self.skipped_in_a_row < self.max_skips:
             print_log(
                 f'{where}; step skipped ({self.skipped} skipped so far)',
