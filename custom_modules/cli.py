@@ -190,9 +190,18 @@ def unknown_type_message(err):
             'add the module that registers it to custom_imports')
 
 
+def leave_process_group():
+    """Shut this process's distributed group down, if it has one. A rank that exits on an
+    error with its gloo group still up can be aborted at exit by the group's threads
+    ("terminate called without an active exception", exit -6 instead of 2)."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def clean_errors(main):
     """Run ``main``; a :class:`ZooError` or a refused checkpoint prints ``error: ...`` and
-    exits 2, no traceback."""
+    exits 2, no traceback (a distributed rank leaves its process group first)."""
 
     @wraps(main)
     def wrapper(*args, **kwargs):
@@ -207,6 +216,7 @@ def clean_errors(main):
             if message is None:
                 raise
             print(f'error: {message}', file=sys.stderr)
+        leave_process_group()
         sys.exit(2)
 
     return wrapper
