@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from zoo_test_utils import DEMO_CONFIGS, run
+from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, run
 
 CONFIGS = dict(
     DEMO_CONFIGS,
@@ -18,8 +18,7 @@ EPOCH_OF_ONE = [
     'val_dataloader.dataset.indices=4'
 ]
 LOADERS = [
-    f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
-    for key in ('num_workers=0', 'persistent_workers=False')
+    *IN_PROCESS_LOADERS, 'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'
 ]
 
 

@@ -28,6 +28,16 @@ QUICK = [
 ]
 
 
+def write_images(paths, size=64):
+    """A random RGB image (seeded) at each of ``paths``, folders created."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(path)
+
+
 def one_epoch(batch_size, val_batch_size=None):
     """``--cfg-options`` for one epoch at ``batch_size``, loading in the process."""
     sizes = [f'train_dataloader.batch_size={batch_size}']

@@ -7,16 +7,9 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from zoo_test_utils import one_epoch, run_tool
+from zoo_test_utils import one_epoch, run_tool, write_images
 
 FEW = one_epoch(batch_size=2, val_batch_size=2)
-
-
-def write_images(paths, size):
-    rng = np.random.default_rng(0)
-    for path in paths:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(path)
 
 
 def flat_dataset(root, classes):

@@ -5,7 +5,7 @@ from pathlib import Path
 from mmengine.config import Config
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from zoo_test_utils import run, run_tool
+from zoo_test_utils import run, run_tool, write_images
 
 FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 SUPERVISED = 'configs/ssimrecog/supervised_course-convnet_1xb8-1500it_demo-textures-4lpc.py'
@@ -87,16 +87,11 @@ def test_npairs_config_reports_knn_accuracy_and_draws_tsne(tmp_path):
 
 def test_fixmatch_on_a_folder_of_your_own_changes_keys_only(tmp_path):
     """The README's command: a folder per class of 3 classes, 4 labels each."""
-    import numpy as np
-    from PIL import Image
-    rng = np.random.default_rng(0)
     classes = ['sand', 'gravel', 'marsh']
-    for split, count in (('train', 12), ('val', 3)):
-        for c in classes:
-            for i in range(count):
-                path = tmp_path / 'mine' / split / c / f'{i}.png'
-                path.parent.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(path)
+    write_images([
+        tmp_path / 'mine' / split / c / f'{i}.png' for split, count in (('train', 12), ('val', 3))
+        for c in classes for i in range(count)
+    ])
     data, names = tmp_path / 'mine', '[sand,gravel,marsh]'
     run_tool('train.py', FIXMATCH, '--work-dir', tmp_path / 'work', '--cfg-options', *SHORT,
              f'train_dataloader.dataset.data_root={data}',
@@ -114,16 +109,11 @@ def test_fixmatch_on_a_folder_of_your_own_changes_keys_only(tmp_path):
 
 def test_fixmatch_with_a_folder_of_unlabelled_images(tmp_path):
     """labelled/<class>/, unlabelled/ (nested, no classes) and val/<class>/."""
-    import numpy as np
-    from PIL import Image
-    rng = np.random.default_rng(0)
     classes = ['marsh', 'pebbles', 'ripples', 'water']
     paths = [f'labelled/{c}/{i}.png' for c in classes for i in range(2)]
     paths += [f'unlabelled/day{d}/{i}.png' for d in range(2) for i in range(10)]
     paths += [f'val/{c}/{i}.png' for c in classes for i in range(2)]
-    for rel in paths:
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / rel)
+    write_images([tmp_path / rel for rel in paths])
     config = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_folder-unlabelled-64.py'
     run_tool('train.py', config, '--work-dir', tmp_path / 'work', '--cfg-options', *SHORT,
              f'train_dataloader.dataset.datasets.0.data_root={tmp_path}',
