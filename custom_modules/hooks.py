@@ -1,8 +1,10 @@
-"""Hooks every family uses: exact resume of random streams."""
+"""Hooks every family uses: exact resume of random streams, and the base of the hooks that
+draw a metric's saved results."""
 import random
 
 import numpy as np
 import torch
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
@@ -36,3 +38,32 @@ class ResumableRandomnessHook(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         torch.manual_seed(derived_seed(runner.seed, 1, runner.iter))
+
+
+class MetricFigureHook(Hook):
+    """Base of the hooks that turn what a metric measured into a picture.
+
+    Metrics compute numbers and write them as data (``confusion_matrix.json``,
+    ``counts.csv``); after every validation and test, on the main process, a subclass
+    reads them back and draws. The metric is found in the loop's evaluator by type
+    (``metric_type``); its folder is its ``out_dir``, by default the run's log folder.
+    Subclasses implement ``draw(metric, folder)``.
+    """
+
+    metric_type = None
+
+    def _draw_for(self, runner, loop):
+        if not is_main_process():
+            return
+        for metric in loop.evaluator.metrics:
+            if isinstance(metric, self.metric_type):
+                self.draw(metric, getattr(metric, 'out_dir', None) or runner.log_dir)
+
+    def draw(self, metric, folder):
+        raise NotImplementedError
+
+    def after_val_epoch(self, runner, metrics=None):
+        self._draw_for(runner, runner.val_loop)
+
+    def after_test_epoch(self, runner, metrics=None):
+        self._draw_for(runner, runner.test_loop)

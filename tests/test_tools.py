@@ -32,6 +32,10 @@ def test_demo_config_trains_tests_and_draws(family, tmp_path):
     assert METRIC[family] in out.stdout
     assert list((tmp_path / 'pics').rglob('*.png')) or list((tmp_path / 'pics').rglob('*.jpg'))
     assert (tmp_path / 'preds.pkl').stat().st_size > 0
+    # the family's metric figure, drawn by its hook from what the metric saved
+    figure = {'imrecog': 'confusion_matrix.png', 'objrecog': 'counts_scatter.png'}.get(family)
+    if figure:
+        assert len(list(tmp_path.glob(f'*/{figure}'))) == 2  # the training and the test run
     if family == 'objrecog':  # tools/infer.py on new images, with the same checkpoint
         run_tool('infer.py', config, checkpoint, 'data/demo/objrecog/images/val', '--out-dir',
                  tmp_path / 'infer', '--score-thr', '0')

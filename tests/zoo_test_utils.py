@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -100,3 +101,10 @@ def run_ranks(args, world_size, port, timeout=300, env=None):
             pytest.fail(f'rank {rank} of {" ".join(map(str, args))} still runs after {timeout} s')
         results.append(subprocess.CompletedProcess(args, proc.returncode, stdout, stderr))
     return results
+
+
+def runner_evaluating(metric, log_dir):
+    """A stand-in runner whose validation and test loops evaluate with ``metric``: enough
+    for the hooks that draw a metric's saved results."""
+    loop = SimpleNamespace(evaluator=SimpleNamespace(metrics=[metric]))
+    return SimpleNamespace(log_dir=log_dir, val_loop=loop, test_loop=loop)

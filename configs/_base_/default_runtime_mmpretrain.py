@@ -5,6 +5,8 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
     # a clear error when model.head.num_classes disagrees with the dataset's classes
     num_classes_check=dict(type='NumClassesCheckHook'),
+    # confusion_matrix.png from the confusion_matrix.json ClassificationReport writes
+    confusion_matrix=dict(type='ConfusionMatrixHook'),
     # true/predicted label grids; tools/test.py --show-dir turns it on
     prediction_grid=dict(type='PredictionGridHook', enable=False),
 )

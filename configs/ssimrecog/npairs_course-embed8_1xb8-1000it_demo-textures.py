@@ -28,9 +28,11 @@ val_dataloader = dict(
         type='GalleryQueryDataset',
         gallery=dict(folder, data_prefix='train', pipeline={{_base_.test_pipeline}}),
         query=dict(folder, data_prefix='val', pipeline={{_base_.test_pipeline}})))
-val_evaluator = dict(_delete_=True, type='KNNAccuracy', k=(3, 5, 7), tsne=True)
+val_evaluator = dict(_delete_=True, type='KNNAccuracy', k=(3, 5, 7))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
+# tsne.png from the embeddings KNNAccuracy saves, after every evaluation
+custom_hooks = [dict(type='TSNEHook')]
 param_scheduler = dict(T_max=1000)
 train_cfg = dict(max_iters=1000)
 default_hooks = dict(checkpoint=dict(save_best='knn/top1_k5', rule='greater'))

@@ -1,11 +1,16 @@
 """Hooks of the image recognition family."""
+import json
+import os.path as osp
+
 import numpy as np
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 from ..errors import ZooError
+from ..hooks import MetricFigureHook
 from ..runner import unwrap
-from .visualization import draw_prediction_grid
+from .metrics import ClassificationReport
+from .visualization import draw_prediction_grid, plot_confusion_matrix
 
 
 def _head(runner):
@@ -98,3 +103,17 @@ class PredictionGridHook(Hook):
         if self._wrong:
             draw_prediction_grid(self._wrong, classes, f'{out_dir}/prediction_mistakes.png')
         runner.logger.info(f'prediction grids written to {out_dir}')
+
+
+@HOOKS.register_module()
+class ConfusionMatrixHook(MetricFigureHook):
+    """After every evaluation, draw ``confusion_matrix.png`` (row-normalised) from the
+    ``confusion_matrix.json`` that ``ClassificationReport`` wrote."""
+
+    metric_type = ClassificationReport
+
+    def draw(self, metric, folder):
+        with open(osp.join(folder, 'confusion_matrix.json')) as f:
+            saved = json.load(f)
+        plot_confusion_matrix(
+            np.array(saved['matrix']), saved['classes'], osp.join(folder, 'confusion_matrix.png'))

@@ -8,7 +8,6 @@ from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..run_dir import current_log_dir
-from .visualization import plot_confusion_matrix
 
 
 def confusion_matrix(labels, preds, num_classes):
@@ -29,7 +28,7 @@ def per_class_scores(cm):
 
 
 def save_confusion_matrix(cm, classes, out_dir, prefix='confusion_matrix'):
-    """Write ``<prefix>.json`` (counts and per-class scores) and ``<prefix>.png``."""
+    """Write ``<prefix>.json``: the classes, the counts and the per-class scores."""
     os.makedirs(out_dir, exist_ok=True)
     precision, recall, f1 = per_class_scores(cm)
     with open(osp.join(out_dir, f'{prefix}.json'), 'w') as f:
@@ -42,7 +41,6 @@ def save_confusion_matrix(cm, classes, out_dir, prefix='confusion_matrix'):
                 f1=f1.tolist()),
             f,
             indent=1)
-    plot_confusion_matrix(cm, classes, osp.join(out_dir, f'{prefix}.png'))
 
 
 @METRICS.register_module()
@@ -51,8 +49,8 @@ class ClassificationReport(BaseMetric):
 
     Returns ``accuracy``, ``loss`` (mean cross-entropy of the predicted probabilities, the
     value early stopping watches), ``precision``/``recall``/``f1`` (macro means) and
-    ``f1/<class>`` per class. Writes ``confusion_matrix.json`` and a row-normalised
-    ``confusion_matrix.png`` to ``out_dir`` (default: the run's log folder).
+    ``f1/<class>`` per class. Writes ``confusion_matrix.json`` to ``out_dir`` (default: the
+    run's log folder), which ``ConfusionMatrixHook`` draws.
     """
 
     default_prefix = 'cls'

@@ -8,7 +8,6 @@ from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 
 from ..run_dir import current_log_dir
-from .visualization import save_count_scatter
 
 
 @METRICS.register_module()
@@ -16,8 +15,8 @@ class CountingMetric(BaseMetric):
     """Per image, detections with score >= ``score_thr`` vs ground-truth boxes.
 
     Returns ``count/mae`` (mean absolute error), ``count/bias`` (mean predicted minus
-    observed) and ``count/exact`` (% of images counted exactly); writes ``counts.csv``
-    and ``counts_scatter.png`` to ``out_dir`` (default: the run's log folder).
+    observed) and ``count/exact`` (% of images counted exactly); writes ``counts.csv`` to
+    ``out_dir`` (default: the run's log folder), which ``CountScatterHook`` draws.
     """
 
     default_prefix = 'count'
@@ -45,12 +44,7 @@ class CountingMetric(BaseMetric):
             writer = csv.writer(f)
             writer.writerow(['image', 'observed', 'predicted'])
             writer.writerows([r['image'], r['true'], r['pred']] for r in results)
-        metrics = dict(
+        return dict(
             mae=float(np.abs(pred - true).mean()),
             bias=float((pred - true).mean()),
             exact=100.0 * float((pred == true).mean()))
-        save_count_scatter(
-            true, pred, osp.join(out_dir, 'counts_scatter.png'),
-            f'score >= {self.score_thr}: MAE {metrics["mae"]:.2f}, '
-            f'{len(results)} images')
-        return metrics

@@ -1,11 +1,18 @@
-"""The mean-teacher hook: keeps a model's teacher an exponential moving average of its
-student (as mmdet's ``MeanTeacherHook``), for :class:`SemiSupervisedClassifier`."""
+"""Hooks of semi-supervised recognition: the mean teacher (an exponential moving average of
+the student, as mmdet's ``MeanTeacherHook``) for :class:`SemiSupervisedClassifier`, and the
+t-SNE picture of :class:`KNNAccuracy`'s embeddings."""
+import os.path as osp
+
+import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 from ..errors import ZooError
+from ..hooks import MetricFigureHook
 from ..runner import unwrap
+from .metrics import KNNAccuracy
+from .visualization import plot_tsne
 
 
 @torch.no_grad()
@@ -56,3 +63,16 @@ class MeanTeacherHook(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         model = self._model(runner)
         ema_update(model.teacher, model.student, self.momentum)
+
+
+@HOOKS.register_module()
+class TSNEHook(MetricFigureHook):
+    """After every evaluation, draw ``tsne.png`` (the query embeddings in 2-D, coloured by
+    class) from the ``embeddings.npz`` that ``KNNAccuracy`` wrote."""
+
+    metric_type = KNNAccuracy
+
+    def draw(self, metric, folder):
+        with np.load(osp.join(folder, 'embeddings.npz')) as saved:
+            classes = saved['classes'].tolist() or None
+            plot_tsne(saved['embeddings'], saved['labels'], classes, osp.join(folder, 'tsne.png'))

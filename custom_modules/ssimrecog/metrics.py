@@ -1,13 +1,14 @@
 """k-nearest-neighbour accuracy of embeddings (the course's evaluation of metric learning)."""
+import os
 import os.path as osp
 
+import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..errors import ZooError
 from ..run_dir import current_log_dir
-from .visualization import plot_tsne
 
 
 def knn_predict(gallery, gallery_labels, queries, k, exclude_self=False):
@@ -34,14 +35,18 @@ class KNNAccuracy(BaseMetric):
 
     With a :class:`GalleryQueryDataset` the gallery (e.g. the training images) votes for
     the queries; otherwise every sample is classified by the others (leave-one-out).
-    ``tsne=True`` writes ``tsne.png``: the query embeddings in 2-D, coloured by class.
+    Writes the query embeddings with their labels to ``embeddings.npz`` in ``out_dir``
+    (default: the run's log folder), which ``TSNEHook`` draws.
     """
 
     default_prefix = 'knn'
 
-    def __init__(self, k=(3, 5, 7), tsne=False, out_dir=None, collect_device='cpu', prefix=None):
+    def __init__(self, k=(3, 5, 7), out_dir=None, collect_device='cpu', prefix=None, tsne=None):
+        if tsne is not None:
+            raise ZooError("KNNAccuracy(tsne=...) is gone: the metric measures, a hook draws; "
+                           "add dict(type='TSNEHook') to custom_hooks instead")
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.k, self.tsne, self.out_dir = tuple(k), tsne, out_dir
+        self.k, self.out_dir = tuple(k), out_dir
 
     def process(self, data_batch, data_samples):
         for sample in data_samples:
@@ -71,8 +76,11 @@ class KNNAccuracy(BaseMetric):
             preds = knn_predict(
                 gallery, gallery_labels, queries, k, exclude_self=not is_gallery.any())
             metrics[f'top1_k{k}'] = 100.0 * float((preds == query_labels).float().mean())
-        if self.tsne:
-            plot_tsne(queries.numpy(), query_labels.numpy(), (self.dataset_meta
-                                                              or {}).get('classes'),
-                      osp.join(self.out_dir or current_log_dir(), 'tsne.png'))
+        out_dir = self.out_dir or current_log_dir()
+        os.makedirs(out_dir, exist_ok=True)
+        np.savez(
+            osp.join(out_dir, 'embeddings.npz'),
+            embeddings=queries.numpy(),
+            labels=query_labels.numpy(),
+            classes=np.array((self.dataset_meta or {}).get('classes') or [], dtype=str))
         return metrics

@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from custom_modules.errors import ZooError
-from custom_modules.imrecog.hooks import balanced_class_weights
+from custom_modules.imrecog.hooks import ConfusionMatrixHook, balanced_class_weights
 from custom_modules.imrecog.metrics import ClassificationReport
 from custom_modules.imrecog.models import CourseConvNet, GlobalMaxPooling
 from custom_modules.imrecog.visualization import draw_prediction_grid
+from zoo_test_utils import runner_evaluating
 
 
 @pytest.mark.parametrize('depth, size, out_size', [(4, 64, 4), (4, 400, 25), (6, 224, 3)])
@@ -56,6 +57,9 @@ def test_classification_report_against_hand_computed(tmp_path):
     saved = json.loads((tmp_path / 'confusion_matrix.json').read_text())
     assert saved['matrix'] == [[2, 1, 0], [1, 1, 0], [0, 0, 1]]
     assert saved['classes'] == ['sand', 'marsh', 'water']
+    # the metric measures; ConfusionMatrixHook draws what it saved
+    assert not (tmp_path / 'confusion_matrix.png').exists()
+    ConfusionMatrixHook().after_test_epoch(runner_evaluating(metric, 'elsewhere'))
     assert (tmp_path / 'confusion_matrix.png').stat().st_size > 1000
 
 

@@ -9,8 +9,9 @@ from PIL import Image
 import custom_modules.objrecog  # noqa: F401 (applies the CocoMetric fix)
 from custom_modules.errors import ZooError
 from custom_modules.objrecog.datasets import CourseCSVDataset, read_course_csv
+from custom_modules.objrecog.hooks import CountScatterHook
 from custom_modules.objrecog.metrics import CountingMetric
-from zoo_test_utils import run_tool
+from zoo_test_utils import run_tool, runner_evaluating
 
 HEADER = ['filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax']
 
@@ -93,6 +94,8 @@ def test_counting_metric_against_hand_computed(tmp_path):
     assert out['count/exact'] == pytest.approx(100 / 3)
     rows = list(csv.reader(open(tmp_path / 'counts.csv')))
     assert rows[0] == ['image', 'observed', 'predicted'] and rows[3] == ['1.jpg', '1', '3']
+    assert not (tmp_path / 'counts_scatter.png').exists()
+    CountScatterHook().after_val_epoch(runner_evaluating(metric, 'elsewhere'))
     assert (tmp_path / 'counts_scatter.png').stat().st_size > 1000
 
 

@@ -10,8 +10,10 @@ from mmpretrain.structures import DataSample
 import custom_modules.ssimrecog  # noqa: F401 (registers the family)
 from custom_modules.errors import ZooError
 from custom_modules.ssimrecog.datasets import NPairsSampler
+from custom_modules.ssimrecog.hooks import TSNEHook
 from custom_modules.ssimrecog.metrics import KNNAccuracy, knn_predict
 from custom_modules.ssimrecog.models import CourseEmbeddingNet, NPairsLoss
+from zoo_test_utils import runner_evaluating
 
 
 def test_npairs_loss_matches_hand_computed_value():
@@ -100,14 +102,24 @@ def test_knn_metric_gallery_vs_query(tmp_path):
 
 
 def test_knn_metric_leave_one_out_and_tsne(tmp_path):
-    metric = KNNAccuracy(k=(1, ), tsne=True, out_dir=str(tmp_path))
+    metric = KNNAccuracy(k=(1, ), out_dir=str(tmp_path))
     metric.dataset_meta = dict(classes=('a', 'b'))
     points = [([0.0, 0.0], 0), ([0.0, 0.1], 0), ([0.1, 0.0], 0), ([4.0, 4.0], 1), ([4.0, 4.1], 1),
               ([1.0, 1.0], 1)]
     metric.process(None, [_sample(e, y) for e, y in points])
     # leave-one-out, k=1: the last point (class 1) is nearest the zeros -> 5 of 6 right
     assert metric.evaluate(6) == {'knn/top1_k1': pytest.approx(500 / 6)}
+    with np.load(tmp_path / 'embeddings.npz') as saved:
+        assert saved['embeddings'].shape == (6,
+                                             2) and saved['labels'].tolist() == [0, 0, 0, 1, 1, 1]
+        assert saved['classes'].tolist() == ['a', 'b']
+    TSNEHook().after_val_epoch(runner_evaluating(metric, 'elsewhere'))
     assert (tmp_path / 'tsne.png').stat().st_size > 1000
+
+
+def test_knn_metric_of_an_earlier_config_says_where_tsne_went():
+    with pytest.raises(ZooError, match=r"add dict\(type='TSNEHook'\) to custom_hooks"):
+        KNNAccuracy(tsne=True)
 
 
 def test_knn_metric_without_embeddings_says_what_to_use():
