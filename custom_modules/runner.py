@@ -3,8 +3,10 @@
 import torch
 from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import BaseLoop, Runner
 
+from .checkpoints import check_checkpoint_fits
+from .compat import find_resumable_checkpoint
 from .errors import ZooError
 
 
@@ -25,6 +27,9 @@ class ZooRunner(Runner):
       at every step ("Grad strides do not match bucket view strides").
     - a model class may name hooks it cannot train without (``required_hooks``); training
       without them stops before the first step.
+    - a checkpoint to resume, test or fine-tune from is checked against the model before
+      it is loaded (:func:`check_checkpoint_fits`); ``--resume`` into a work dir without a
+      checkpoint is an error, unless ``resume='if-any'`` (``--auto-resume``).
     """
 
     def train(self):
@@ -44,3 +49,25 @@ class ZooRunner(Runner):
         if self.cfg.get('channels_last', False):
             model = model.to(memory_format=torch.channels_last)
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def load_or_resume(self):
+        """mmengine's choice of checkpoint, checked first: resuming and testing need the
+        checkpoint of this model, fine-tuning (``load_from`` when training) most of it."""
+        if self._has_loaded:
+            return
+        if self._resume == 'if-any':
+            self._resume = find_resumable_checkpoint(self.work_dir) is not None
+            if not self._resume:
+                self.logger.info(f'no checkpoint in {self.work_dir} yet: training starts fresh')
+        if self._resume:
+            path = self._load_from or find_resumable_checkpoint(self.work_dir)
+            if path is None:
+                raise ZooError(f'--resume: no checkpoint in {self.work_dir} to resume from; '
+                               'check --work-dir, or use --auto-resume to start fresh when '
+                               'there is none')
+            check_checkpoint_fits(path, unwrap(self.model), 'exact')
+        elif self._load_from is not None:
+            training = isinstance(self._train_loop, BaseLoop)
+            check_checkpoint_fits(self._load_from, unwrap(self.model),
+                                  'fine-tune' if training else 'exact')
+        super().load_or_resume()

@@ -50,7 +50,7 @@ def test_kill_9_at_three_points_then_resume_finishes(tmp_path):
     def train(max_epochs):
         return [
             sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir',
-            str(tmp_path), '--resume', '--cfg-options', f'train_cfg.max_epochs={max_epochs}',
+            str(tmp_path), '--auto-resume', '--cfg-options', f'train_cfg.max_epochs={max_epochs}',
             'train_dataloader.batch_size=4', *QUICK[1:]
         ]
 

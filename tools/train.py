@@ -1,6 +1,6 @@
 """Train a zoo model from its config (any family: the config's scope picks the toolbox).
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --auto-resume] [--amp]
         [--channels-last] [--compile] [--cudnn-benchmark] [--fast-loaders]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 """
@@ -16,12 +16,21 @@ from custom_modules.speed import add_speed_args, apply_speed_options
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model of the zoo')
     parser.add_argument('config', help='train config file')
-    parser.add_argument(
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
         '--resume',
         nargs='?',
         const='auto',
         metavar='CKPT',
-        help='resume from CKPT, or without a value from the newest checkpoint in the work dir')
+        help='resume from CKPT, or without a value from the newest checkpoint in the work dir '
+        '(an error when it has none)')
+    resume.add_argument(
+        '--auto-resume',
+        action='store_const',
+        const='if-any',
+        dest='resume',
+        help='resume from the newest checkpoint in the work dir, or start fresh when it has '
+        'none (for jobs that are requeued)')
     add_speed_args(parser)
     add_common_args(parser)
     args = parser.parse_args()
@@ -30,8 +39,8 @@ def parse_args():
 
 
 def set_resume(cfg, resume):
-    if resume == 'auto':
-        cfg.resume = True
+    if resume in ('auto', 'if-any'):  # ZooRunner: 'if-any' starts fresh without a checkpoint
+        cfg.resume = True if resume == 'auto' else resume
         cfg.load_from = None
     elif resume is not None:
         if not osp.isfile(resume):

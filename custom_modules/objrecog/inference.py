@@ -6,6 +6,7 @@ import os.path as osp
 
 import mmcv
 
+from ..checkpoints import check_checkpoint_fits
 from ..datasets.image_files import list_images
 from ..errors import ZooError
 from .datasets import COLUMNS
@@ -22,6 +23,7 @@ def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cp
 
     images = list_images(source)
     model = init_detector(config, checkpoint, device=device)
+    check_checkpoint_fits(checkpoint, model)
     classes = model.dataset_meta['classes']
     os.makedirs(out_dir, exist_ok=True)
     rows, records = [], []
