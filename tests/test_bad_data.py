@@ -150,13 +150,13 @@ def test_objrecog_missing_csv_is_named(tmp_path):
 def mask_dataset(root, **kwargs):
     init_default_scope('mmseg')
     from custom_modules.imseg.datasets import MaskFolderDataset
-    return MaskFolderDataset(
+    options = dict(
         data_root=str(root),
         img_suffix='.png',
         seg_map_suffix='.png',
         data_prefix=dict(img_path='img', seg_map_path='ann'),
-        metainfo=dict(classes=('water', 'sand')),
-        **kwargs)
+        metainfo=dict(classes=('water', 'sand')))
+    return MaskFolderDataset(**{**options, **kwargs})
 
 
 def write_mask(path, size=(48, 64), value=1):
@@ -193,6 +193,68 @@ def test_imseg_mask_values_outside_binary_classes(tmp_path):
             match=r"ann/a.png: 3072 pixels have class indices \[7\] but "
             r"there are 2 classes \['water', 'sand'\]; give a value_map"):
         mask_dataset(tmp_path)
+
+
+def mask_labels(ds, index=0):
+    """The class indices the pipeline's mask loader makes of sample ``index``."""
+    from custom_modules.imseg.datasets import LoadValueMapAnnotations
+    return LoadValueMapAnnotations()(ds.get_data_info(index))['gt_seg_map']
+
+
+def write_halves(path, low, high, suffix='.png', size=(48, 64), split=32):
+    """A mask (grey, or RGB for 3-tuples): ``low`` left of column ``split``, ``high`` from it."""
+    mask = np.zeros((*size, *np.shape(low)), np.uint8)
+    mask[:, :split], mask[:, split:] = low, high
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(mask).save(path.with_suffix(suffix), quality=75)
+
+
+def test_imseg_binary_masks_saved_as_0_255_are_refused_naming_the_value_map(tmp_path):
+    write_image(tmp_path / 'img/a.png')
+    write_halves(tmp_path / 'ann/a.png', 0, 255)
+    with pytest.raises(
+            ZooError,
+            match=r'the masks hold the values \[0, 255\] with 2 classes .*'
+            r'binary masks saved as 0/255 .*set value_map=\{0: 0, 255: 1\}$'):
+        mask_dataset(tmp_path)
+    ds = mask_dataset(tmp_path, value_map={0: 0, 255: 1})
+    labels = mask_labels(ds)
+    assert labels[:, :32].max() == 0 and labels[:, 32:].min() == 1
+
+
+def test_imseg_jpeg_masks_saved_as_0_255_get_a_tolerance_too(tmp_path):
+    write_image(tmp_path / 'img/a.png')
+    write_halves(tmp_path / 'ann/a.png', 0, 255, suffix='.jpg', split=29)  # JPEG ringing
+    with pytest.raises(ZooError, match=r'set value_map=\{0: 0, 255: 1\}, tolerance=\d+$'):
+        mask_dataset(tmp_path, seg_map_suffix='.jpg')
+
+
+def test_imseg_255_as_ignore_next_to_class_indices_is_kept(tmp_path):
+    write_image(tmp_path / 'img/a.png')
+    write_halves(tmp_path / 'ann/a.png', 1, 255)
+    write_image(tmp_path / 'img/b.png')
+    write_halves(tmp_path / 'ann/b.png', 0, 1)
+    assert len(mask_dataset(tmp_path)) == 2  # values 0, 1, 255: 255 is "ignore", as meant
+
+
+def test_imseg_colour_masks_are_refused_or_decoded_by_palette(tmp_path):
+    write_image(tmp_path / 'img/a.png')
+    write_halves(tmp_path / 'ann/a.png', (0, 0, 255), (255, 200, 0))
+    # read as before this check, the first channel (0 and 255) would have been the classes
+    with pytest.raises(
+            ZooError,
+            match=r'a colour mask \(colours \[\(0, 0, 255\), \(255, 200, 0\)\]\) '
+            r"and no RGB value_map; decode it by colour with e.g. value_map="
+            r"\{'0,0,255': 0, '255,200,0': 1\}"):
+        mask_dataset(tmp_path)
+    ds = mask_dataset(tmp_path, value_map={'#ffc800': 0, '0,0,255': 1})
+    labels = mask_labels(ds)
+    assert labels[:, :32].min() == 1 and labels[:, 32:].max() == 0
+    with pytest.raises(
+            ZooError,
+            match=r'1536 pixels have values \[\(255, 200, 0\)\] outside '
+            r'the value map \[\(0, 0, 255\), \(1, 2, 3\)\]'):
+        mask_dataset(tmp_path, value_map={(0, 0, 255): 0, (1, 2, 3): 1})
 
 
 # --- options and paths, through the tools ---------------------------------------------

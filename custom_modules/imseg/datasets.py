@@ -21,38 +21,95 @@ from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
 
 
-def greyscale(mask):
-    """A mask as a 2-D array: the first channel of a colour one."""
-    return mask if mask.ndim == 2 else mask[..., 0]
-
-
 def read_mask(path):
-    """A greyscale mask as a 2-D uint8 array (first channel of a colour file)."""
+    """A mask as stored: 2-D, or H x W x 3 in RGB order (alpha dropped)."""
     mask = mmcv.imread(path, flag='unchanged')
     if mask is None:
         raise ZooError(f'cannot read mask {path}')
-    return greyscale(mask)
+    return mask if mask.ndim == 2 else mask[..., 2::-1]
+
+
+def parse_value_map(value_map):
+    """A config's ``value_map`` with its keys as ints (grey values) or RGB tuples (colours,
+    given as ``(r, g, b)``, ``'r,g,b'`` or ``'#rrggbb'``); None stays None."""
+    if value_map is None:
+        return None
+
+    def key(k):
+        if isinstance(k, str) and k.startswith('#') and len(k) == 7:
+            return tuple(int(k[i:i + 2], 16) for i in (1, 3, 5))
+        if isinstance(k, str) and ',' in k:
+            return tuple(int(v) for v in k.split(','))
+        return tuple(int(v) for v in k) if isinstance(k, (tuple, list)) else int(k)
+
+    parsed = {key(k): int(v) for k, v in value_map.items()}
+    kinds = {isinstance(k, tuple) and len(k) == 3 for k in parsed}
+    if len(kinds) != 1 or any(isinstance(k, tuple) and len(k) != 3 for k in parsed):
+        raise ZooError(f'value_map {dict(value_map)}: keys must all be grey values (0-255) or '
+                       "all RGB colours ((r, g, b), 'r,g,b' or '#rrggbb')")
+    return parsed
+
+
+def colours_of(mask, n=12):
+    """The ``n`` most frequent RGB colours of a colour mask, as tuples."""
+    colours, counts = np.unique(mask.reshape(-1, 3), axis=0, return_counts=True)
+    return [tuple(int(v) for v in c) for c in colours[np.argsort(-counts)][:n]]
+
+
+def grey_values(mask, source):
+    """The 2-D array of values to map: a grey mask itself, or the first channel of a colour
+    file whose channels are all equal. A truly coloured mask needs an RGB value_map."""
+    if mask.ndim == 2:
+        return mask
+    if (mask == mask[..., :1]).all():
+        return mask[..., 0]
+    colours = colours_of(mask)
+    example = ', '.join(f"'{r},{g},{b}': {i}" for i, (r, g, b) in enumerate(colours[:4]))
+    raise ZooError(f'{source}: a colour mask (colours {colours}) and no RGB value_map; decode '
+                   f'it by colour with e.g. value_map={{{example}}} (colour -> class index)')
 
 
 def decode_value_map(mask, value_map, tolerance=0, source='mask'):
-    """Class indices from mask values within ``tolerance`` of a ``value_map`` key.
+    """Class indices from mask values within ``tolerance`` of a ``value_map`` key: grey
+    values, or RGB colours (a channel-wise tolerance) for a colour value map.
 
     Raises :class:`ZooError` naming ``source`` and the values that match no key.
     """
+    value_map = parse_value_map(value_map)
+    colour = bool(value_map) and isinstance(next(iter(value_map)), tuple)
+    if colour:
+        mask = np.repeat(mask[..., None], 3, axis=2) if mask.ndim == 2 else mask
+    else:
+        mask = grey_values(mask, source)
     if value_map is None:
         return mask
     values = mask.astype(np.int16)
-    labels = np.full(mask.shape, 255, np.uint8)
-    for value, label in sorted(value_map.items(), key=lambda kv: -kv[0]):
-        labels[np.abs(values - int(value)) <= tolerance] = label
-    unmatched = np.unique(mask[labels == 255])
-    if unmatched.size:
-        raise ZooError(
-            f'{source}: {int((labels == 255).sum())} pixels have values {unmatched[:12].tolist()}'
-            f'{" ..." if unmatched.size > 12 else ""} outside the value map '
-            f'{sorted(int(v) for v in value_map)} (tolerance +-{tolerance}); fix the mask or '
-            'the value_map / tolerance')
+    labels = np.full(mask.shape[:2], 255, np.uint8)
+    for value, label in sorted(value_map.items(), key=lambda kv: kv[0], reverse=True):
+        distance = np.abs(values - np.array(value, np.int16))
+        labels[(distance.max(axis=-1) if colour else distance) <= tolerance] = label
+    unmatched = labels == 255
+    if unmatched.any():
+        found = colours_of(mask[unmatched]) if colour else np.unique(mask[unmatched]).tolist()
+        keys = list(value_map) if colour else sorted(value_map)
+        raise ZooError(f'{source}: {int(unmatched.sum())} pixels have values {found[:12]}'
+                       f'{" ..." if len(found) > 12 else ""} outside the value map {keys} '
+                       f'(tolerance +-{tolerance}); fix the mask or the value_map / tolerance')
     return labels
+
+
+def binary_255_hint(values, classes):
+    """For masks without a value map: the value_map to give when their values look like a
+    binary mask saved as 0/255 (255 would be mmseg's "ignore"), else ''."""
+    values = set(int(v) for v in values)
+    if len(classes) != 2 or not values & set(range(128, 256)):
+        return ''
+    low, high = [v for v in values if v < 128], [v for v in values if v >= 128]
+    spread = max(max(low, default=0), 255 - min(high))
+    tolerance = f', tolerance={spread}' if spread else ''
+    return (f'; these look like binary masks saved as 0/255 (255 means "ignore" to mmseg: '
+            f'the second class would never be learned): set value_map={{0: 0, 255: 1}}'
+            f'{tolerance}')
 
 
 def one_vs_rest(labels, positive):
@@ -70,13 +127,29 @@ def labels_of(mask, spec, source):
     return labels
 
 
+def check_not_binary_255(values, classes, source):
+    """Masks without a value map hold class indices. With two classes, values 0 and 255
+    only (or JPEG noise around them) are a binary mask saved as 0/255, whose 255s mmseg
+    would ignore: refuse it, naming the value_map to set. (0, 1 and 255 is an ignore label
+    used as meant.)"""
+    values = sorted(int(v) for v in values)
+    hint = binary_255_hint(values, classes)
+    if hint and (set(values) <= {0, 255} or any(128 <= v < 255 for v in values)):
+        raise ZooError(f'{source}: the masks hold the values {values[:6]}'
+                       f'{" ..." if len(values) > 6 else ""} with {len(classes)} classes '
+                       f'{list(classes)}{hint}')
+
+
 @DATASETS.register_module()
 class MaskFolderDataset(BaseSegDataset):
     """``BaseSegDataset`` (image and mask folders) with value-mapped masks, checked up front.
 
     Args:
         value_map (dict, optional): mask value -> class index, e.g.
-            ``{63: 0, 128: 1, 191: 2, 255: 3}``. None: mask values are the indices.
+            ``{63: 0, 128: 1, 191: 2, 255: 3}``, or for colour-coded masks RGB colour ->
+            class index, e.g. ``{'0,0,255': 0, '#ff0000': 1}`` (or ``(r, g, b)`` keys).
+            None: mask values are the indices; a binary mask saved as 0/255 is then
+            refused, naming the value_map to set (255 would be "ignore").
         tolerance (int): accept values within +-tolerance of a key (JPEG masks). Default 0.
         binary_class (int, optional): train one class (this index) vs the rest.
         check_masks (bool): read every mask before training. Default True.
@@ -93,7 +166,8 @@ class MaskFolderDataset(BaseSegDataset):
                  on_bad='error',
                  **kwargs):
         self.on_bad = check_on_bad(on_bad)
-        self.mask_spec = dict(value_map=value_map, tolerance=tolerance, binary_class=binary_class)
+        self.mask_spec = dict(
+            value_map=parse_value_map(value_map), tolerance=tolerance, binary_class=binary_class)
         self.check_masks = check_masks
         super().__init__(*args, **kwargs)
 
@@ -105,8 +179,12 @@ class MaskFolderDataset(BaseSegDataset):
         for info in data_list:
             info.update(self.mask_spec)
         if self.check_masks:
-            data_list = drop_bad_samples(data_list, self._problems(data_list),
-                                         'bad image/mask pair(s)', self.on_bad)
+            problems, values = self._problems(data_list)
+            if self.mask_spec['value_map'] is None:
+                check_not_binary_255(values,
+                                     self.metainfo.get('classes') or (),
+                                     self.data_prefix.get('seg_map_path'))
+            data_list = drop_bad_samples(data_list, problems, 'bad image/mask pair(s)', self.on_bad)
         if not data_list:
             raise ZooError(f'no usable image/mask pairs in {self.data_prefix.get("img_path")}')
         return data_list
@@ -122,23 +200,25 @@ class MaskFolderDataset(BaseSegDataset):
 
     def _problems(self, data_list):
         """``{image path: problem}`` for pairs that cannot be read, differ in size, or
-        have mask values outside the value map."""
-        problems = {}
+        have mask values outside the value map; and the set of decoded values."""
+        problems, values = {}, set()
         for info in data_list:
             mask_path = info['seg_map_path']
             try:
                 with Image.open(info['img_path']) as img:
                     size = img.size[::-1]
                 mask = read_mask(mask_path)
-                if mask.shape != size:
+                if mask.shape[:2] != size:
                     raise ZooError(f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} but '
                                    f'its image {info["img_path"]} is {size[1]}x{size[0]}')
-                self._check_indices(labels_of(mask, self.mask_spec, mask_path), mask_path)
+                labels = labels_of(mask, self.mask_spec, mask_path)
+                values.update(np.unique(labels).tolist())
+                self._check_indices(labels, mask_path)
             except ZooError as err:
                 problems[info['img_path']] = str(err)
             except OSError as err:
                 problems[info['img_path']] = f'{err.__class__.__name__}: {err}'
-        return problems
+        return problems, values
 
 
 @TRANSFORMS.register_module()
@@ -179,11 +259,12 @@ class TFRecordSegDataset(BaseSegDataset):
                  **kwargs):
         self.shards = [shards] if isinstance(shards, str) else list(shards)
         self.keys = (image_key, label_key)
-        self.mask_spec = dict(value_map=value_map, tolerance=tolerance, binary_class=binary_class)
+        self.mask_spec = dict(
+            value_map=parse_value_map(value_map), tolerance=tolerance, binary_class=binary_class)
         super().__init__(**kwargs)
 
     def load_data_list(self):
-        data_list = []
+        data_list, values = [], set()
         for path in shard_paths(self.data_root, self.shards):
             for index, example in enumerate(read_examples(path)):
                 source = f'{path} record {index}'
@@ -201,12 +282,15 @@ class TFRecordSegDataset(BaseSegDataset):
                     **self.mask_spec)
                 image = decode_image(info['img_bytes'], source)
                 labels = LoadPairFromBytes.labels(info)
+                values.update(np.unique(labels).tolist())
                 if labels.shape != image.shape[:2]:
                     raise ZooError(f'{source}: label {labels.shape} and image '
                                    f'{image.shape[:2]} differ in size')
                 data_list.append(info)
         if not data_list:
             raise ZooError(f'no records in {self.shards}')
+        if self.mask_spec['value_map'] is None:
+            check_not_binary_255(values, self.metainfo.get('classes') or (), str(self.shards))
         return data_list
 
 
@@ -216,8 +300,9 @@ class LoadPairFromBytes(BaseTransform):
 
     @staticmethod
     def labels(results):
-        mask = greyscale(
-            decode_image(results['label_bytes'], results['seg_map_path'], flag='unchanged'))
+        mask = decode_image(results['label_bytes'], results['seg_map_path'], flag='unchanged')
+        if mask.ndim == 3:
+            mask = mask[..., 2::-1]  # BGR(A) -> RGB, as read_mask
         return labels_of(mask, results, results['seg_map_path'])
 
     def transform(self, results):

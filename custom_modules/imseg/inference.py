@@ -5,6 +5,7 @@ import os.path as osp
 import mmcv
 import numpy as np
 
+from ..checkpoints import check_checkpoint_fits
 from ..datasets.image_files import list_images
 from ..errors import ZooError
 from .visualization import overlay
@@ -19,6 +20,7 @@ def segment_folder(config, checkpoint, source, out_dir, device='cpu'):
 
     images = list_images(source)
     model = init_model(config, checkpoint, device=device)
+    check_checkpoint_fits(checkpoint, model)
     # New images have no masks: drop our mask loader as mmseg drops its LoadAnnotations.
     model.cfg.test_pipeline = [
         t for t in model.cfg.test_pipeline if t['type'] != 'LoadValueMapAnnotations'
