@@ -45,7 +45,9 @@ def compare_state(checkpoint_state, model_state):
 
 
 def _examples(missing, unexpected, reshaped, n=3):
-    parts = [f'{k}: {list(c)} in the checkpoint, {list(m)} in the model' for k, c, m in reshaped[:n]]
+    parts = [
+        f'{k}: {list(c)} in the checkpoint, {list(m)} in the model' for k, c, m in reshaped[:n]
+    ]
     parts += [f'{k} missing' for k in missing[:n]]
     parts += [f'{k} not in the model' for k in unexpected[:n]]
     return '; '.join(parts)

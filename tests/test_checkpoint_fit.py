@@ -32,8 +32,7 @@ def test_model_type_is_read_from_the_saved_config():
     assert checkpoint_model_type({}) == 'unknown'
 
 
-def test_another_head_is_refused_for_testing_and_kept_initial_for_fine_tuning(
-        tmp_path, capsys):
+def test_another_head_is_refused_for_testing_and_kept_initial_for_fine_tuning(tmp_path, capsys):
     path = saved(tmp_path, Net(classes=3))
     with pytest.raises(ZooError) as err:
         check_checkpoint_fits(path, Net(classes=5))
@@ -56,8 +55,10 @@ def test_a_few_missing_tensors_are_tolerated_more_are_not(tmp_path):
 
 def test_fine_tuning_from_an_unrelated_model_is_refused(tmp_path):
     path = saved(tmp_path, Net(width=8))
-    with pytest.raises(ZooError, match=r"only 1 of the model's 402 tensors are in the "
-                       'checkpoint with the same shape'):
+    with pytest.raises(
+            ZooError,
+            match=r"only 1 of the model's 402 tensors are in the "
+            'checkpoint with the same shape'):
         check_checkpoint_fits(path, Net(width=4), 'fine-tune')
 
 
@@ -80,31 +81,57 @@ def one_error_line(proc):
 def test_testing_or_inferring_with_another_familys_checkpoint_is_refused(
         imrecog_checkpoint, tmp_path):
     line = one_error_line(
-        run_tool('test.py', DEMO_CONFIGS['imseg'], imrecog_checkpoint, '--work-dir', tmp_path,
-                 check=False))
+        run_tool(
+            'test.py',
+            DEMO_CONFIGS['imseg'],
+            imrecog_checkpoint,
+            '--work-dir',
+            tmp_path,
+            check=False))
     assert line.startswith(f"error: checkpoint {imrecog_checkpoint} does not fit this model "
                            "(the checkpoint's model is ImageClassifier, the config's "
                            'EncoderDecoder)')
     assert not (tmp_path / 'test_metrics.json').exists()
     line = one_error_line(
-        run_tool('infer.py', DEMO_CONFIGS['imseg'], imrecog_checkpoint,
-                 'data/demo/imseg/images/val', '--out-dir', tmp_path / 'pred', check=False))
+        run_tool(
+            'infer.py',
+            DEMO_CONFIGS['imseg'],
+            imrecog_checkpoint,
+            'data/demo/imseg/images/val',
+            '--out-dir',
+            tmp_path / 'pred',
+            check=False))
     assert "the checkpoint's model is ImageClassifier" in line
 
 
 def test_resuming_with_another_class_count_names_the_tensors(imrecog_checkpoint, tmp_path):
     shutil.copy(imrecog_checkpoint, tmp_path / 'epoch_1.pth')
     line = one_error_line(
-        run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--resume',
-                 '--cfg-options', *QUICK, 'model.head.num_classes=5', check=False))
+        run_tool(
+            'train.py',
+            DEMO_CONFIGS['imrecog'],
+            '--work-dir',
+            tmp_path,
+            '--resume',
+            '--cfg-options',
+            *QUICK,
+            'model.head.num_classes=5',
+            check=False))
     assert '2 tensors differ in shape' in line
     assert 'fc.bias: [4] in the checkpoint, [5] in the model' in line
 
 
 def test_resume_into_a_work_dir_without_checkpoints(tmp_path):
     line = one_error_line(
-        run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--resume',
-                 '--cfg-options', *QUICK, check=False))
+        run_tool(
+            'train.py',
+            DEMO_CONFIGS['imrecog'],
+            '--work-dir',
+            tmp_path,
+            '--resume',
+            '--cfg-options',
+            *QUICK,
+            check=False))
     assert line == (f'error: --resume: no checkpoint in {tmp_path} to resume from; check '
                     '--work-dir, or use --auto-resume to start fresh when there is none')
     run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--auto-resume',

@@ -10,6 +10,7 @@ import os.path as osp
 
 from custom_modules.cli import add_common_args, build_runner, clean_errors, load_config, prepare_run
 from custom_modules.errors import ZooError
+from custom_modules.run_dir import lock_work_dir
 from custom_modules.speed import add_speed_args, apply_speed_options
 
 
@@ -54,6 +55,7 @@ def main():
     args = parse_args()
     cfg = load_config(args)
     prepare_run(cfg, args, ['train_dataloader', 'val_dataloader'])
+    lock_work_dir(cfg.work_dir, cfg.launcher)  # one training per work dir
     apply_speed_options(cfg, args)
     set_resume(cfg, args.resume)
     runner = build_runner(cfg)
