@@ -5,8 +5,8 @@ The families live in sub-packages (``imrecog``, ``objrecog``, ``imseg``,
 ``ssimrecog``), each importing only its own toolbox; configs load them through
 ``custom_imports``.
 """
-# registration: hooks, optimizer wrappers, ZooRunner, RampDecayLR
-from . import compat, hooks, optim_wrappers, runner, schedulers, speed  # noqa: F401
+# registration: hooks, the epoch loop, optimizer wrappers, ZooRunner, RampDecayLR
+from . import compat, hooks, loops, optim_wrappers, runner, schedulers, speed  # noqa: F401
 from .version import __version__
 
 compat.apply()

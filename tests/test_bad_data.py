@@ -139,6 +139,69 @@ def test_objrecog_inconsistent_or_empty_csv(tmp_path, rows, message):
         csv_dataset(tmp_path)
 
 
+def test_objrecog_csv_sizes_are_checked_against_the_images(tmp_path, skipped_list):
+    # a.jpg is 64x48 as listed; b.jpg is listed smaller than it is (misplaced boxes) and
+    # c.jpg larger (boxes beyond the image: an infinite loss) on two rows
+    write_csv(tmp_path / 'boxes.csv',
+              [['a.jpg', 64, 48, 'person', 1, 2, 11, 22], ['b.jpg', 32, 24, 'person', 1, 2, 11, 22],
+               ['c.jpg', 640, 480, 'person', 1, 2, 11, 22],
+               ['c.jpg', 640, 480, 'person', 100, 200, 300, 400]])
+    for name in ('a.jpg', 'b.jpg', 'c.jpg'):
+        write_image(tmp_path / name)
+    with pytest.raises(ZooError) as err:
+        csv_dataset(tmp_path)
+    assert str(err.value).splitlines()[1:] == [
+        f'  {tmp_path}/b.jpg: the CSV says 32x24 (line 3) but the image is 64x48; fix width '
+        'and height in the CSV',
+        f'  {tmp_path}/c.jpg: the CSV says 640x480 (lines 4, 5) but the image is 64x48; fix '
+        'width and height in the CSV'
+    ]
+    assert len(csv_dataset(tmp_path, on_bad='skip')) == 1
+
+
+def test_objrecog_csv_size_follows_exif_orientation(tmp_path):
+    """A phone picture stored 64x48 with EXIF "rotate 90" is 48x64 once decoded."""
+    write_csv(tmp_path / 'boxes.csv', [['a.jpg', 48, 64, 'person', 1, 2, 11, 22]])
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / 'a.jpg', exif=exif)
+    assert len(csv_dataset(tmp_path)) == 1
+
+
+def test_objrecog_csv_with_a_byte_order_mark_reads_its_header(tmp_path):
+    write_csv(tmp_path / 'boxes.csv', [['a.jpg', 64, 48, 'person', 1, 2, 11, 22]])
+    text = (tmp_path / 'boxes.csv').read_text()
+    (tmp_path / 'boxes.csv').write_text(text, encoding='utf-8-sig')  # Excel's "CSV UTF-8"
+    write_image(tmp_path / 'a.jpg')
+    assert len(csv_dataset(tmp_path)) == 1
+
+
+def test_objrecog_csv_not_in_utf8_names_the_line(tmp_path):
+    write_csv(tmp_path / 'boxes.csv', [['a.jpg', 64, 48, 'person', 1, 2, 11, 22]])
+    with open(tmp_path / 'boxes.csv', 'ab') as f:
+        f.write('plage_été.jpg,64,48,person,1,2,11,22\r\n'.encode('latin-1'))
+    with pytest.raises(
+            ZooError,
+            match=r"boxes.csv, line 3: not UTF-8 text \(b'plage_\\xe9t\\xe9"
+            r".jpg,64,48,person,1,2,11,22'\); save the CSV as UTF-8"):
+        csv_dataset(tmp_path)
+
+
+def test_objrecog_repeated_rows_are_left_out_with_a_warning(tmp_path, monkeypatch):
+    import custom_modules.objrecog.datasets as datasets
+    warnings = []
+    monkeypatch.setattr(datasets, 'print_log', lambda message, **kw: warnings.append(message))
+    row = ['a.jpg', 64, 48, 'person', 1, 2, 11, 22]
+    write_csv(tmp_path / 'boxes.csv', [row, ['a.jpg', 64, 48, 'person', 5, 5, 20, 20], row, row])
+    write_image(tmp_path / 'a.jpg')
+    ds = csv_dataset(tmp_path)
+    assert len(ds.get_data_info(0)['instances']) == 2
+    assert warnings == [
+        f'{tmp_path}/boxes.csv: 2 repeated row(s) left out (a repeated box would be counted '
+        'twice): line 4 repeats line 2; line 5 repeats line 2'
+    ]
+
+
 def test_objrecog_missing_csv_is_named(tmp_path):
     with pytest.raises(ZooError, match=r'annotation CSV not found: .*boxes.csv'):
         csv_dataset(tmp_path)

@@ -31,8 +31,8 @@ def test_the_lock_of_a_dead_run_is_taken_over_and_released_at_the_end(tmp_path):
     gone = subprocess.Popen([sys.executable, '-c', 'pass'])
     gone.wait()
     write_lock(tmp_path, gone.pid)
-    proc = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path,
-                    '--cfg-options', *QUICK)
+    proc = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--cfg-options',
+                    *QUICK)
     assert f'taking over the lock of a run that is gone (pid {gone.pid} on' in proc.stderr
     assert (tmp_path / 'epoch_1.pth').exists()
     assert not (tmp_path / LOCK_NAME).exists()

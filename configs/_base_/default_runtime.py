@@ -11,6 +11,9 @@ default_hooks = dict(
     # random streams seeded from (seed, epoch) and (seed, iteration): --resume replays
     # exactly what an uninterrupted run does
     resumable_randomness=dict(type='ResumableRandomnessHook'),
+    # SIGTERM / SIGUSR1 (Slurm, cloud schedulers): checkpoint after the current iteration,
+    # then exit 75 for the job to be requeued and resumed
+    preemption=dict(type='PreemptionHook'),
 )
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -20,16 +20,30 @@ def check_on_bad(on_bad):
     return on_bad
 
 
-def unreadable_images(paths):
-    """``{path: problem}`` for the files whose image header cannot be read."""
-    bad = {}
+# EXIF orientations that turn the stored image by 90 degrees when it is decoded
+TRANSPOSED = (5, 6, 7, 8)
+
+
+def image_headers(paths):
+    """``({path: (width, height)}, {path: problem})`` from the image headers alone. The
+    size is the one the image has once decoded, EXIF orientation applied (as OpenCV and
+    mmcv decode it)."""
+    sizes, bad = {}, {}
     for path in paths:
         try:
             with Image.open(path) as img:
-                img.size  # noqa: B018 (parses the header)
+                width, height = img.size
+                if img.getexif().get(0x0112) in TRANSPOSED:
+                    width, height = height, width
+                sizes[path] = (width, height)
         except (OSError, UnidentifiedImageError, ValueError) as err:
             bad[path] = f'{err.__class__.__name__}: {err}'
-    return bad
+    return sizes, bad
+
+
+def unreadable_images(paths):
+    """``{path: problem}`` for the files whose image header cannot be read."""
+    return image_headers(paths)[1]
 
 
 def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):

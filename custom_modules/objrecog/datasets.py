@@ -2,31 +2,56 @@
 
 One box a row, absolute pixels; several rows for an image with several boxes. A row whose
 class and box fields are empty lists an image without boxes (a negative), which is kept.
-A header row is optional.
+A header row is optional; a UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped. Each
+image's width and height are checked against the image file itself before training.
 """
 import csv
+import logging
 import os.path as osp
 from collections import OrderedDict
 
 from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
+from mmengine.logging import print_log
 
-from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
+from ..datasets.bad_samples import check_on_bad, drop_bad_samples, image_headers
 from ..errors import ZooError
 
 COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
 
-def read_course_csv(path, classes):
-    """``[{filename, width, height, boxes: [[x0, y0, x1, y1, class index], ...]}, ...]``.
+def first_non_utf8_line(path):
+    """The number of the first line of ``path`` that is not UTF-8, and its bytes."""
+    with open(path, 'rb') as f:
+        for line_no, raw in enumerate(f, start=1):
+            try:
+                raw.decode('utf-8')
+            except UnicodeDecodeError:
+                return line_no, raw.rstrip(b'\r\n')
+    return None, b''
 
-    Raises :class:`ZooError` naming the line for an unknown class, a malformed row or a
-    box outside its image.
+
+def read_course_csv(path, classes):
+    """``[{filename, width, height, lines, boxes: [[x0, y0, x1, y1, class index], ...]},
+    ...]`` (``lines``: the CSV line numbers of the image's rows).
+
+    Raises :class:`ZooError` naming the line for an unknown class, a malformed row, a box
+    outside its image, or text that is not UTF-8. Repeated rows are dropped with a warning
+    (they would double a box, and the image's count).
     """
     if not osp.isfile(path):
         raise ZooError(f'annotation CSV not found: {path}')
-    images = OrderedDict()
-    with open(path, newline='') as f:
+    try:
+        return _read_course_csv(path, classes)
+    except UnicodeDecodeError:
+        line_no, raw = first_non_utf8_line(path)
+        raise ZooError(f'{path}, line {line_no}: not UTF-8 text ({raw[:60]!r}); save the CSV as '
+                       'UTF-8 (e.g. "CSV UTF-8" in a spreadsheet program)') from None
+
+
+def _read_course_csv(path, classes):
+    images, seen, repeated = OrderedDict(), {}, []
+    with open(path, newline='', encoding='utf-8-sig') as f:
         for line_no, row in enumerate(csv.reader(f), start=1):
             if not row or (line_no == 1 and row[0].strip().lower() == 'filename'):
                 continue
@@ -40,11 +65,17 @@ def read_course_csv(path, classes):
                 box = [float(v) for v in box] if cls else []
             except ValueError as err:
                 raise ZooError(f'{where}: {err}') from None
-            image = images.setdefault(name,
-                                      dict(filename=name, width=width, height=height, boxes=[]))
+            image = images.setdefault(
+                name, dict(filename=name, width=width, height=height, lines=[], boxes=[]))
             if (image['width'], image['height']) != (width, height):
                 raise ZooError(f'{where}: {name} is {width}x{height} here but '
                                f'{image["width"]}x{image["height"]} on an earlier line')
+            key = (name, cls, *box)
+            if cls and key in seen:
+                repeated.append(f'line {line_no} repeats line {seen[key]}')
+                continue
+            seen[key] = line_no
+            image['lines'].append(line_no)
             if not cls:
                 continue
             if cls not in classes:
@@ -57,6 +88,12 @@ def read_course_csv(path, classes):
             image['boxes'].append([x0, y0, x1, y1, classes.index(cls)])
     if not images:
         raise ZooError(f'{path} lists no images')
+    if repeated:
+        print_log(
+            f'{path}: {len(repeated)} repeated row(s) left out (a repeated box would be '
+            f'counted twice): {"; ".join(repeated[:5])}{" ..." if len(repeated) > 5 else ""}',
+            logger='current',
+            level=logging.WARNING)
     return list(images.values())
 
 
@@ -91,12 +128,30 @@ class CourseCSVDataset(BaseDetDataset):
                     img_id=img_id,
                     width=image['width'],
                     height=image['height'],
+                    csv_lines=image['lines'],
                     instances=instances))
         data_list = drop_bad_samples(data_list, missing,
                                      f'image(s) listed in {self.ann_file} not found', self.on_bad)
-        present = [d['img_path'] for d in data_list]
-        data_list = drop_bad_samples(data_list, unreadable_images(present), 'unreadable image(s)',
+        sizes, unreadable = image_headers([d['img_path'] for d in data_list])
+        data_list = drop_bad_samples(data_list, unreadable, 'unreadable image(s)', self.on_bad)
+        data_list = drop_bad_samples(data_list, self._size_problems(data_list, sizes),
+                                     f'image(s) whose size in {self.ann_file} is wrong',
                                      self.on_bad)
         if not data_list:
             raise ZooError(f'no usable images listed in {self.ann_file}')
         return data_list
+
+    def _size_problems(self, data_list, sizes):
+        """``{image path: problem}`` where the CSV's width and height are not the image's:
+        boxes would be misplaced (or, when larger, end in an infinite loss)."""
+        problems = {}
+        for info in data_list:
+            actual = sizes[info['img_path']]
+            if (info['width'], info['height']) != actual:
+                lines = info['csv_lines']
+                problems[info['img_path']] = (
+                    f'the CSV says {info["width"]}x{info["height"]} (line'
+                    f'{"s" if len(lines) > 1 else ""} {", ".join(map(str, lines[:5]))}'
+                    f'{" ..." if len(lines) > 5 else ""}) but the image is '
+                    f'{actual[0]}x{actual[1]}; fix width and height in the CSV')
+        return problems

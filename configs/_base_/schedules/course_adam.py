@@ -7,6 +7,7 @@ optim_wrapper = dict(
 # A dict, not a list, so that configs can override single values (ramp=2).
 param_scheduler = dict(
     type='RampDecayLR', start=1e-5, peak=1e-3, floor=1e-5, ramp=5, decay=0.9, by_epoch=True)
-train_cfg = dict(by_epoch=True, max_epochs=50, val_interval=1)
+# mmengine's epoch loop, resumable mid-epoch after a preemption (custom_modules/loops.py)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=50, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
