@@ -3,6 +3,8 @@ from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmengine.optim.scheduler.param_scheduler import _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 
+from .errors import ZooError
+
 
 class RampDecayParamScheduler(_ParamScheduler):
     """Linear ramp, optional plateau, then exponential decay towards a floor.
@@ -10,15 +12,18 @@ class RampDecayParamScheduler(_ParamScheduler):
     The ML-Mondays course's ``lrfn`` (a Keras ``LearningRateScheduler``), per epoch ``e``:
     ``start + (peak - start) * e / ramp`` while ``e < ramp``; ``peak`` for ``sustain``
     more epochs; then ``(peak - floor) * decay ** (e - ramp - sustain) + floor``.
-    Values are absolute for parameter groups at the optimizer's own value; groups given
-    another value (``paramwise_cfg``'s ``lr_mult``) keep their ratio to it.
+
+    The peak is the optimizer's own value (``optim_wrapper.optimizer.lr``): one source of
+    truth, so ``--cfg-options optim_wrapper.optimizer.lr=0.01`` changes the curve. A
+    ``peak`` given as well must equal it. ``start`` and ``floor`` are absolute; groups
+    given another value (``paramwise_cfg``'s ``lr_mult``) keep their ratio to it.
     """
 
     def __init__(self,
                  optimizer,
                  param_name,
                  start=1e-5,
-                 peak=1e-3,
+                 peak=None,
                  floor=1e-5,
                  ramp=5,
                  sustain=0,
@@ -27,7 +32,12 @@ class RampDecayParamScheduler(_ParamScheduler):
         if ramp < 0 or sustain < 0 or not 0 < decay <= 1:
             raise ValueError(f'need ramp >= 0, sustain >= 0, 0 < decay <= 1; got '
                              f'ramp={ramp}, sustain={sustain}, decay={decay}')
-        self.start, self.peak, self.floor = start, peak, floor
+        own = getattr(optimizer, 'optimizer', optimizer).defaults.get(param_name)
+        if peak is not None and own is not None and peak != own:
+            raise ZooError(f'param_scheduler.peak={peak} but optim_wrapper.optimizer.{param_name}'
+                           f'={own}: the schedule peaks at the optimizer\'s {param_name}; set '
+                           f'optim_wrapper.optimizer.{param_name} only')
+        self.start, self.peak, self.floor = start, own if peak is None else peak, floor
         self.ramp, self.sustain, self.decay = ramp, sustain, decay
         super().__init__(optimizer, param_name, **kwargs)
 

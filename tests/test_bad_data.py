@@ -59,6 +59,55 @@ def test_imrecog_all_images_bad_is_still_an_error(tmp_path, skipped_list):
             data_root=str(tmp_path), data_prefix='train', classes=('sand', ), on_bad='skip')
 
 
+RESIZE = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(64, 64))]
+
+
+def folder_dataset(tmp_path, **kwargs):
+    from custom_modules.imrecog.datasets import ImageFolderDataset
+    return ImageFolderDataset(
+        data_root=str(tmp_path), data_prefix='train', classes=('sand', 'water'), **kwargs)
+
+
+def test_imrecog_mixed_sizes_without_a_resize_are_refused(tmp_path):
+    write_image(tmp_path / 'train/sand/a.png', size=(64, 64))
+    write_image(tmp_path / 'train/water/b.png', size=(480, 640))
+    with pytest.raises(
+            ZooError,
+            match=r'train: the images are 640x480, 64x64 and the pipeline '
+            'does not resize them: they would be zero-padded to the largest in each '
+            r"batch; add dict\(type='Resize', scale=\(S, S\)\) after "
+            'LoadImageFromFile'):
+        folder_dataset(tmp_path)
+    assert len(folder_dataset(tmp_path, pipeline=RESIZE)) == 2
+
+
+def test_imrecog_tiny_images_are_named_or_skipped(tmp_path, skipped_list):
+    write_image(tmp_path / 'train/sand/a.png')
+    write_image(tmp_path / 'train/water/dot.png', size=(1, 1))
+    with pytest.raises(
+            ZooError,
+            match=r'(?s)1 too small image\(s\).*dot.png: the image is 1x1, '
+            'smaller than 16 pixels a side'):
+        folder_dataset(tmp_path, pipeline=RESIZE)
+    assert len(folder_dataset(tmp_path, pipeline=RESIZE, on_bad='skip')) == 1
+
+
+def test_imrecog_nested_folders_and_empty_classes_are_said(tmp_path, monkeypatch):
+    import custom_modules.imrecog.datasets as datasets
+    warnings = []
+    monkeypatch.setattr(datasets, 'warn', warnings.append)
+    write_image(tmp_path / 'train/sand/a.png')
+    write_image(tmp_path / 'train/sand/old/b.png')
+    (tmp_path / 'train/water').mkdir()
+    assert len(folder_dataset(tmp_path)) == 2
+    assert warnings == [
+        f'{tmp_path}/train: 1 image(s) in sub-folders of class folders count as their class '
+        "folder's class, e.g. sand/old/b.png; move them if that is not meant",
+        f"{tmp_path}/train: no images for the class(es) ['water']: a class without images in "
+        'this split is never learned (train) or never measured (val)'
+    ]
+
+
 def test_ssimrecog_skips_corrupt_unlabelled_images(tmp_path, skipped_list):
     from custom_modules.ssimrecog.datasets import UnlabelledImageFolder
     write_image(tmp_path / 'unl/a.png')

@@ -104,8 +104,8 @@ def test_malicious_checkpoint_is_refused_by_the_tools(tmp_path):
 def test_nan_loss_stops_with_iteration_and_term(tmp_path):
     proc = run([
         sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path,
-        '--cfg-options', 'param_scheduler.start=1e12', 'param_scheduler.peak=1e12', *QUICK[1:],
-        'train_dataloader.batch_size=4'
+        '--cfg-options', 'param_scheduler.start=1e12', 'optim_wrapper.optimizer.lr=1e12',
+        *QUICK[1:], 'train_dataloader.batch_size=4'
     ],
                check=False)
     assert proc.returncode == 2

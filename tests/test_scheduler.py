@@ -3,6 +3,7 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper
 
+from custom_modules.errors import ZooError
 from custom_modules.schedulers import RampDecayLR
 
 
@@ -15,8 +16,8 @@ def course_lrfn(epoch, start=1e-5, peak=1e-3, floor=1e-5, ramp=5, sustain=0, dec
     return (peak - floor) * decay**(epoch - ramp - sustain) + floor
 
 
-def lrs_per_epoch(epochs, **kwargs):
-    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=0.5)
+def lrs_per_epoch(epochs, lr=1e-3, **kwargs):
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=lr)
     scheduler = RampDecayLR(OptimWrapper(optimizer), by_epoch=True, **kwargs)
     seen = []
     for _ in range(epochs):
@@ -52,5 +53,21 @@ def test_group_multipliers_keep_their_ratio():
     scheduler = RampDecayLR(OptimWrapper(optimizer), by_epoch=True)
     for epoch in range(8):
         lrs = [g['lr'] for g in optimizer.param_groups]
-        assert lrs == pytest.approx([0.0, 2 * course_lrfn(epoch)])
+        assert lrs == pytest.approx([0.0, 2 * course_lrfn(epoch, peak=0.1)])
         scheduler.step()
+
+
+def test_the_peak_is_the_optimizers_lr():
+    """--cfg-options optim_wrapper.optimizer.lr=0.5 changes the curve (it was ignored)."""
+    seen = lrs_per_epoch(12, lr=0.5)
+    assert seen == pytest.approx([course_lrfn(e, peak=0.5) for e in range(12)])
+    assert lrs_per_epoch(12, lr=0.5, peak=0.5) == seen
+
+
+def test_a_peak_that_disagrees_with_the_optimizer_is_refused():
+    with pytest.raises(
+            ZooError,
+            match=r"param_scheduler.peak=0.01 but "
+            r"optim_wrapper.optimizer.lr=0.001: the schedule peaks at the "
+            r"optimizer's lr; set optim_wrapper.optimizer.lr only"):
+        lrs_per_epoch(1, peak=0.01)

@@ -1,6 +1,7 @@
 """tools/train.py and tools/test.py, as a user runs them, for every demo config."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -50,6 +51,30 @@ def test_demo_config_trains_tests_and_draws(family, tmp_path):
         mask = np.asarray(Image.open(tmp_path / 'infer' / 'val_0000_mask.png'))
         assert mask.shape == (64, 64) and set(np.unique(mask)) <= {0, 1}
         assert "pixel shares: {'water'" in out.stdout
+        # an unreadable image among good ones: passed over and listed, the others written
+        mixed = tmp_path / 'mixed'
+        mixed.mkdir()
+        for name in ('val_0000.png', 'val_0001.png'):
+            shutil.copy(f'data/demo/imseg/images/val/{name}', mixed / name)
+        (mixed / 'broken.png').write_bytes(b'\x89PNG\r\n\x1a\n not a png')
+        out = run_tool('infer.py', config, checkpoint, mixed, '--out-dir', tmp_path / 'mixed_out')
+        assert len(list((tmp_path / 'mixed_out').glob('*_mask.png'))) == 2
+        assert (tmp_path / 'mixed_out' / 'skipped_images.txt').read_text() == \
+            f'{mixed}/broken.png: not a readable image\n'
+        assert 'passed over 1 unreadable image(s)' in out.stderr
+        out = run_tool(
+            'infer.py',
+            config,
+            checkpoint,
+            mixed,
+            '--out-dir',
+            tmp_path / 'strict',
+            '--on-bad',
+            'error',
+            check=False)
+        assert out.returncode == 2 and out.stderr.strip().splitlines()[-1] == (
+            f'error: {mixed}/broken.png: not a readable image; remove it, or pass over '
+            'unreadable images with --on-bad skip')
 
 
 def test_amp_on_cpu_is_a_one_line_error(tmp_path):

@@ -1,7 +1,7 @@
 """Predict on new images with a trained model, writing pictures and machine-readable results.
 
     python tools/infer.py CONFIG CHECKPOINT IMAGES [--out-dir DIR] [--score-thr 0.5]
-        [--device cpu|cuda] [--cfg-options k=v ...]
+        [--device cpu|cuda] [--on-bad skip|error] [--cfg-options k=v ...]
 
 IMAGES is an image or a folder. Detection configs write each picture with its boxes, and
 detections.csv (the course's CSV columns plus score) and detections.json with counts.
@@ -27,6 +27,12 @@ def parse_args():
         '--score-thr', type=float, default=0.5, help='detections: keep boxes scoring at least this')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
+        '--on-bad',
+        choices=['skip', 'error'],
+        default='skip',
+        help='an unreadable image: pass over it and list it in skipped_images.txt (skip), '
+        'or stop (error)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -45,12 +51,13 @@ def main():
     if scope == 'mmdet':
         from custom_modules.objrecog.inference import detect_folder
         count = detect_folder(cfg, args.checkpoint, args.images, args.out_dir, args.score_thr,
-                              args.device)
+                              args.device, args.on_bad)
         print(f'{count} boxes (score >= {args.score_thr}); pictures, detections.csv and '
               f'detections.json in {args.out_dir}')
     elif scope == 'mmseg':
         from custom_modules.imseg.inference import segment_folder
-        shares = segment_folder(cfg, args.checkpoint, args.images, args.out_dir, args.device)
+        shares = segment_folder(cfg, args.checkpoint, args.images, args.out_dir, args.device,
+                                args.on_bad)
         print(f'masks and overlays in {args.out_dir}; pixel shares: {shares}')
     else:
         raise ZooError(f'infer.py handles detection and segmentation configs; {args.config} '

@@ -15,6 +15,6 @@ model = dict(
         stacked_convs=2,
         feat_channels=64,
         anchor_generator=dict(octave_base_scale=2)))
-optim_wrapper = dict(optimizer=dict(lr=0.01))
-param_scheduler = dict(ramp=2, start=1e-4, peak=0.01, floor=1e-4)
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # the schedule's peak
+param_scheduler = dict(ramp=2, start=1e-4, floor=1e-4)
 train_cfg = dict(max_epochs=12)

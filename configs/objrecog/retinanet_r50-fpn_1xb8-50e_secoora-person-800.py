@@ -8,5 +8,5 @@ _base_ = [
     '../_base_/datasets/secoora_people_csv-800.py',
     '../_base_/schedules/course_sgd.py',
 ]
-optim_wrapper = dict(optimizer=dict(lr=0.01))
-param_scheduler = dict(start=1e-4, peak=0.01, floor=1e-4)
+optim_wrapper = dict(optimizer=dict(lr=0.01))  # the schedule's peak
+param_scheduler = dict(start=1e-4, floor=1e-4)

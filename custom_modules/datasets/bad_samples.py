@@ -41,11 +41,6 @@ def image_headers(paths):
     return sizes, bad
 
 
-def unreadable_images(paths):
-    """``{path: problem}`` for the files whose image header cannot be read."""
-    return image_headers(paths)[1]
-
-
 def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
     """``data_list`` without the samples whose ``key`` is in ``problems`` (``{path:
     problem}``), or, with ``on_bad='error'``, one :class:`ZooError` naming them."""
@@ -65,3 +60,54 @@ def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
         logger='current',
         level=logging.WARNING)
     return [d for d in data_list if d[key] not in problems]
+
+
+MIN_SIDE = 16  # smaller images cannot pass a network's down-sampling (1x1: RuntimeError)
+MAX_UNRESIZED_SIDE = 4096  # a batch of larger ones, not resized, would not fit in memory
+
+
+def tiny_images(sizes):
+    """``{path: problem}`` for images smaller than :data:`MIN_SIDE` pixels a side."""
+    return {
+        path: f'the image is {w}x{h}, smaller than {MIN_SIDE} pixels a side; remove it'
+        for path, (w, h) in sizes.items() if min(w, h) < MIN_SIDE
+    }
+
+
+def resizes(pipeline):
+    """Whether a data pipeline (a Compose, possibly nested) gives its images one size:
+    it has a resize or a crop."""
+    transforms = getattr(pipeline, 'transforms', None)
+    if transforms is not None:
+        return any(resizes(t) for t in transforms)
+    name = type(pipeline).__name__
+    return 'Resize' in name or 'Crop' in name
+
+
+def check_sizes_fit_the_pipeline(sizes, pipeline, where):
+    """Images of several sizes, or huge ones, with a pipeline that does not resize would
+    be zero-padded to the largest in each batch (silently) or exhaust memory: say so."""
+    if not sizes or resizes(pipeline):
+        return
+    distinct = sorted(set(sizes.values()), key=lambda s: -s[0] * s[1])
+    largest = distinct[0]
+    if len(distinct) > 1 or max(largest) > MAX_UNRESIZED_SIDE:
+        shown = ', '.join(f'{w}x{h}' for w, h in distinct[:4])
+        raise ZooError(f'{where}: the images are {shown}{" ..." if len(distinct) > 4 else ""} '
+                       'and the pipeline does not resize them: they would be zero-padded to '
+                       'the largest in each batch' +
+                       (' and may not fit in memory' if max(largest) > MAX_UNRESIZED_SIDE else '') +
+                       "; add dict(type='Resize', scale=(S, S)) after LoadImageFromFile, S "
+                       "the model's input size")
+
+
+def check_images(data_list, on_bad, pipeline, where):
+    """``data_list`` without its unreadable and too small images (or, with
+    ``on_bad='error'``, an error naming them), once the ``pipeline`` is known to give the
+    others one size (:func:`check_sizes_fit_the_pipeline`)."""
+    sizes, unreadable = image_headers([d['img_path'] for d in data_list])
+    data_list = drop_bad_samples(data_list, unreadable, 'unreadable image(s)', on_bad)
+    data_list = drop_bad_samples(data_list, tiny_images(sizes), 'too small image(s)', on_bad)
+    check_sizes_fit_the_pipeline({d['img_path']: sizes[d['img_path']]
+                                  for d in data_list}, pipeline, where)
+    return data_list

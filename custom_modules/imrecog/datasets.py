@@ -4,23 +4,29 @@ Every reader checks its data before training starts and raises :class:`ZooError`
 the file and the fix: an unknown class, an empty split, a file that is not an image.
 """
 import json
+import logging
 import os
 import os.path as osp
 
+from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
-from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
+from ..datasets.bad_samples import check_images, check_on_bad
 from ..datasets.image_files import IMAGE_EXTENSIONS, decode_image, find_images
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
 
 
-def _readable_samples(data_list, where, on_bad):
-    """``data_list`` checked for emptiness and unreadable images (skipped or an error)."""
+def _readable_samples(data_list, where, on_bad, pipeline):
+    """``data_list`` checked for emptiness, unreadable and tiny images (skipped or an
+    error), and for sizes the ``pipeline`` would pad silently (an error)."""
     _require_samples(data_list, where)
-    bad = unreadable_images([d['img_path'] for d in data_list])
-    return _require_samples(drop_bad_samples(data_list, bad, 'unreadable image(s)', on_bad), where)
+    return _require_samples(check_images(data_list, on_bad, pipeline, where), where)
+
+
+def warn(message):
+    print_log(message, logger='current', level=logging.WARNING)
 
 
 def _class_index(classes, name, source):
@@ -65,15 +71,25 @@ class ImageFolderDataset(CustomDataset):
         if not self.metainfo.get('classes'):
             self._metainfo['classes'] = tuple(folders)
         classes = list(self.metainfo['classes'])
-        data_list = []
+        data_list, nested = [], []
         for path in images:
             rel = osp.relpath(path, root)
             if os.sep not in rel:
                 raise ZooError(f'{path}: an image outside any class folder; this dataset '
                                'expects <root>/<class>/<image>')
+            if rel.count(os.sep) > 1:
+                nested.append(rel)
             label = _class_index(classes, rel.split(os.sep)[0], path)
             data_list.append(dict(img_path=path, gt_label=label))
-        return _readable_samples(data_list, root, self.on_bad)
+        if nested:
+            warn(f'{root}: {len(nested)} image(s) in sub-folders of class folders count as '
+                 f'their class folder\'s class, e.g. {", ".join(nested[:3])}; move them if '
+                 'that is not meant')
+        empty = sorted(set(classes) - {classes[d['gt_label']] for d in data_list})
+        if empty and data_list:
+            warn(f'{root}: no images for the class(es) {empty}: a class without images in '
+                 'this split is never learned (train) or never measured (val)')
+        return _readable_samples(data_list, root, self.on_bad, self.pipeline)
 
 
 @DATASETS.register_module()
@@ -106,7 +122,7 @@ class FlatPrefixDataset(CustomDataset):
                                f'<class>{self.separator}<anything>')
             label = _class_index(classes, name.split(self.separator)[0], path)
             data_list.append(dict(img_path=path, gt_label=label))
-        return _readable_samples(data_list, self.img_prefix, self.on_bad)
+        return _readable_samples(data_list, self.img_prefix, self.on_bad, self.pipeline)
 
 
 def _read_classes(path):

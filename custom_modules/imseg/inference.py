@@ -6,12 +6,11 @@ import mmcv
 import numpy as np
 
 from ..checkpoints import check_checkpoint_fits
-from ..datasets.image_files import list_images
-from ..errors import ZooError
+from ..datasets.image_files import list_images, read_images
 from .visualization import overlay
 
 
-def segment_folder(config, checkpoint, source, out_dir, device='cpu'):
+def segment_folder(config, checkpoint, source, out_dir, device='cpu', on_bad='skip'):
     """Predict every image of ``source`` with the model of ``config`` (a path or a loaded
     ``Config``; its ``test_cfg`` decides whole-image or sliding-window inference). Writes
     ``<name>_mask.png`` (class indices) and ``<name>_overlay.png``; returns the pixel share
@@ -28,10 +27,7 @@ def segment_folder(config, checkpoint, source, out_dir, device='cpu'):
     classes, palette = model.dataset_meta['classes'], model.dataset_meta['palette']
     os.makedirs(out_dir, exist_ok=True)
     counts = np.zeros(len(classes))
-    for path in images:
-        img = mmcv.imread(path)
-        if img is None:
-            raise ZooError(f'cannot read image {path}')
+    for path, img in read_images(images, out_dir, on_bad):
         labels = inference_model(model, img).pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
         stem = osp.splitext(osp.basename(path))[0]
         mmcv.imwrite(labels, osp.join(out_dir, f'{stem}_mask.png'))

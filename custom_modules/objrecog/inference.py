@@ -7,13 +7,12 @@ import os.path as osp
 import mmcv
 
 from ..checkpoints import check_checkpoint_fits
-from ..datasets.image_files import list_images
-from ..errors import ZooError
+from ..datasets.image_files import list_images, read_images
 from .datasets import COLUMNS
 from .visualization import draw_boxes
 
 
-def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cpu'):
+def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cpu', on_bad='skip'):
     """Run the detector of ``config`` (a path or a loaded ``Config``) on ``source``; write
     pictures and box files to ``out_dir``.
 
@@ -27,10 +26,7 @@ def detect_folder(config, checkpoint, source, out_dir, score_thr=0.5, device='cp
     classes = model.dataset_meta['classes']
     os.makedirs(out_dir, exist_ok=True)
     rows, records = [], []
-    for path in images:
-        img = mmcv.imread(path)
-        if img is None:
-            raise ZooError(f'cannot read image {path}')
+    for path, img in read_images(images, out_dir, on_bad):
         pred = inference_detector(model, img).pred_instances
         keep = pred.scores >= score_thr
         boxes = pred.bboxes[keep].cpu().double().numpy().round(1).tolist()

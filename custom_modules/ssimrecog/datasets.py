@@ -21,7 +21,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATA_SAMPLERS, DATASETS
 from torch.utils.data import Sampler
 
-from ..datasets.bad_samples import check_on_bad, drop_bad_samples, unreadable_images
+from ..datasets.bad_samples import check_images, check_on_bad
 from ..datasets.image_files import find_images
 from ..errors import ZooError
 from ..imrecog.datasets import ImageFolderDataset
@@ -130,8 +130,7 @@ class UnlabelledImageFolder(BaseDataset):
         data_list = [
             dict(img_path=p, hidden_label=truth.get(osp.relpath(p, root), -1)) for p in paths
         ]
-        data_list = drop_bad_samples(data_list, unreadable_images(paths), 'unreadable image(s)',
-                                     self.on_bad)
+        data_list = check_images(data_list, self.on_bad, self.pipeline, where)
         if not data_list:
             raise ZooError(f'every unlabelled image in {where} is unreadable')
         return data_list

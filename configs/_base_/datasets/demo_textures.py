@@ -5,6 +5,7 @@ demo_data = dict(family='imrecog', root='data/demo')
 data_root = 'data/demo/imrecog'
 classes = ('marsh', 'pebbles', 'ripples', 'water')
 num_classes = len(classes)
+img_size = 64  # every image is resized to the model's input size (a user's data too)
 dataset_type = 'ImageFolderDataset'
 data_preprocessor = dict(
     num_classes=num_classes,
@@ -13,11 +14,13 @@ data_preprocessor = dict(
     to_rgb=True)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(img_size, img_size)),
     {{_base_.course_augmentation}},
     dict(type='PackInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(img_size, img_size)),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(

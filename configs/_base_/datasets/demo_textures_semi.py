@@ -7,6 +7,7 @@ demo_data = dict(family='ssimrecog', root='data/demo')
 data_root = 'data/demo/ssimrecog'
 classes = ('marsh', 'pebbles', 'ripples', 'water')
 num_classes = len(classes)
+img_size = 64  # every image is resized to the model's input size (a user's data too)
 labels_per_class = 4
 split_seed = 0
 data_preprocessor = dict(
@@ -18,7 +19,7 @@ data_preprocessor = dict(
 # RandAugment operations and a cutout. Labelled images are learnt from their weak view.
 weak_view = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomCrop', crop_size=64, padding=8, padding_mode='reflect'),
+    dict(type='RandomCrop', crop_size=img_size, padding=8, padding_mode='reflect'),
 ]
 strong_view = weak_view + [
     dict(
@@ -37,14 +38,17 @@ strong_view = weak_view + [
         mode='const',
         fill_color=(128, 128, 128)),
 ]
-weak_pipeline = [dict(type='LoadImageFromFile'), *weak_view, dict(type='PackInputs')]
+resize = dict(type='Resize', scale=(img_size, img_size))
+weak_pipeline = [dict(type='LoadImageFromFile'), resize, *weak_view, dict(type='PackInputs')]
 two_view_pipeline = [
     dict(type='LoadImageFromFile'),
+    resize,
     dict(type='MultiView', num_views=[1, 1], transforms=[weak_view, strong_view]),
     dict(type='PackInputs', meta_keys=('sample_idx', 'img_path', 'hidden_label')),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
+    resize,
     dict(type='PackInputs'),
 ]
 # One dataset yields both parts: labels_per_class images of each class drawn with
