@@ -58,6 +58,7 @@ def load_config(args):
     options = getattr(args, 'cfg_options', None) or {}
     check_option_keys(cfg.to_dict(), options)
     cfg.merge_from_dict(options)
+    check_option_values(cfg.to_dict(), options)
     cfg.launcher = getattr(args, 'launcher', 'none')
     if getattr(args, 'work_dir', None):
         cfg.work_dir = args.work_dir
@@ -125,6 +126,43 @@ def check_option_keys(cfg, options):
                 raise ZooError(f'--cfg-options {key}: {where} is a value ({node!r}), not a '
                                f'dict with a key {part!r}')
             walked.append(part)
+
+
+def _whole(minimum):
+    return (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
+            f'a whole number >= {minimum}')
+
+
+def _number(low, high=None):
+    return (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v and
+            (high is None or v < high),
+            f'a number >= {low}' + (f' and < {high}' if high is not None else ''))
+
+
+# What a value must be, by key name wherever the key is in the config.
+VALUE_RULES = {
+    'max_epochs': _whole(1),
+    'max_iters': _whole(1),
+    'val_interval': _whole(1),
+    'batch_size': _whole(1),
+    'num_workers': _whole(0),
+    'num_classes': _whole(1),
+    'lr': _number(0),
+    'weight_decay': _number(0),
+    'momentum': _number(0, 1),
+    'on_bad': (lambda v: v in ('error', 'skip'), "'error' or 'skip'"),
+}
+
+
+def check_option_values(cfg, options=()):
+    """Refuse a value of a known key (``VALUE_RULES``) that the run could not use, naming
+    the option and what it accepts: ``train_cfg.max_epochs=abc``, a negative learning
+    rate, a batch size of 0, an ``on_bad`` that does not exist."""
+    for path, key, value in nested_items(cfg):
+        rule = VALUE_RULES.get(key)
+        if rule and not rule[0](value):
+            given = '--cfg-options ' if path in options else ''
+            raise ZooError(f'{given}{path}={value!r}: {key} must be {rule[1]}')
 
 
 def check_work_dir(work_dir):

@@ -152,14 +152,24 @@ def without_mmpretrain_multimodal():
 
 
 def _atomic_put(self, obj, filepath):
-    """Write ``obj`` to a temporary file beside ``filepath``, then rename it into place."""
+    """Write ``obj`` to a temporary file beside ``filepath``, then rename it into place.
+    A write that fails (disk full, quota) leaves no temporary file and stops the run with
+    one line: the previous checkpoint and ``last_checkpoint`` are untouched."""
+    from .errors import ZooError
     filepath = str(filepath)
     os.makedirs(osp.dirname(filepath) or '.', exist_ok=True)
     tmp = f'{filepath}.tmp-{os.getpid()}'
-    with open(tmp, 'wb') as f:
-        f.write(obj)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(obj)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as err:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise ZooError(f'could not write {filepath} ({err.strerror or err}); the previous '
+                       f'checkpoint and last_checkpoint are intact: free space in '
+                       f'{osp.dirname(filepath) or "."}, then continue with --resume') from None
     os.replace(tmp, filepath)
 
 

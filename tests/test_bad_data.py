@@ -383,6 +383,21 @@ def one_line_error(proc):
 
 
 @pytest.mark.parametrize('option, message', [
+    ('train_cfg.max_epochs=abc', "--cfg-options train_cfg.max_epochs='abc': max_epochs must be a "
+     'whole number >= 1'),
+    ('optim_wrapper.optimizer.lr=-0.1', '--cfg-options optim_wrapper.optimizer.lr=-0.1: lr must '
+     'be a number >= 0'),
+    ('train_dataloader.batch_size=0', '--cfg-options train_dataloader.batch_size=0: batch_size '
+     'must be a whole number >= 1'),
+    ('train_dataloader.dataset.on_bad=ignore', "--cfg-options train_dataloader.dataset.on_bad="
+     "'ignore': on_bad must be 'error' or 'skip'"),
+])
+def test_option_values_are_checked(tmp_path, option, message):
+    proc = train(DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--cfg-options', option)
+    assert one_line_error(proc) == f'error: {message}'
+
+
+@pytest.mark.parametrize('option, message', [
     ('train_cfg.max_epoch=3', "--cfg-options train_cfg.max_epoch: train_cfg has no key "
      "'max_epoch'; did you mean max_epochs?"),
     ('model.backbon.depth=2', "model has no key 'backbon'; did you mean backbone?"),

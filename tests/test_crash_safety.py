@@ -146,3 +146,26 @@ def test_resume_without_a_pointer_says_so(tmp_path, monkeypatch):
         f'no last_checkpoint pointer in {tmp_path}; resuming from the newest '
         f'complete checkpoint: {tmp_path / "epoch_1.pth"}'
     ]
+
+
+def test_disk_full_during_a_checkpoint_keeps_the_previous_one(tmp_path):
+    config = tmp_path / 'disk_full.py'
+    config.write_text(f"_base_ = ['{REPO / DEMO_CONFIGS['imrecog']}']\n"
+                      "custom_imports = dict(imports=['custom_modules.imrecog', 'disk_full'])\n"
+                      "custom_hooks = [dict(type='DiskFullHook', name='epoch_2.pth')]\n")
+    work = tmp_path / 'work'
+    proc = run([
+        sys.executable, 'tools/train.py', config, '--work-dir', work, '--cfg-options',
+        'train_cfg.max_epochs=2', *QUICK[1:]
+    ],
+               check=False,
+               env=dict(PYTHONPATH=str(REPO / 'tests' / 'helpers')))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f'error: could not write {work}/epoch_2.pth (No space left on device); the previous '
+        f'checkpoint and last_checkpoint are intact: free space in {work}, then continue '
+        'with --resume')
+    assert sorted(p.name
+                  for p in work.glob('*.pth*')) == ['best_cls_accuracy_epoch_1.pth', 'epoch_1.pth']
+    assert is_complete_checkpoint(work / 'epoch_1.pth')
+    assert (work / 'last_checkpoint').read_text() == f'{work}/epoch_1.pth'
