@@ -237,6 +237,18 @@ def leave_process_group():
         dist.destroy_process_group()
 
 
+def zoo_error_message(err):
+    """A :class:`ZooError`'s message. One raised in a data loader worker reaches the main
+    process re-created by torch with the worker's traceback in its message ("Caught
+    ZooError in DataLoader worker process 0. Original Traceback ..."; see
+    ``torch/_utils.py``, ``ExceptionWrapper.reraise``): its last line is ours."""
+    message = str(err)
+    if 'Original Traceback' in message:
+        message = message.rstrip().splitlines()[-1]
+        message = message.split('ZooError: ', 1)[-1]
+    return message
+
+
 def clean_errors(main):
     """Run ``main``; a :class:`ZooError` or a refused checkpoint prints ``error: ...`` and
     exits 2, no traceback (a distributed rank leaves its process group first)."""
@@ -246,7 +258,7 @@ def clean_errors(main):
         try:
             return main(*args, **kwargs)
         except ZooError as err:
-            print(f'error: {err}', file=sys.stderr)
+            print(f'error: {zoo_error_message(err)}', file=sys.stderr)
         except pickle.UnpicklingError as err:
             print(f'error: {refused_checkpoint_message(err)}', file=sys.stderr)
         except KeyError as err:

@@ -87,7 +87,7 @@ def test_imrecog_tiny_images_are_named_or_skipped(tmp_path, skipped_list):
     with pytest.raises(
             ZooError,
             match=r'(?s)1 too small image\(s\).*dot.png: the image is 1x1, '
-            'smaller than 16 pixels a side'):
+            'smaller than 4 pixels a side'):
         folder_dataset(tmp_path, pipeline=RESIZE)
     assert len(folder_dataset(tmp_path, pipeline=RESIZE, on_bad='skip')) == 1
 

@@ -1,6 +1,10 @@
 """One policy for bad samples, in every reader: by default fail before training with one
 message naming each bad file; with ``on_bad='skip'`` leave them out, say how many, and
-list them in ``skipped_samples.txt`` in the run's log folder (inside the work dir)."""
+list them in ``skipped_samples.txt`` in the run's log folder (inside the work dir).
+
+A file that breaks after that check (deleted, truncated, a flaky network drive) is
+handled by :class:`LoadErrorsMixin` when it is loaded, under the same policy."""
+import io
 import logging
 import os
 import os.path as osp
@@ -51,19 +55,34 @@ def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
         raise bad_files_error(
             f"{len(problems)} {what}; fix or remove them, or skip them "
             "with the dataset option on_bad='skip'", lines)
+    list_skipped(lines, what)
+    return [d for d in data_list if d[key] not in problems]
+
+
+def list_skipped(lines, what):
+    """Append ``lines`` to the run's ``skipped_samples.txt`` and say how many were skipped."""
     out = osp.join(current_log_dir(), 'skipped_samples.txt')
     os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     with open(out, 'a') as f:
         f.write(''.join(line + '\n' for line in lines))
     print_log(
-        f'skipped {len(problems)} {what} (on_bad=skip); the list is in {out}',
+        f'skipped {len(lines)} {what} (on_bad=skip); the list is in {out}',
         logger='current',
         level=logging.WARNING)
-    return [d for d in data_list if d[key] not in problems]
 
 
-MIN_SIDE = 16  # smaller images cannot pass a network's down-sampling (1x1: RuntimeError)
+MIN_SIDE = 4  # smaller ones are placeholders, not pictures (1x1 crashed the networks)
 MAX_UNRESIZED_SIDE = 4096  # a batch of larger ones, not resized, would not fit in memory
+
+
+def image_bytes_problem(data):
+    """What is wrong with encoded image ``data`` as far as its header tells, or None."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.size  # noqa: B018 (parses the header)
+    except (OSError, UnidentifiedImageError, ValueError) as err:
+        return f'{err.__class__.__name__}: {err}'
+    return None
 
 
 def tiny_images(sizes):
@@ -111,3 +130,46 @@ def check_images(data_list, on_bad, pipeline, where):
     check_sizes_fit_the_pipeline({d['img_path']: sizes[d['img_path']]
                                   for d in data_list}, pipeline, where)
     return data_list
+
+
+def _is_load_error(err):
+    """Whether an exception raised by a data pipeline is about reading its sample's files
+    (not a bug of the pipeline): I/O errors, our decoders' errors, mmcv's
+    ``failed to load image``."""
+    return isinstance(err, (OSError, ZooError)) or (isinstance(err, AssertionError)
+                                                    and 'failed to load' in str(err))
+
+
+class LoadErrorsMixin:
+    """For a dataset (put it first among the bases): a sample whose files cannot be loaded
+    when the pipeline runs ends in one line naming the file (``on_bad='error'``), or, with
+    ``on_bad='skip'`` and while training, is listed in ``skipped_samples.txt`` and
+    replaced by another sample (mmengine's ``BaseDataset`` draws another index when a
+    sample is ``None``). More distinct failures than ``max_skip_share`` of the dataset
+    (default 1 %) stop the run: a dataset quietly half-skipped is a broken dataset. Counts
+    are per process (each data loader worker counts the samples it loads)."""
+
+    def __init__(self, *args, max_skip_share=0.01, **kwargs):
+        self.max_skip_share = max_skip_share
+        super().__init__(*args, **kwargs)
+
+    def prepare_data(self, idx):
+        try:
+            return super().prepare_data(idx)
+        except Exception as err:  # noqa: B902 (sorted by _is_load_error, others re-raised)
+            if not _is_load_error(err):
+                raise
+            source = self.get_data_info(idx).get('img_path', f'sample {idx}')
+            problem = f'{source}: could not be loaded ({err.__class__.__name__}: {err})'
+            if getattr(self, 'on_bad', 'error') != 'skip' or self.test_mode:
+                raise ZooError(f'{problem}; it changed after the check before training, or '
+                               "cannot be read now; fix it, or skip such samples with the "
+                               "dataset option on_bad='skip'") from None
+            failed = self.__dict__.setdefault('_load_failures', set())
+            failed.add(source)
+            if len(failed) > self.max_skip_share * len(self):
+                raise ZooError(f'{len(failed)} of {len(self)} samples could not be loaded, more '
+                               f'than max_skip_share={self.max_skip_share:g} of the dataset; '
+                               f'the dataset looks broken; last: {problem}') from None
+            list_skipped([problem], 'sample(s) that could not be loaded')
+            return None

@@ -12,7 +12,8 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
-from ..datasets.bad_samples import check_images, check_on_bad
+from ..datasets.bad_samples import (LoadErrorsMixin, check_images, check_on_bad, drop_bad_samples,
+                                    image_bytes_problem)
 from ..datasets.image_files import IMAGE_EXTENSIONS, decode_image, find_images
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
@@ -52,7 +53,7 @@ def _require_samples(data_list, where):
 
 
 @DATASETS.register_module()
-class ImageFolderDataset(CustomDataset):
+class ImageFolderDataset(LoadErrorsMixin, CustomDataset):
     """``<data_prefix>/<class name>/*.jpg``; the label is the index of the folder's name
     in ``classes`` (not its sorted position, as in mmpretrain's ``CustomDataset``).
 
@@ -93,7 +94,7 @@ class ImageFolderDataset(CustomDataset):
 
 
 @DATASETS.register_module()
-class FlatPrefixDataset(CustomDataset):
+class FlatPrefixDataset(LoadErrorsMixin, CustomDataset):
     """The course's TAMUCC layout: one flat folder, class = file-name prefix before
     ``_IMG`` (``gravel_shell_beaches_IMG_0042.jpg``), classes listed in a JSON file.
 
@@ -140,7 +141,7 @@ def _read_classes(path):
 
 
 @DATASETS.register_module()
-class TFRecordClsDataset(BaseDataset):
+class TFRecordClsDataset(LoadErrorsMixin, BaseDataset):
     """The course's TFRecord shards: ``image`` (JPEG bytes) and ``class`` (int64) per record.
 
     Read without TensorFlow. Images stay encoded in memory; start the pipeline with
@@ -149,11 +150,14 @@ class TFRecordClsDataset(BaseDataset):
     Args:
         shards (str | list[str]): file names or glob patterns, relative to ``data_root``.
         image_key, label_key (str): the feature names. Defaults ``'image'``, ``'class'``.
+        on_bad (str): ``'error'`` (default) or ``'skip'`` records whose image bytes are
+            not an image (listed by shard and record index in ``skipped_samples.txt``).
     """
 
-    def __init__(self, shards, image_key='image', label_key='class', **kwargs):
+    def __init__(self, shards, image_key='image', label_key='class', on_bad='error', **kwargs):
         self.shards = [shards] if isinstance(shards, str) else list(shards)
         self.image_key, self.label_key = image_key, label_key
+        self.on_bad = check_on_bad(on_bad)
         super().__init__(ann_file='', **kwargs)
 
     def load_data_list(self):
@@ -171,6 +175,13 @@ class TFRecordClsDataset(BaseDataset):
                                    f'({len(classes)} classes given)')
                 data_list.append(
                     dict(img_bytes=example[self.image_key][0], gt_label=label, img_path=source))
+        _require_samples(data_list, ', '.join(self.shards))
+        bad = {
+            d['img_path']: problem
+            for d in data_list
+            for problem in [image_bytes_problem(d['img_bytes'])] if problem
+        }
+        data_list = drop_bad_samples(data_list, bad, 'unreadable record(s)', self.on_bad)
         return _require_samples(data_list, ', '.join(self.shards))
 
 

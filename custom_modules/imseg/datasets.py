@@ -15,7 +15,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS, TRANSFORMS
 from PIL import Image
 
-from ..datasets.bad_samples import check_on_bad, drop_bad_samples
+from ..datasets.bad_samples import LoadErrorsMixin, check_on_bad, drop_bad_samples
 from ..datasets.image_files import decode_image
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
@@ -141,7 +141,7 @@ def check_not_binary_255(values, classes, source):
 
 
 @DATASETS.register_module()
-class MaskFolderDataset(BaseSegDataset):
+class MaskFolderDataset(LoadErrorsMixin, BaseSegDataset):
     """``BaseSegDataset`` (image and mask folders) with value-mapped masks, checked up front.
 
     Args:
@@ -238,7 +238,7 @@ class LoadValueMapAnnotations(BaseTransform):
 
 
 @DATASETS.register_module()
-class TFRecordSegDataset(BaseSegDataset):
+class TFRecordSegDataset(LoadErrorsMixin, BaseSegDataset):
     """Image/label pairs from TFRecord shards, read without TensorFlow.
 
     Args:
@@ -246,6 +246,9 @@ class TFRecordSegDataset(BaseSegDataset):
         image_key, label_key (str): feature names. Defaults ``'image'``, ``'label'``.
         value_map, tolerance, binary_class: as :class:`MaskFolderDataset`; every label is
             decoded and checked before training.
+        on_bad (str): ``'error'`` (default) or ``'skip'`` records that do not decode or
+            whose label does not fit (listed by shard and record index in
+            ``skipped_samples.txt``).
     Start the pipeline with ``LoadPairFromBytes``.
     """
 
@@ -256,15 +259,17 @@ class TFRecordSegDataset(BaseSegDataset):
                  value_map=None,
                  tolerance=0,
                  binary_class=None,
+                 on_bad='error',
                  **kwargs):
         self.shards = [shards] if isinstance(shards, str) else list(shards)
         self.keys = (image_key, label_key)
+        self.on_bad = check_on_bad(on_bad)
         self.mask_spec = dict(
             value_map=parse_value_map(value_map), tolerance=tolerance, binary_class=binary_class)
         super().__init__(**kwargs)
 
     def load_data_list(self):
-        data_list, values = [], set()
+        data_list, values, problems = [], set(), {}
         for path in shard_paths(self.data_root, self.shards):
             for index, example in enumerate(read_examples(path)):
                 source = f'{path} record {index}'
@@ -280,15 +285,21 @@ class TFRecordSegDataset(BaseSegDataset):
                     reduce_zero_label=False,
                     label_map=None,
                     **self.mask_spec)
-                image = decode_image(info['img_bytes'], source)
-                labels = LoadPairFromBytes.labels(info)
-                values.update(np.unique(labels).tolist())
-                if labels.shape != image.shape[:2]:
-                    raise ZooError(f'{source}: label {labels.shape} and image '
-                                   f'{image.shape[:2]} differ in size')
                 data_list.append(info)
+                try:
+                    image = decode_image(info['img_bytes'], source)
+                    labels = LoadPairFromBytes.labels(info)
+                    if labels.shape != image.shape[:2]:
+                        raise ZooError(f'{source}: label {labels.shape} and image '
+                                       f'{image.shape[:2]} differ in size')
+                    values.update(np.unique(labels).tolist())
+                except ZooError as err:
+                    problems[source] = str(err).split(': ', 1)[-1]
         if not data_list:
             raise ZooError(f'no records in {self.shards}')
+        data_list = drop_bad_samples(data_list, problems, 'bad record(s)', self.on_bad)
+        if not data_list:
+            raise ZooError(f'no usable records in {self.shards}')
         if self.mask_spec['value_map'] is None:
             check_not_binary_255(values, self.metainfo.get('classes') or (), str(self.shards))
         return data_list

@@ -14,7 +14,7 @@ from mmdet.datasets import BaseDetDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
-from ..datasets.bad_samples import check_on_bad, drop_bad_samples, image_headers
+from ..datasets.bad_samples import LoadErrorsMixin, check_on_bad, drop_bad_samples, image_headers
 from ..errors import ZooError
 
 COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
@@ -98,7 +98,7 @@ def _read_course_csv(path, classes):
 
 
 @DATASETS.register_module()
-class CourseCSVDataset(BaseDetDataset):
+class CourseCSVDataset(LoadErrorsMixin, BaseDetDataset):
     """Boxes from the course's CSV (``ann_file``), images from ``data_prefix['img']``.
 
     Images without boxes are kept (``filter_cfg`` is not applied by default). Images that

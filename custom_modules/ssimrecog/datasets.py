@@ -21,7 +21,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATA_SAMPLERS, DATASETS
 from torch.utils.data import Sampler
 
-from ..datasets.bad_samples import check_images, check_on_bad
+from ..datasets.bad_samples import LoadErrorsMixin, check_images, check_on_bad
 from ..datasets.image_files import find_images
 from ..errors import ZooError
 from ..imrecog.datasets import ImageFolderDataset
@@ -97,7 +97,7 @@ class ImageFolderSplit(ImageFolderDataset):
 
 
 @DATASETS.register_module()
-class UnlabelledImageFolder(BaseDataset):
+class UnlabelledImageFolder(LoadErrorsMixin, BaseDataset):
     """Images without labels: every image below ``data_prefix``, or those named in
     ``ann_file`` (one path a line, relative to ``data_prefix``).
 

@@ -110,6 +110,26 @@ def test_tfrecord_label_outside_classes(tmp_path):
         TFRecordClsDataset(shards='s.tfrec', data_root=str(tmp_path), classes=('a', 'b'))
 
 
+def test_tfrecord_records_that_are_not_images_are_named_or_skipped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # skipped_samples.txt goes to the log folder ('.' here)
+    write_examples(tmp_path / 's.tfrec', [{
+        'image': jpeg_bytes(0),
+        'class': 0
+    }, {
+        'image': b'not an image',
+        'class': 1
+    }])
+    kw = dict(shards='s.tfrec', data_root=str(tmp_path), classes=('a', 'b'))
+    with pytest.raises(
+            ZooError,
+            match=r'(?s)1 unreadable record\(s\).*s.tfrec record 1: '
+            'UnidentifiedImageError'):
+        TFRecordClsDataset(**kw)
+    assert len(TFRecordClsDataset(on_bad='skip', **kw)) == 1
+    assert 's.tfrec record 1: UnidentifiedImageError' in (tmp_path /
+                                                          'skipped_samples.txt').read_text()
+
+
 def test_tfrecord_garbage_file(tmp_path):
     (tmp_path / 's.tfrec').write_bytes(b'\x00' * 40)
     with pytest.raises(ZooError, match='bad length checksum'):

@@ -129,7 +129,7 @@ def encoded(array, fmt):
     return buf.getvalue()
 
 
-def test_tfrecord_pairs_with_value_map(tmp_path):
+def test_tfrecord_pairs_with_value_map(tmp_path, monkeypatch):
     from custom_modules.datasets.tfrecord import write_examples
     from custom_modules.imseg.datasets import TFRecordSegDataset
     image = np.zeros((64, 64, 3), np.uint8)
@@ -154,10 +154,14 @@ def test_tfrecord_pairs_with_value_map(tmp_path):
         'image': encoded(image, 'PNG'),
         'label': encoded(bad, 'PNG')
     }])
+    options = dict(
+        shards='obx-*.tfrec',
+        data_root=str(tmp_path),
+        value_map=OBX,
+        tolerance=9,
+        metainfo=dict(classes=('a', 'b', 'c', 'd')))
     with pytest.raises(ZooError, match=r'obx-1.tfrec record 0: 320 pixels have values \[20\]'):
-        TFRecordSegDataset(
-            shards='obx-*.tfrec',
-            data_root=str(tmp_path),
-            value_map=OBX,
-            tolerance=9,
-            metainfo=dict(classes=('a', 'b', 'c', 'd')))
+        TFRecordSegDataset(**options)
+    monkeypatch.chdir(tmp_path)  # skipped_samples.txt goes to the log folder ('.' here)
+    assert len(TFRecordSegDataset(on_bad='skip', **options)) == 2  # the bad record left out
+    assert 'obx-1.tfrec record 0: 320 pixels' in (tmp_path / 'skipped_samples.txt').read_text()
