@@ -2,6 +2,7 @@
 files, or (on_bad='skip') leave them out, say how many and list them; and bad options
 or paths end in one line before any training."""
 import csv
+import json
 import sys
 
 import numpy as np
@@ -200,10 +201,10 @@ def test_objrecog_csv_sizes_are_checked_against_the_images(tmp_path, skipped_lis
     with pytest.raises(ZooError) as err:
         csv_dataset(tmp_path)
     assert str(err.value).splitlines()[1:] == [
-        f'  {tmp_path}/b.jpg: the CSV says 32x24 (line 3) but the image is 64x48; fix width '
-        'and height in the CSV',
-        f'  {tmp_path}/c.jpg: the CSV says 640x480 (lines 4, 5) but the image is 64x48; fix '
-        'width and height in the CSV'
+        f'  {tmp_path}/b.jpg: boxes.csv says 32x24 (line 3) but the image is 64x48; fix its '
+        'width and height',
+        f'  {tmp_path}/c.jpg: boxes.csv says 640x480 (lines 4, 5) but the image is 64x48; fix '
+        'its width and height'
     ]
     assert len(csv_dataset(tmp_path, on_bad='skip')) == 1
 
@@ -249,6 +250,78 @@ def test_objrecog_repeated_rows_are_left_out_with_a_warning(tmp_path, monkeypatc
         f'{tmp_path}/boxes.csv: 2 repeated row(s) left out (a repeated box would be counted '
         'twice): line 4 repeats line 2; line 5 repeats line 2'
     ]
+
+
+def coco_dataset(root, coco, **kwargs):
+    init_default_scope('mmdet')
+    from custom_modules.objrecog.datasets import CheckedCocoDataset
+    (root / 'coco.json').write_text(json.dumps(coco))
+    return CheckedCocoDataset(
+        ann_file='coco.json',
+        data_root=str(root),
+        data_prefix=dict(img=''),
+        metainfo=dict(classes=('person', 'dog')),
+        **kwargs)
+
+
+def coco_file(boxes=((1, 'a.jpg', 2, [1, 2, 10, 20]), ), categories=((1, 'dog'), (2, 'person'))):
+    images = [
+        dict(id=1, file_name='a.jpg', width=64, height=48),
+        dict(id=2, file_name='b.jpg', width=64, height=48)
+    ]
+    return dict(
+        images=images,
+        annotations=[
+            dict(
+                id=i,
+                image_id=1 if f == 'a.jpg' else 2,
+                category_id=c,
+                bbox=b,
+                area=b[2] * b[3],
+                iscrowd=0) for i, f, c, b in boxes
+        ],
+        categories=[dict(id=i, name=n) for i, n in categories])
+
+
+def test_objrecog_coco_labels_follow_the_classes_and_negatives_are_kept(tmp_path):
+    write_image(tmp_path / 'a.jpg')
+    write_image(tmp_path / 'b.jpg')
+    # the file numbers dog before person; the classes say person first: a person is 0
+    ds = coco_dataset(tmp_path, coco_file())
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    assert [len(i['instances']) for i in infos] == [1, 0]
+    assert infos[0]['instances'][0]['bbox_label'] == 0
+    assert infos[0]['instances'][0]['bbox'] == [1, 2, 11, 22]
+
+
+@pytest.mark.parametrize('coco, message', [
+    (dict(images=[]), r'coco.json is not a COCO detection file: no list annotations, categories'),
+    (coco_file(
+        boxes=((1, 'a.jpg', 3, [1, 2, 10, 20]), ),
+        categories=((1, 'dog'), (2, 'person'), (3, 'cat'))),
+     r"categories \['cat'\] \(1 boxes\) are not in metainfo.classes \['person', 'dog'\]: "
+     'their boxes would be dropped silently'),
+    (coco_file(categories=((2, 'person'), )), r"classes \['dog'\] are not categories of the file"),
+    (coco_file(boxes=((7, 'a.jpg', 2, [60, 2, 10, 20]), )),
+     r'1 box\(es\) empty or outside their image, e.g. annotation 7: box \[60, 2, 10, 20\] in '
+     'the 64x48 image a.jpg'),
+])
+def test_objrecog_coco_files_are_checked_up_front(tmp_path, coco, message):
+    write_image(tmp_path / 'a.jpg')
+    write_image(tmp_path / 'b.jpg')
+    with pytest.raises(ZooError, match=message):
+        coco_dataset(tmp_path, coco)
+
+
+def test_objrecog_coco_images_missing_or_of_another_size(tmp_path, skipped_list):
+    write_image(tmp_path / 'a.jpg', size=(96, 128))  # the file says 64x48
+    with pytest.raises(ZooError, match=r'(?s)1 image\(s\) listed in .*coco.json not found.*b.jpg'):
+        coco_dataset(tmp_path, coco_file())
+    write_image(tmp_path / 'b.jpg')
+    with pytest.raises(ZooError, match=r'a.jpg: coco.json says 64x48 but the image is 128x96; fix '
+                       'its width and height'):
+        coco_dataset(tmp_path, coco_file())
+    assert len(coco_dataset(tmp_path, coco_file(), on_bad='skip')) == 1  # b.jpg, a negative
 
 
 def test_objrecog_missing_csv_is_named(tmp_path):

@@ -18,12 +18,13 @@ def data(tmp_path):
 
 def train(tmp_path, data_root, broken, *options, workers=0):
     config = tmp_path / 'breaking.py'
-    config.write_text(f"_base_ = ['{REPO / DEMO_CONFIGS['imrecog']}']\n"
-                      "custom_imports = dict(imports=['custom_modules.imrecog', 'break_file'])\n"
-                      f"custom_hooks = [dict(type='BreakFilesHook', paths={list(map(str, broken))})]\n")
+    config.write_text(
+        f"_base_ = ['{REPO / DEMO_CONFIGS['imrecog']}']\n"
+        "custom_imports = dict(imports=['custom_modules.imrecog', 'break_file'])\n"
+        f"custom_hooks = [dict(type='BreakFilesHook', paths={list(map(str, broken))})]\n")
     return run([
-        sys.executable, 'tools/train.py', config, '--work-dir', tmp_path / 'work',
-        '--cfg-options', *QUICK, f'train_dataloader.dataset.data_root={data_root}',
+        sys.executable, 'tools/train.py', config, '--work-dir', tmp_path / 'work', '--cfg-options',
+        *QUICK, f'train_dataloader.dataset.data_root={data_root}',
         f'val_dataloader.dataset.data_root={data_root}', 'train_dataloader.dataset.indices=32',
         f'train_dataloader.num_workers={workers}', *options
     ],

@@ -6,11 +6,12 @@ A header row is optional; a UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipp
 image's width and height are checked against the image file itself before training.
 """
 import csv
+import json
 import logging
 import os.path as osp
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
-from mmdet.datasets import BaseDetDataset
+from mmdet.datasets import BaseDetDataset, CocoDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
@@ -132,26 +133,105 @@ class CourseCSVDataset(LoadErrorsMixin, BaseDetDataset):
                     instances=instances))
         data_list = drop_bad_samples(data_list, missing,
                                      f'image(s) listed in {self.ann_file} not found', self.on_bad)
-        sizes, unreadable = image_headers([d['img_path'] for d in data_list])
-        data_list = drop_bad_samples(data_list, unreadable, 'unreadable image(s)', self.on_bad)
-        data_list = drop_bad_samples(data_list, self._size_problems(data_list, sizes),
-                                     f'image(s) whose size in {self.ann_file} is wrong',
-                                     self.on_bad)
-        if not data_list:
-            raise ZooError(f'no usable images listed in {self.ann_file}')
-        return data_list
+        return check_listed_images(data_list, self.ann_file, self.on_bad)
 
-    def _size_problems(self, data_list, sizes):
-        """``{image path: problem}`` where the CSV's width and height are not the image's:
-        boxes would be misplaced (or, when larger, end in an infinite loss)."""
-        problems = {}
+
+def check_listed_images(data_list, ann_file, on_bad):
+    """The samples of an annotation file whose images can be read and are the size the
+    file says (a wrong size misplaces every box, or ends in an infinite loss); the others
+    are an error naming them, or left out with ``on_bad='skip'``."""
+    sizes, unreadable = image_headers([d['img_path'] for d in data_list])
+    data_list = drop_bad_samples(data_list, unreadable, 'unreadable image(s)', on_bad)
+    wrong = {}
+    for info in data_list:
+        actual = sizes[info['img_path']]
+        if (info['width'], info['height']) != actual:
+            lines = info.get('csv_lines')
+            where = (f' (line{"s" if len(lines) > 1 else ""} {", ".join(map(str, lines[:5]))}'
+                     f'{" ..." if len(lines) > 5 else ""})') if lines else ''
+            wrong[info['img_path']] = (f'{osp.basename(ann_file)} says {info["width"]}x'
+                                       f'{info["height"]}{where} but the image is {actual[0]}x'
+                                       f'{actual[1]}; fix its width and height')
+    data_list = drop_bad_samples(data_list, wrong, f'image(s) whose size in {ann_file} is wrong',
+                                 on_bad)
+    if not data_list:
+        raise ZooError(f'no usable images listed in {ann_file}')
+    return data_list
+
+
+def read_coco_json(path, classes):
+    """The COCO file at ``path``, checked: a JSON object with ``images``, ``annotations``
+    and ``categories``; every category that has boxes is a class, every class a category;
+    every box inside its image. Raises :class:`ZooError` naming what is wrong."""
+    if not osp.isfile(path):
+        raise ZooError(f'annotation file not found: {path}')
+    try:
+        with open(path, encoding='utf-8-sig') as f:
+            coco = json.load(f)
+    except ValueError as err:
+        raise ZooError(f'{path} is not valid JSON: {err}') from None
+    missing = [
+        k for k in ('images', 'annotations', 'categories')
+        if not isinstance(coco, dict) or not isinstance(coco.get(k), list)
+    ]
+    if missing:
+        raise ZooError(f'{path} is not a COCO detection file: no list {", ".join(missing)}; '
+                       'for the course\'s CSV use CourseCSVDataset')
+    names = {c['id']: c['name'] for c in coco['categories']}
+    used = Counter(names.get(a['category_id'], a['category_id']) for a in coco['annotations'])
+    unknown = {n: k for n, k in used.items() if n not in classes}
+    if unknown:
+        raise ZooError(f'{path}: categories {sorted(unknown, key=str)} ({sum(unknown.values())} '
+                       f'boxes) are not in metainfo.classes {list(classes)}: their boxes would '
+                       'be dropped silently; add them to the classes or remove their boxes')
+    absent = [c for c in classes if c not in names.values()]
+    if absent:
+        raise ZooError(f'{path}: classes {absent} are not categories of the file (it has '
+                       f'{sorted(names.values())}); fix metainfo.classes')
+    images = {i['id']: i for i in coco['images']}
+    outside = []
+    for a in coco['annotations']:
+        image = images.get(a['image_id'])
+        if image is None:
+            raise ZooError(f'{path}: annotation {a.get("id")} refers to image {a["image_id"]}, '
+                           'which is not in images')
+        x, y, w, h = a['bbox']
+        if not (x >= 0 and y >= 0 and w > 0 and h > 0 and x + w <= image['width'] + 1
+                and y + h <= image['height'] + 1):
+            outside.append(f'annotation {a.get("id")}: box {a["bbox"]} in the '
+                           f'{image["width"]}x{image["height"]} image {image["file_name"]}')
+    if outside:
+        raise ZooError(f'{path}: {len(outside)} box(es) empty or outside their image, e.g. '
+                       f'{"; ".join(outside[:3])}; fix or remove them')
+    return coco
+
+
+@DATASETS.register_module()
+class CheckedCocoDataset(LoadErrorsMixin, CocoDataset):
+    """mmdet's ``CocoDataset`` with the checks and policy of :class:`CourseCSVDataset`:
+    the file is checked up front (:func:`read_coco_json`); images that are missing,
+    unreadable or of another size than the file says stop the run, or are left out with
+    ``on_bad='skip'``; images without boxes are kept as negatives; labels follow the
+    order of ``metainfo.classes`` whatever the order of the file's categories (mmdet
+    numbers them in the file's order)."""
+
+    def __init__(self, *args, on_bad='error', **kwargs):
+        self.on_bad = check_on_bad(on_bad)
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self):
+        classes = list(self.metainfo['classes'])
+        names = {c['id']: c['name'] for c in read_coco_json(self.ann_file, classes)['categories']}
+        data_list = super().load_data_list()
+        relabel = {label: classes.index(names[cat]) for cat, label in self.cat2label.items()}
+        self.cat2label = {cat: relabel[label] for cat, label in self.cat2label.items()}
+        self.cat_ids = sorted(self.cat2label, key=self.cat2label.get)
+        missing = {}
         for info in data_list:
-            actual = sizes[info['img_path']]
-            if (info['width'], info['height']) != actual:
-                lines = info['csv_lines']
-                problems[info['img_path']] = (
-                    f'the CSV says {info["width"]}x{info["height"]} (line'
-                    f'{"s" if len(lines) > 1 else ""} {", ".join(map(str, lines[:5]))}'
-                    f'{" ..." if len(lines) > 5 else ""}) but the image is '
-                    f'{actual[0]}x{actual[1]}; fix width and height in the CSV')
-        return problems
+            for instance in info['instances']:
+                instance['bbox_label'] = relabel[instance['bbox_label']]
+            if not osp.isfile(info['img_path']):
+                missing[info['img_path']] = 'not found'
+        data_list = drop_bad_samples(data_list, missing,
+                                     f'image(s) listed in {self.ann_file} not found', self.on_bad)
+        return check_listed_images(data_list, self.ann_file, self.on_bad)

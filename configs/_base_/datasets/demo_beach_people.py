@@ -3,7 +3,8 @@
 demo_data = dict(family='objrecog', root='data/demo')
 data_root = 'data/demo/objrecog/'
 metainfo = dict(classes=('person', ), palette=[(220, 20, 60)])
-dataset_type = 'CocoDataset'
+# mmdet's CocoDataset, checked up front with the on_bad policy (custom_modules.objrecog)
+dataset_type = 'CheckedCocoDataset'
 backend_args = None
 img_scale = (128, 128)
 train_pipeline = [
