@@ -52,6 +52,23 @@ def test_imrecog_skips_corrupt_images_and_lists_them(tmp_path, skipped_list):
     assert 'train/sand/bad.png: ' in skipped_list.read_text()
 
 
+def test_truncated_jpeg_with_a_valid_header_is_caught_up_front(tmp_path, skipped_list):
+    from custom_modules.imrecog.datasets import ImageFolderDataset
+    noise = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / 'whole.jpg')
+    data = (tmp_path / 'whole.jpg').read_bytes()
+    (tmp_path / 'train/sand').mkdir(parents=True)
+    (tmp_path / 'train/sand/whole.jpg').write_bytes(data)
+    (tmp_path / 'train/sand/cut.jpg').write_bytes(data[:len(data) * 2 // 3])  # header intact
+    kw = dict(data_root=str(tmp_path), data_prefix='train', classes=('sand', ))
+    with pytest.raises(
+            ZooError,
+            match=r'(?s)1 unreadable image\(s\).*cut.jpg: truncated: the JPEG '
+            r'file has no end marker'):
+        ImageFolderDataset(**kw)
+    assert len(ImageFolderDataset(on_bad='skip', **kw)) == 1
+
+
 def test_imrecog_all_images_bad_is_still_an_error(tmp_path, skipped_list):
     from custom_modules.imrecog.datasets import ImageFolderDataset
     write_corrupt(tmp_path / 'train/sand/bad.png')
@@ -318,8 +335,10 @@ def test_objrecog_coco_images_missing_or_of_another_size(tmp_path, skipped_list)
     with pytest.raises(ZooError, match=r'(?s)1 image\(s\) listed in .*coco.json not found.*b.jpg'):
         coco_dataset(tmp_path, coco_file())
     write_image(tmp_path / 'b.jpg')
-    with pytest.raises(ZooError, match=r'a.jpg: coco.json says 64x48 but the image is 128x96; fix '
-                       'its width and height'):
+    with pytest.raises(
+            ZooError,
+            match=r'a.jpg: coco.json says 64x48 but the image is 128x96; fix '
+            'its width and height'):
         coco_dataset(tmp_path, coco_file())
     assert len(coco_dataset(tmp_path, coco_file(), on_bad='skip')) == 1  # b.jpg, a negative
 

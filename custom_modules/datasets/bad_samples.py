@@ -27,18 +27,41 @@ def check_on_bad(on_bad):
 # EXIF orientations that turn the stored image by 90 degrees when it is decoded
 TRANSPOSED = (5, 6, 7, 8)
 
+# The bytes a whole file of this format ends with (padding after them is tolerated).
+END_MARKERS = {'JPEG': b'\xff\xd9', 'PNG': b'IEND'}
+TAIL = 64
+
+
+def truncation_problem(f, image_format):
+    """For an open image file: what shows it was cut short (a JPEG or PNG without its end
+    marker near its end), or None. Costs one small read, unlike a full decode."""
+    marker = END_MARKERS.get(image_format)
+    if marker is None:
+        return None
+    f.seek(0, os.SEEK_END)
+    f.seek(max(f.tell() - TAIL, 0))
+    if marker not in f.read(TAIL):
+        return (f'truncated: the {image_format} file has no end marker (cut short while being '
+                'copied or written)')
+    return None
+
 
 def image_headers(paths):
-    """``({path: (width, height)}, {path: problem})`` from the image headers alone. The
+    """``({path: (width, height)}, {path: problem})`` from the image headers and the last
+    bytes of each file: unreadable headers and truncated JPEG/PNG files are problems. The
     size is the one the image has once decoded, EXIF orientation applied (as OpenCV and
     mmcv decode it)."""
     sizes, bad = {}, {}
     for path in paths:
         try:
-            with Image.open(path) as img:
+            with open(path, 'rb') as f, Image.open(f) as img:
                 width, height = img.size
                 if img.getexif().get(0x0112) in TRANSPOSED:
                     width, height = height, width
+                problem = truncation_problem(f, img.format)
+            if problem:
+                bad[path] = problem
+            else:
                 sizes[path] = (width, height)
         except (OSError, UnidentifiedImageError, ValueError) as err:
             bad[path] = f'{err.__class__.__name__}: {err}'

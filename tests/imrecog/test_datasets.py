@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from mmengine.registry import init_default_scope
 from PIL import Image
 
 from custom_modules.datasets.tfrecord import write_examples
@@ -89,6 +90,7 @@ def test_flat_prefix_bad_classes_file(tmp_path):
 
 
 def test_tfrecord_shard_loads_with_labels(tmp_path):
+    init_default_scope('mmpretrain')  # the pipeline's transforms are mmpretrain's
     write_examples(tmp_path / 'train-000.tfrec', [{
         'image': jpeg_bytes(10 * i),
         'class': i % 3
