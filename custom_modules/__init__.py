@@ -5,10 +5,15 @@ The families live in sub-packages (``imrecog``, ``objrecog``, ``imseg``,
 ``ssimrecog``), each importing only its own toolbox; configs load them through
 ``custom_imports``.
 """
-# registration: hooks, the epoch loop, optimizer wrappers, ZooRunner, RampDecayLR
-from . import compat, hooks, loops, optim_wrappers, runner, schedulers, speed  # noqa: F401
 from .version import __version__
 
-compat.apply()
+try:
+    import torch  # noqa: F401
+except ImportError:  # the torch-free runtime (custom_modules.deploy) needs none of this
+    torch = None
+if torch is not None:
+    # registration: hooks, the epoch loop, optimizer wrappers, ZooRunner, RampDecayLR
+    from . import compat, hooks, loops, optim_wrappers, runner, schedulers, speed  # noqa: F401
+    compat.apply()
 
 __all__ = ['__version__']

@@ -165,6 +165,13 @@ def check_option_values(cfg, options=()):
             raise ZooError(f'{given}{path}={value!r}: {key} must be {rule[1]}')
 
 
+def require_checkpoint(path):
+    """``path``, or a one-line error when no file is there."""
+    if not osp.isfile(path):
+        raise ZooError(f'checkpoint not found: {path}')
+    return path
+
+
 def check_work_dir(work_dir):
     """Fail now, not after hours of training, if the work dir cannot be written."""
     try:

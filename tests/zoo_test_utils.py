@@ -62,9 +62,9 @@ def run(args, timeout=600, check=True, env=None):
     return proc
 
 
-def run_tool(tool, *args, **kwargs):
-    """Run ``tools/<tool>`` with this interpreter."""
-    return run([sys.executable, f'tools/{tool}', *args], **kwargs)
+def run_tool(tool, *args, tool_dir='tools', **kwargs):
+    """Run ``<tool_dir>/<tool>`` with this interpreter."""
+    return run([sys.executable, f'{tool_dir}/{tool}', *args], **kwargs)
 
 
 def run_ranks(args, world_size, port, timeout=300, env=None):

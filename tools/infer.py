@@ -1,67 +1,79 @@
 """Predict on new images with a trained model, writing pictures and machine-readable results.
 
-    python tools/infer.py CONFIG CHECKPOINT IMAGES [--out-dir DIR] [--score-thr 0.5]
-        [--device cpu|cuda] [--on-bad skip|error] [--cfg-options k=v ...]
+    python tools/infer.py CONFIG CHECKPOINT IMAGES [--out-dir DIR] [--score-thr S]
+        [--tile SIZE [--overlap PX]] [--device cpu|cuda] [--on-bad skip|error]
+        [--cfg-options k=v ...]
+    python tools/infer.py --backend onnxruntime --model DIR IMAGES [same options]
 
-IMAGES is an image or a folder. Detection configs write each picture with its boxes, and
-detections.csv (the course's CSV columns plus score) and detections.json with counts.
-Segmentation configs write <name>_mask.png (class indices) and <name>_overlay.png, using the
-config's test_cfg (whole image or sliding windows).
+IMAGES is an image or a folder. Every family: classification (the FixMatch model predicts
+with its teacher) writes predictions.csv (file, class, score, top-5) and each image with
+its class; embeddings write embeddings.csv; detection writes each picture with its boxes,
+detections.csv (the course's columns plus score) and detections.json with counts;
+segmentation writes <name>_mask.png (class indices) and <name>_overlay.png. --tile SIZE
+predicts large images (orthomosaics, 4K frames) in overlapping windows: detections are
+merged so that an object on a window border is reported once, segmentation logits are
+averaged. Both backends run the same pre- and post-processing (custom_modules.deploy);
+the PyTorch one runs the network of the config and checkpoint, ONNX Runtime the exported
+model.onnx.
 """
 import argparse
-import os.path as osp
 
 from mmengine.config import DictAction
 
-from custom_modules.cli import clean_errors, load_config
+from custom_modules.cli import clean_errors, load_config, require_checkpoint
+from custom_modules.deploy.__main__ import add_predict_args
+from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec, predict_folder
 from custom_modules.errors import ZooError
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('images', help='an image or a folder of images')
-    parser.add_argument('--out-dir', default='predictions')
     parser.add_argument(
-        '--score-thr', type=float, default=0.5, help='detections: keep boxes scoring at least this')
-    parser.add_argument('--device', default='cpu')
+        'inputs',
+        nargs='+',
+        metavar='CONFIG CHECKPOINT IMAGES',
+        help='CONFIG CHECKPOINT IMAGES (pytorch), or IMAGES (onnxruntime)')
+    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch')
     parser.add_argument(
-        '--on-bad',
-        choices=['skip', 'error'],
-        default='skip',
-        help='an unreadable image: pass over it and list it in skipped_images.txt (skip), '
-        'or stop (error)')
+        '--model', help='onnxruntime: the folder tools/deployment/'
+        'export_onnx.py wrote')
+    parser.add_argument('--device', default='cpu', help='pytorch: cpu or cuda')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
         default={},
-        help='override config values, e.g. model.test_cfg.score_thr=0.3')
+        help='pytorch: override config values, e.g. model.test_cfg.score_thr=0.3')
+    add_predict_args(parser)
     return parser.parse_args()
+
+
+def pytorch_predictor(args):
+    from custom_modules.export import ExportModule, TorchNetwork, build_model, spec_of, task_of
+    if len(args.inputs) != 3:
+        raise ZooError('pytorch backend: give CONFIG CHECKPOINT IMAGES')
+    args.config, checkpoint, images = args.inputs
+    require_checkpoint(checkpoint)
+    cfg = load_config(args)
+    task, family = task_of(cfg)
+    model = build_model(cfg, checkpoint, args.device)
+    network = TorchNetwork(ExportModule(model, task).eval(), args.device)
+    return Predictor(spec_of(cfg, model, task, family), network, args.tile, args.overlap), images
+
+
+def onnx_predictor(args):
+    if not args.model or len(args.inputs) != 1:
+        raise ZooError('onnxruntime backend: give --model DIR and IMAGES')
+    spec = load_spec(args.model)
+    return Predictor(spec, OnnxNetwork(args.model, spec), args.tile, args.overlap), args.inputs[0]
 
 
 @clean_errors
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
-        raise ZooError(f'checkpoint not found: {args.checkpoint}')
-    cfg = load_config(args)
-    scope = cfg.get('default_scope')
-    if scope == 'mmdet':
-        from custom_modules.objrecog.inference import detect_folder
-        count = detect_folder(cfg, args.checkpoint, args.images, args.out_dir, args.score_thr,
-                              args.device, args.on_bad)
-        print(f'{count} boxes (score >= {args.score_thr}); pictures, detections.csv and '
-              f'detections.json in {args.out_dir}')
-    elif scope == 'mmseg':
-        from custom_modules.imseg.inference import segment_folder
-        shares = segment_folder(cfg, args.checkpoint, args.images, args.out_dir, args.device,
-                                args.on_bad)
-        print(f'masks and overlays in {args.out_dir}; pixel shares: {shares}')
-    else:
-        raise ZooError(f'infer.py handles detection and segmentation configs; {args.config} '
-                       f'is {scope!r}: use tools/test.py --show-dir')
+    build = pytorch_predictor if args.backend == 'pytorch' else onnx_predictor
+    predictor, images = build(args)
+    print(predict_folder(predictor, images, args.out_dir, args.on_bad, args.score_thr))
 
 
 if __name__ == '__main__':

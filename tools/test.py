@@ -8,7 +8,8 @@ import json
 import os
 import os.path as osp
 
-from custom_modules.cli import add_common_args, build_runner, clean_errors, load_config, prepare_run
+from custom_modules.cli import (add_common_args, build_runner, clean_errors, load_config,
+                                prepare_run, require_checkpoint)
 from custom_modules.errors import ZooError
 
 
@@ -68,8 +69,7 @@ def add_dump(cfg, out):
 @clean_errors
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
-        raise ZooError(f'checkpoint not found: {args.checkpoint}')
+    require_checkpoint(args.checkpoint)
     cfg = load_config(args)
     prepare_run(cfg, args, ['test_dataloader'])
     cfg.load_from = args.checkpoint

@@ -5,4 +5,4 @@ folders (MaskFolderDataset, LoadValueMapAnnotations), the course's TFRecord pair
 (TFRecordSegDataset, LoadPairFromBytes), BinaryDiceLoss and per-class
 scores (SegReport).
 """
-from . import datasets, metrics, models, visualization  # noqa: F401 (registration)
+from . import datasets, metrics, models  # noqa: F401 (registration)

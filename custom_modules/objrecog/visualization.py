@@ -1,19 +1,8 @@
-"""Pictures of object recognition: boxes on images, and observed-vs-predicted counts."""
-import cv2
+"""Pictures of object recognition: observed-vs-predicted counts (boxes on images are drawn
+by ``custom_modules.deploy.drawing``, for every prediction path)."""
 import numpy as np
 
 from ..visualization import new_figure, save_figure
-
-
-def draw_boxes(img, boxes, labels, scores, classes):
-    """Boxes with class and score on a copy of the BGR image."""
-    img = img.copy()
-    for (x0, y0, x1, y1), label, score in zip(boxes, labels, scores):
-        p0, p1 = (int(x0), int(y0)), (int(x1), int(y1))
-        cv2.rectangle(img, p0, p1, (60, 20, 220), 2)
-        cv2.putText(img, f'{classes[label]} {score:.2f}', (p0[0], max(p0[1] - 4, 10)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, (60, 20, 220), 1, cv2.LINE_AA)
-    return img
 
 
 def save_count_scatter(true, pred, path, title):

@@ -1,0 +1,54 @@
+"""python -m custom_modules.deploy predict MODEL_DIR IMAGES [--out-dir DIR] [--tile SIZE
+[--overlap PX]] [--score-thr S] [--on-bad skip|error] [--threads N]
+
+Predicts with an exported model (model.onnx + model.json) on ONNX Runtime, without
+PyTorch or OpenMMLab; writes the same files as tools/infer.py.
+"""
+import argparse
+import sys
+
+from ..errors import ZooError
+from .runtime import OnnxNetwork, Predictor, load_spec, predict_folder
+
+
+def add_predict_args(parser):
+    """The options of prediction, shared with tools/infer.py."""
+    parser.add_argument('--out-dir', default='predictions')
+    parser.add_argument(
+        '--score-thr',
+        type=float,
+        help='detection: draw and list boxes scoring at least this (default: the model\'s)')
+    parser.add_argument(
+        '--tile', type=int, help='split images larger than this into windows of this size')
+    parser.add_argument('--overlap', type=int, default=64, help='pixels shared by neighbouring '
+                        'windows (default 64); objects up to this size are found whole')
+    parser.add_argument(
+        '--on-bad',
+        choices=['skip', 'error'],
+        default='skip',
+        help='an unreadable image: pass over it and list it in skipped_images.txt (skip), '
+        'or stop (error)')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m custom_modules.deploy',
+                                     description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest='command', required=True)
+    predict = commands.add_parser('predict', help='predict on an image or a folder')
+    predict.add_argument('model_dir', help='a folder written by tools/deployment/export_onnx.py')
+    predict.add_argument('images', help='an image or a folder of images')
+    predict.add_argument('--threads', type=int, help='ONNX Runtime threads (default: all)')
+    add_predict_args(predict)
+    args = parser.parse_args(argv)
+    try:
+        spec = load_spec(args.model_dir)
+        predictor = Predictor(spec, OnnxNetwork(args.model_dir, spec, args.threads), args.tile,
+                              args.overlap)
+        print(predict_folder(predictor, args.images, args.out_dir, args.on_bad, args.score_thr))
+    except ZooError as err:
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == '__main__':
+    main()

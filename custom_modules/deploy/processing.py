@@ -1,0 +1,177 @@
+"""Each step between an image file and a prediction, once, with numpy and OpenCV only.
+
+They reproduce what the training stack's test pipeline and data pre-processor do
+(``Resize`` with OpenCV's bilinear interpolation, mean/std normalisation, RGB order,
+zero padding to a size divisor) and what mmdet, mmseg and mmpretrain do after the
+network, so that a model predicts the same through ONNX Runtime as through PyTorch.
+``spec`` is the ``model.json`` an export writes (see ``custom_modules.export``).
+"""
+import cv2
+import numpy as np
+
+
+def resized_size(width, height, size, keep_ratio):
+    """The ``(width, height)`` an image gets from mmcv's ``Resize(scale=size)``."""
+    if not keep_ratio:
+        return tuple(size)
+    factor = min(max(size) / max(height, width), min(size) / min(height, width))
+    return int(width * factor + 0.5), int(height * factor + 0.5)
+
+
+def preprocess(img, spec):
+    """A BGR uint8 image -> ``(1 x 3 x H x W float32 input, meta)``; ``meta`` holds what
+    post-processing needs: the original size, the resized size, the scale factors."""
+    inp = spec['input']
+    height, width = img.shape[:2]
+    if inp.get('size'):
+        new_w, new_h = resized_size(width, height, inp['size'], inp.get('keep_ratio', False))
+        if (new_w, new_h) != (width, height):
+            img = cv2.resize(img, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    new_h, new_w = img.shape[:2]
+    x = img[..., ::-1] if inp.get('to_rgb', True) else img
+    x = (x.astype(np.float32) - np.float32(inp['mean'])) / np.float32(inp['std'])
+    divisor = inp.get('size_divisor') or 1
+    pad_h, pad_w = -new_h % divisor, -new_w % divisor
+    if pad_h or pad_w:
+        x = np.pad(x, ((0, pad_h), (0, pad_w), (0, 0)))
+    meta = dict(ori_shape=(height, width), img_shape=(new_h, new_w),
+                scale=(new_w / width, new_h / height))
+    return np.ascontiguousarray(x.transpose(2, 0, 1)[None]), meta
+
+
+# --- after the network, per task ------------------------------------------------------
+
+
+def classify(probs, spec, topk=5):
+    """Class probabilities -> ``dict(label, score, probs, topk=[(label, score), ...])``."""
+    order = np.argsort(-probs, kind='stable')[:topk]
+    return dict(label=int(order[0]), score=float(probs[order[0]]), probs=probs,
+                topk=[(int(i), float(probs[i])) for i in order])
+
+
+def embed(embedding, spec):
+    return dict(embedding=embedding)
+
+
+def nms(boxes, scores, iou_threshold):
+    """Indices kept by greedy non-maximum suppression, highest score first (a box is
+    dropped when its IoU with a kept one is above ``iou_threshold``, as mmcv's ``nms``)."""
+    order = np.argsort(-scores, kind='stable')
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    keep = []
+    while order.size:
+        i, order = order[0], order[1:]
+        keep.append(i)
+        x0 = np.maximum(boxes[i, 0], boxes[order, 0])
+        y0 = np.maximum(boxes[i, 1], boxes[order, 1])
+        x1 = np.minimum(boxes[i, 2], boxes[order, 2])
+        y1 = np.minimum(boxes[i, 3], boxes[order, 3])
+        inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+        iou = inter / np.maximum(areas[i] + areas[order] - inter, 1e-12)
+        order = order[iou <= iou_threshold]
+    return np.array(keep, dtype=np.int64)
+
+
+def batched_nms(boxes, scores, labels, iou_threshold):
+    """Class-aware NMS (boxes of different classes never suppress each other)."""
+    if not len(boxes):
+        return np.zeros(0, np.int64)
+    offsets = labels[:, None].astype(boxes.dtype) * (boxes.max() + 1)
+    return nms(boxes + offsets, scores, iou_threshold)
+
+
+def detect(outputs, spec, meta):
+    """Per level decoded boxes and sigmoid scores (input pixels) -> detections in the
+    original image: mmdet's ``_predict_by_feat_single`` (score threshold and top
+    ``nms_pre`` per level, boxes clipped to the image, rescaled, class-aware NMS, the
+    ``max_per_img`` best)."""
+    post = spec['postprocess']
+    height, width = meta['img_shape']
+    picked_boxes, picked_scores, picked_labels = [], [], []
+    for boxes, scores in zip(outputs[0::2], outputs[1::2]):
+        valid = np.argwhere(scores > post['score_thr'])  # (anchor, class) pairs
+        values = scores[valid[:, 0], valid[:, 1]]
+        order = np.argsort(-values, kind='stable')[:post['nms_pre']]
+        anchors, labels = valid[order, 0], valid[order, 1]
+        picked_boxes.append(boxes[anchors])
+        picked_scores.append(values[order])
+        picked_labels.append(labels)
+    boxes = np.concatenate(picked_boxes).astype(np.float32)
+    scores = np.concatenate(picked_scores).astype(np.float32)
+    labels = np.concatenate(picked_labels)
+    boxes[:, 0::2] = boxes[:, 0::2].clip(0, width)
+    boxes[:, 1::2] = boxes[:, 1::2].clip(0, height)
+    boxes /= np.float32(meta['scale'] * 2)
+    if post.get('min_bbox_size', 0) > 0:
+        large = ((boxes[:, 2] - boxes[:, 0]) > post['min_bbox_size']) & (
+            (boxes[:, 3] - boxes[:, 1]) > post['min_bbox_size'])
+        boxes, scores, labels = boxes[large], scores[large], labels[large]
+    keep = batched_nms(boxes, scores, labels, post['iou_threshold'])[:post['max_per_img']]
+    return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
+
+
+def segment_logits(logits, meta):
+    """Network logits (C x H x W, padded input size) -> logits of the original image: the
+    padding cropped, then resized as mmseg does (bilinear)."""
+    height, width = meta['img_shape']
+    logits = logits[:, :height, :width]
+    ori_h, ori_w = meta['ori_shape']
+    if (height, width) != (ori_h, ori_w):
+        logits = np.stack([
+            cv2.resize(channel, (ori_w, ori_h), interpolation=cv2.INTER_LINEAR)
+            for channel in logits
+        ])
+    return logits
+
+
+def segment(logits, spec):
+    """Logits of the original image -> class indices (one output channel: sigmoid above
+    the threshold is class 1, as mmseg's binary heads)."""
+    if logits.shape[0] == 1:
+        probs = 1 / (1 + np.exp(-logits[0]))
+        return dict(mask=(probs > spec['postprocess']['threshold']).astype(np.uint8))
+    return dict(mask=logits.argmax(axis=0).astype(np.uint8))
+
+
+# --- large images ------------------------------------------------------------------------
+
+
+def tile_origins(length, tile, overlap):
+    """Start offsets of windows of ``tile`` pixels overlapping by ``overlap`` that cover
+    ``length`` (the last window ends at the edge)."""
+    if length <= tile:
+        return [0]
+    stride = tile - overlap
+    starts = list(range(0, length - tile, stride))
+    return starts + [length - tile]
+
+
+def windows(height, width, tile, overlap):
+    """``(x0, y0, x1, y1)`` of every window of a ``height`` x ``width`` image."""
+    return [(x, y, min(x + tile, width), min(y + tile, height))
+            for y in tile_origins(height, tile, overlap) for x in tile_origins(width, tile, overlap)]
+
+
+def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
+    """Detections of overlapping windows -> detections of the whole image, each object
+    once: a box that touches a window side inside the image (cut by the window) is left
+    to the window that sees it whole; the same object seen whole by two windows is
+    merged by class-aware NMS."""
+    boxes, scores, labels = [], [], []
+    for (x0, y0, x1, y1), det in per_tile:
+        b = det['boxes'] + np.float32([x0, y0, x0, y0])
+        cut = np.zeros(len(b), bool)
+        if x0 > 0:
+            cut |= b[:, 0] <= x0 + edge
+        if y0 > 0:
+            cut |= b[:, 1] <= y0 + edge
+        if x1 < width:
+            cut |= b[:, 2] >= x1 - edge
+        if y1 < height:
+            cut |= b[:, 3] >= y1 - edge
+        boxes.append(b[~cut])
+        scores.append(det['scores'][~cut])
+        labels.append(det['labels'][~cut])
+    boxes, scores, labels = (np.concatenate(v) for v in (boxes, scores, labels))
+    keep = batched_nms(boxes, scores, labels, iou_threshold)
+    return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])

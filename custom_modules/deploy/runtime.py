@@ -1,0 +1,225 @@
+"""A model folder (``model.onnx`` + ``model.json``), its ONNX Runtime network, and the
+prediction loop every backend shares: read an image, pre-process, run the network
+(whole or tile by tile), post-process, write pictures and result files."""
+import csv
+import json
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+
+from ..errors import ZooError as DeployError  # torch-free; the tools print it in one line
+from . import drawing, processing
+
+FORMAT = 'mlmondays-zoo-onnx/1'
+TASKS = ('classification', 'embedding', 'detection', 'segmentation')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+DETECTION_COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
+
+
+def load_spec(model_dir):
+    """``model.json`` of a model folder, checked."""
+    path = osp.join(model_dir, 'model.json')
+    if not osp.isfile(path):
+        raise DeployError(f'{model_dir} has no model.json: export a model into it with '
+                          'tools/deployment/export_onnx.py CONFIG CHECKPOINT --out DIR')
+    try:
+        with open(path) as f:
+            spec = json.load(f)
+    except ValueError as err:
+        raise DeployError(f'{path} is not valid JSON: {err}') from None
+    if spec.get('format') != FORMAT or spec.get('task') not in TASKS:
+        raise DeployError(f'{path} is not a model description of this zoo (format '
+                          f'{spec.get("format")!r}, task {spec.get("task")!r}); re-export it')
+    return spec
+
+
+class OnnxNetwork:
+    """``model.onnx`` in ONNX Runtime: a 1 x 3 x H x W float32 input -> list of outputs."""
+
+    def __init__(self, model_dir, spec, threads=None):
+        import onnxruntime as ort
+        path = osp.join(model_dir, 'model.onnx')
+        if not osp.isfile(path):
+            raise DeployError(f'{model_dir} has no model.onnx')
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+        found = [o.name for o in self.session.get_outputs()]
+        if found != spec['outputs']:
+            raise DeployError(f'{path} has outputs {found} but model.json describes a '
+                              f'{spec["task"]} model with outputs {spec["outputs"]}: the two '
+                              'files come from different exports')
+        self.input_name = self.session.get_inputs()[0].name
+
+    def __call__(self, x):
+        return self.session.run(None, {self.input_name: x})
+
+
+class Predictor:
+    """Pre-processing, a network (ONNX Runtime, or the PyTorch module of a config), and
+    post-processing, for one image at a time; ``tile`` splits large images into
+    overlapping windows (detection and segmentation)."""
+
+    def __init__(self, spec, network, tile=None, overlap=0):
+        self.spec, self.network, self.tile, self.overlap = spec, network, tile, overlap
+        if tile and spec['task'] not in ('detection', 'segmentation'):
+            raise DeployError(f'--tile: a {spec["task"]} model sees whole images; tiles are '
+                              'for detection and segmentation')
+        if tile and not 0 <= overlap < tile:
+            raise DeployError(f'--overlap {overlap} must be at least 0 and less than --tile '
+                              f'{tile}')
+
+    def _run(self, img):
+        x, meta = processing.preprocess(img, self.spec)
+        return [o[0] for o in self.network(x)], meta
+
+    def predict(self, img):
+        """A BGR image -> the task's prediction (see ``processing``); window by window when
+        it is larger than ``tile``."""
+        if self.tile and max(img.shape[:2]) > self.tile:
+            return self._predict_tiled(img)
+        return self.predict_whole(img)
+
+    def predict_whole(self, img):
+        """The prediction of the whole image at once."""
+        task = self.spec['task']
+        outputs, meta = self._run(img)
+        if task == 'classification':
+            return processing.classify(outputs[0], self.spec)
+        if task == 'embedding':
+            return processing.embed(outputs[0], self.spec)
+        if task == 'detection':
+            return processing.detect(outputs, self.spec, meta)
+        return processing.segment(processing.segment_logits(outputs[0], meta), self.spec)
+
+    def _predict_tiled(self, img):
+        height, width = img.shape[:2]
+        boxes = processing.windows(height, width, self.tile, self.overlap)
+        if self.spec['task'] == 'detection':
+            per_tile = [((x0, y0, x1, y1), self.predict_whole(img[y0:y1, x0:x1]))
+                        for x0, y0, x1, y1 in boxes]
+            return processing.merge_tile_detections(per_tile, height, width,
+                                                    self.spec['postprocess']['iou_threshold'])
+        total, count = None, np.zeros((height, width), np.float32)
+        for x0, y0, x1, y1 in boxes:
+            outputs, meta = self._run(img[y0:y1, x0:x1])
+            logits = processing.segment_logits(outputs[0], meta)
+            if total is None:
+                total = np.zeros((len(logits), height, width), np.float32)
+            total[:, y0:y1, x0:x1] += logits
+            count[y0:y1, x0:x1] += 1
+        return processing.segment(total / count, self.spec)
+
+
+def list_images(source):
+    """``source`` if it is a file, else the images of the folder, sorted."""
+    if osp.isfile(source):
+        return [source]
+    if not osp.isdir(source):
+        raise DeployError(f'no such image or folder: {source}')
+    images = sorted(
+        osp.join(source, n) for n in os.listdir(source) if n.lower().endswith(IMAGE_EXTENSIONS))
+    if not images:
+        raise DeployError(f'no images ({", ".join(IMAGE_EXTENSIONS)}) in {source}')
+    return images
+
+
+def read_images(paths, out_dir, on_bad='skip'):
+    """Yield ``(path, BGR image)`` for every readable image; an unreadable one stops with
+    an error naming it (``on_bad='error'``) or is passed over (``'skip'``), listed in
+    ``<out_dir>/skipped_images.txt`` and counted in a warning at the end."""
+    skipped = []
+    for path in paths:
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        if img is not None:
+            yield path, img
+        elif on_bad == 'error':
+            raise DeployError(f'{path}: not a readable image; remove it, or pass over '
+                              'unreadable images with --on-bad skip')
+        else:
+            skipped.append(f'{path}: not a readable image')
+    if skipped:
+        listing = osp.join(out_dir, 'skipped_images.txt')
+        with open(listing, 'w') as f:
+            f.write(''.join(line + '\n' for line in skipped))
+        print(f'WARNING: passed over {len(skipped)} unreadable image(s); the list is in '
+              f'{listing}', file=sys.stderr)
+
+
+def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
+    """Predict every image of ``source`` and write the task's files to ``out_dir``:
+
+    - classification: ``predictions.csv`` (file, class, score, top-k) and each image with
+      its predicted class; embedding: ``embeddings.csv`` (file, then the vector);
+    - detection: each image with its boxes, ``detections.csv`` (the course's columns plus
+      score) and ``detections.json`` (boxes and a count per image);
+    - segmentation: ``<name>_mask.png`` (class indices) and ``<name>_overlay.png``.
+
+    Returns a one-line summary.
+    """
+    spec, task = predictor.spec, predictor.spec['task']
+    classes = spec.get('classes') or []
+    os.makedirs(out_dir, exist_ok=True)
+    rows, records, counts = [], [], np.zeros(max(len(classes), 1))
+    for path, img in read_images(list_images(source), out_dir, on_bad):
+        name, (height, width) = osp.basename(path), img.shape[:2]
+        pred = predictor.predict(img)
+        if task == 'classification':
+            rows.append([name, classes[pred['label']], round(pred['score'], 4),
+                         ' '.join(f'{classes[i]}:{s:.4f}' for i, s in pred['topk'])])
+            cv2.imwrite(
+                osp.join(out_dir, name),
+                drawing.label_image(img, f'{classes[pred["label"]]} {pred["score"]:.2f}'))
+        elif task == 'embedding':
+            rows.append([name, *np.round(pred['embedding'], 6).tolist()])
+        elif task == 'detection':
+            keep = pred['scores'] >= (spec['postprocess']['draw_thr']
+                                      if score_thr is None else score_thr)
+            boxes = pred['boxes'][keep].astype(np.float64).round(1).tolist()
+            labels = pred['labels'][keep].tolist()
+            scores = pred['scores'][keep].astype(np.float64).round(4).tolist()
+            cv2.imwrite(osp.join(out_dir, name), drawing.draw_boxes(img, boxes, labels, scores,
+                                                                    classes))
+            rows += [[name, width, height, classes[lab], *box, score]
+                     for box, lab, score in zip(boxes, labels, scores)]
+            records.append(dict(filename=name, width=width, height=height, count=len(boxes),
+                                boxes=[dict(bbox=b, label=classes[lab], score=s)
+                                       for b, lab, s in zip(boxes, labels, scores)]))
+        else:
+            stem = osp.splitext(name)[0]
+            cv2.imwrite(osp.join(out_dir, f'{stem}_mask.png'), pred['mask'])
+            cv2.imwrite(osp.join(out_dir, f'{stem}_overlay.png'),
+                        drawing.overlay(img, pred['mask'], spec['palette']))
+            counts += np.bincount(pred['mask'].ravel(), minlength=len(counts))[:len(counts)]
+    return _write_results(task, rows, records, counts, classes, out_dir, spec, score_thr)
+
+
+def _write_csv(path, header, rows):
+    with open(path, 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _write_results(task, rows, records, counts, classes, out_dir, spec, score_thr):
+    if task == 'classification':
+        _write_csv(osp.join(out_dir, 'predictions.csv'), ['file', 'class', 'score', 'topk'], rows)
+        found = {c: sum(r[1] == c for r in rows) for c in classes}
+        return f'{len(rows)} images classified {found}; predictions.csv in {out_dir}'
+    if task == 'embedding':
+        dim = len(rows[0]) - 1 if rows else 0
+        _write_csv(osp.join(out_dir, 'embeddings.csv'), ['file', *range(dim)], rows)
+        return f'{len(rows)} embeddings of {dim} values; embeddings.csv in {out_dir}'
+    if task == 'detection':
+        _write_csv(osp.join(out_dir, 'detections.csv'), [*DETECTION_COLUMNS, 'score'], rows)
+        thr = spec['postprocess']['draw_thr'] if score_thr is None else score_thr
+        with open(osp.join(out_dir, 'detections.json'), 'w') as f:
+            json.dump(dict(score_thr=thr, images=records), f, indent=1)
+        return (f'{len(rows)} boxes (score >= {thr}); pictures, detections.csv and '
+                f'detections.json in {out_dir}')
+    shares = dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
+    return f'masks and overlays in {out_dir}; pixel shares: {shares}'

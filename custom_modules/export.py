@@ -1,0 +1,320 @@
+"""From a config and checkpoint to a deployable model: the network of each task as a plain
+``nn.Module`` (what ONNX holds and what ``tools/infer.py`` runs with PyTorch), its
+``model.json``, the ONNX export, and the parity check against the training stack.
+
+Tasks: ``classification`` (imrecog classifiers; the FixMatch model predicts with its
+teacher), ``embedding`` (the N-pairs embedder), ``detection`` (RetinaNet: per level the
+decoded boxes and sigmoid scores of every anchor; thresholds and NMS are in
+``custom_modules.deploy.processing``), ``segmentation`` (U-Net logits).
+"""
+import json
+import os
+import os.path as osp
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .checkpoints import check_checkpoint_fits
+from .deploy.runtime import FORMAT, OnnxNetwork, Predictor, read_images
+from .errors import ZooError
+
+SUPPORTED = ('ImageClassifier', 'SemiSupervisedClassifier', 'NPairsEmbedder', 'RetinaNet',
+             'EncoderDecoder')
+FAMILY = dict(mmdet='objrecog', mmseg='imseg')
+
+
+def task_of(cfg):
+    """The task and family of a config's model, or a one-line error naming those supported."""
+    model_type = cfg.model.get('type', '').split('.')[-1]
+    if model_type not in SUPPORTED:
+        raise ZooError(f'export: model type {model_type!r} is not supported; supported: '
+                       f'{", ".join(SUPPORTED)}')
+    if model_type == 'NPairsEmbedder':
+        return 'embedding', 'ssimrecog'
+    if model_type == 'SemiSupervisedClassifier':
+        return 'classification', 'ssimrecog'
+    if model_type == 'ImageClassifier':
+        return 'classification', 'imrecog'
+    return ('detection' if model_type == 'RetinaNet' else 'segmentation'), FAMILY[
+        cfg.default_scope]
+
+
+def build_model(cfg, checkpoint, device='cpu'):
+    """The config's model with the checkpoint's weights (checked to fit), in eval mode."""
+    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.runner import load_checkpoint
+    init_default_scope(cfg.default_scope)
+    model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor') is not None:  # as mmengine's Runner merges it
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    model = MODELS.build(model_cfg)
+    check_checkpoint_fits(checkpoint, model)
+    meta = load_checkpoint(model, checkpoint, map_location='cpu', logger='silent').get('meta', {})
+    model.dataset_meta = meta.get('dataset_meta') or {}
+    return model.to(device).eval()
+
+
+class ExportModule(nn.Module):
+    """The network of a task as a plain module: a normalised N x 3 x H x W float input ->
+    probabilities (classification), embeddings, per level decoded boxes and scores
+    (detection), or logits at the input size (segmentation)."""
+
+    def __init__(self, model, task):
+        super().__init__()
+        self.model, self.task = model, task
+
+    def forward(self, x):
+        if self.task == 'classification':
+            return self.model(x, mode='tensor').softmax(dim=1)
+        if self.task == 'embedding':
+            return self.model(x, mode='tensor')
+        if self.task == 'segmentation':
+            logits = self.model(x, mode='tensor')
+            if logits.shape[-2:] != x.shape[-2:]:
+                logits = F.interpolate(logits, x.shape[-2:], mode='bilinear',
+                                       align_corners=self.model.decode_head.align_corners)
+            return logits
+        return tuple(self._detections(x))
+
+    def _detections(self, x):
+        head = self.model.bbox_head
+        cls_scores, bbox_preds = self.model(x, mode='tensor')
+        priors = head.prior_generator.grid_priors([c.shape[-2:] for c in cls_scores],
+                                                  dtype=x.dtype,
+                                                  device=x.device)
+        for cls, reg, anchors in zip(cls_scores, bbox_preds, priors):
+            n = cls.shape[0]
+            scores = cls.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels).sigmoid()
+            deltas = reg.permute(0, 2, 3, 1).reshape(-1, 4)
+            boxes = head.bbox_coder.decode(anchors.repeat(n, 1), deltas).reshape(n, -1, 4)
+            yield boxes
+            yield scores
+
+
+class TorchNetwork:
+    """An :class:`ExportModule` as the runtime's network: numpy in, list of numpy out."""
+
+    def __init__(self, module, device='cpu'):
+        self.module, self.device = module, device
+
+    @torch.no_grad()
+    def __call__(self, x):
+        out = self.module(torch.from_numpy(x).to(self.device))
+        return [o.cpu().numpy() for o in (out if isinstance(out, tuple) else (out, ))]
+
+
+def output_names(task, model):
+    if task == 'detection':
+        levels = len(model.bbox_head.prior_generator.strides)
+        return [f'{kind}_{i}' for i in range(levels) for kind in ('boxes', 'scores')]
+    return [dict(classification='probs', embedding='embedding', segmentation='logits')[task]]
+
+
+def _test_resize(pipeline):
+    for t in pipeline:
+        if t.get('type', '').split('.')[-1] == 'Resize':
+            scale = t.get('scale')
+            size = [scale, scale] if isinstance(scale, int) else list(scale)
+            return size, bool(t.get('keep_ratio', False))
+    return None, False
+
+
+def normalisation(model):
+    """Mean, std, colour order and padding divisor of the model's data pre-processor (the
+    module, whichever toolbox's it is, so that a default or merged one counts too)."""
+    dp = model.data_preprocessor
+    if getattr(dp, '_enable_normalize', False):
+        mean, std = dp.mean.flatten().tolist(), dp.std.flatten().tolist()
+    else:
+        mean, std = [0.0] * 3, [1.0] * 3
+    to_rgb = any(getattr(dp, a, False) for a in ('to_rgb', '_channel_conversion',
+                                                  'channel_conversion'))
+    divisor = getattr(dp, 'pad_size_divisor', None) or getattr(dp, 'size_divisor', None) or 1
+    return dict(mean=mean, std=std, to_rgb=bool(to_rgb), size_divisor=int(divisor))
+
+
+def spec_of(cfg, model, task, family):
+    """``model.json``: what pre- and post-processing need, and what the model is."""
+    size, keep_ratio = _test_resize(test_pipeline(cfg))
+    meta = model.dataset_meta or {}
+    classes = list(meta.get('classes') or [])
+    post = {}
+    if task == 'detection':
+        test_cfg = model.bbox_head.test_cfg
+        post = dict(score_thr=test_cfg.get('score_thr', 0.05), nms_pre=test_cfg.get('nms_pre',
+                                                                                   1000),
+                    iou_threshold=test_cfg['nms']['iou_threshold'],
+                    max_per_img=test_cfg.get('max_per_img', 100),
+                    min_bbox_size=test_cfg.get('min_bbox_size', 0), draw_thr=0.5)
+    elif task == 'segmentation':
+        post = dict(threshold=getattr(model.decode_head, 'threshold', None) or 0.5)
+    palette = meta.get('palette')
+    return dict(
+        format=FORMAT,
+        task=task,
+        family=family,
+        model_type=cfg.model['type'],
+        classes=classes,
+        palette=[list(map(int, c)) for c in palette] if palette is not None else None,
+        input=dict(size=size, keep_ratio=keep_ratio, **normalisation(model)),
+        outputs=output_names(task, model),
+        postprocess=post,
+        config=cfg.filename)
+
+
+def export_onnx(cfg, checkpoint, out_dir, opset=17):
+    """Write ``model.onnx`` and ``model.json`` of the config's model to ``out_dir``
+    (dynamic batch and image size); returns the spec and the PyTorch module."""
+    task, family = task_of(cfg)
+    model = build_model(cfg, checkpoint)
+    module = ExportModule(model, task).eval()
+    spec = spec_of(cfg, model, task, family)
+    side = max(spec['input']['size'] or [64])
+    side += -side % spec['input']['size_divisor']
+    dummy = torch.zeros(1, 3, side, side)
+    dynamic = {name: {0: 'batch'} for name in spec['outputs']}
+    if task == 'segmentation':
+        dynamic['logits'] = {0: 'batch', 2: 'height', 3: 'width'}
+    os.makedirs(out_dir, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # tracer warnings about shapes turned into constants
+        torch.onnx.export(
+            module, (dummy, ),
+            osp.join(out_dir, 'model.onnx'),
+            dynamo=False,
+            opset_version=opset,
+            input_names=['image'],
+            output_names=spec['outputs'],
+            dynamic_axes={'image': {0: 'batch', 2: 'height', 3: 'width'}, **dynamic})
+    with open(osp.join(out_dir, 'model.json'), 'w') as f:
+        json.dump(spec, f, indent=1)
+    return spec, module
+
+
+# --- parity -------------------------------------------------------------------------------
+
+
+def test_pipeline(cfg):
+    """The pipeline of the config's test images (of the queries, for a gallery/query set)."""
+    dataset = cfg.test_dataloader.dataset
+    while 'pipeline' not in dataset:
+        dataset = dataset.get('query') or dataset['datasets'][0]
+    return dataset.pipeline
+
+
+def reference_predict(cfg, model, task, img, path):
+    """The training stack's own prediction for one image: the config's test pipeline
+    (annotation loading left out), its data loader's collate function and
+    ``model.test_step``, in the runtime's terms."""
+    from mmengine.dataset import Compose
+    from mmengine.registry import FUNCTIONS
+    pipeline = Compose([
+        t for t in test_pipeline(cfg)
+        if 'Annotation' not in t['type'] and 'LoadImage' not in t['type']
+    ])
+    collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn') or {}).get(
+        'type', 'pseudo_collate'))
+    data = pipeline(dict(img=img, img_path=path, img_shape=img.shape[:2],
+                         ori_shape=img.shape[:2]))
+    with torch.no_grad():
+        sample = model.test_step(collate([data]))[0]
+    if task == 'classification':
+        return dict(probs=sample.pred_score.cpu().numpy())
+    if task == 'embedding':
+        return dict(embedding=sample.embedding.cpu().numpy())
+    if task == 'detection':
+        inst = sample.pred_instances
+        return dict(boxes=inst.bboxes.cpu().numpy(), scores=inst.scores.cpu().numpy(),
+                    labels=inst.labels.cpu().numpy())
+    return dict(mask=sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8))
+
+
+def box_iou(a, b):
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
+    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-12)
+
+
+def disagreement(task, ref, got, score_floor=0.05):
+    """``(problem or None, a number: how far apart)`` for one image, with the thresholds of
+    the parity check: classification top-1 equal and probabilities within 1e-4; detection
+    boxes scoring >= ``score_floor`` matched one-to-one with IoU >= 0.99 and scores within
+    1e-3; segmentation >= 99.9 % of pixels equal; embeddings cosine >= 0.9999."""
+    if task == 'classification':
+        gap = float(np.abs(ref['probs'] - got['probs']).max())
+        if ref['probs'].argmax() != got['probs'].argmax():
+            return f'top-1 class {got["probs"].argmax()} instead of {ref["probs"].argmax()}', 1.0
+        return (f'probabilities differ by {gap:.2e} (> 1e-4)' if gap > 1e-4 else None), gap
+    if task == 'embedding':
+        a, b = ref['embedding'], got['embedding']
+        cosine = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+        return (f'cosine {cosine:.6f} (< 0.9999)' if cosine < 0.9999 else None), 1 - cosine
+    if task == 'segmentation':
+        if ref['mask'].shape != got['mask'].shape:
+            return f'mask {got["mask"].shape} instead of {ref["mask"].shape}', 1.0
+        share = float((ref['mask'] != got['mask']).mean())
+        return (f'{100 * share:.3f} % of pixels differ (> 0.1 %)' if share > 1e-3 else None), share
+    keep_ref, keep_got = ref['scores'] >= score_floor, got['scores'] >= score_floor
+    rb, rs, rl = ref['boxes'][keep_ref], ref['scores'][keep_ref], ref['labels'][keep_ref]
+    gb, gs, gl = got['boxes'][keep_got], got['scores'][keep_got], got['labels'][keep_got]
+    if len(rb) != len(gb):
+        return f'{len(gb)} boxes scoring >= {score_floor} instead of {len(rb)}', 1.0
+    if not len(rb):
+        return None, 0.0
+    iou = box_iou(rb, gb) * (rl[:, None] == gl[None, :])
+    match = iou.argmax(axis=1)
+    worst_iou = float(iou[np.arange(len(rb)), match].min())
+    score_gap = float(np.abs(rs - gs[match]).max())
+    if len(set(match.tolist())) != len(rb) or worst_iou < 0.99:
+        return f'boxes matched with IoU down to {worst_iou:.4f} (< 0.99)', 1 - worst_iou
+    if score_gap > 1e-3:
+        return f'scores differ by {score_gap:.2e} (> 1e-3)', score_gap
+    return None, max(1 - worst_iou, score_gap)
+
+
+def config_images(cfg, limit):
+    """Image files of the config's test split (its demo val split), at most ``limit``."""
+    from mmengine.registry import DATASETS
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    paths = [dataset.get_data_info(i).get('img_path') for i in range(len(dataset))]
+    paths = [p for p in paths if p and osp.isfile(p)][:limit]
+    if not paths:
+        raise ZooError('parity check: the test split has no image files (TFRecords?); give '
+                       'a folder of images with --verify DIR')
+    return paths
+
+
+def check_parity(cfg, module, model_dir, paths, out_dir=None):
+    """PyTorch (the training stack's test pipeline and ``test_step``) against ONNX Runtime
+    (the torch-free runtime) on ``paths``: a :class:`ZooError` naming the worst image when
+    they disagree; else a summary line."""
+    from .deploy.runtime import load_spec
+    spec = load_spec(model_dir)
+    predictor = Predictor(spec, OnnxNetwork(model_dir, spec))
+    model, task = module.model, spec['task']
+    worst, failures, boxes = (0.0, None), [], 0
+    for path, img in read_images(paths, out_dir or model_dir, 'skip'):
+        got = predictor.predict(img)
+        if task == 'classification':
+            got = dict(probs=got['probs'])
+        ref = reference_predict(cfg, model, task, img, path)
+        if task == 'detection':
+            boxes += int((ref['scores'] >= 0.05).sum())
+        problem, gap = disagreement(task, ref, got)
+        if problem:
+            failures.append(f'{path}: {problem}')
+        if gap >= worst[0]:
+            worst = (gap, path)
+    if failures:
+        raise ZooError(f'parity check failed on {len(failures)} of {len(paths)} images; worst '
+                       f'{worst[1]}; first: {failures[0]}')
+    compared = f', {boxes} boxes scoring >= 0.05' if task == 'detection' else ''
+    return (f'parity: {len(paths)} images{compared}, PyTorch and ONNX Runtime agree ({task}; '
+            f'largest difference {worst[0]:.2e}, on {osp.basename(worst[1] or "-")})')

@@ -1,0 +1,218 @@
+"""Deployment: every family exports to ONNX with a parity check against the training stack,
+predicts without PyTorch, and tiles large images."""
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, REPO, run, run_tool
+
+NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
+FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+ITERS = ['train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
+         'default_hooks.checkpoint.interval=10', *IN_PROCESS_LOADERS]
+# (config, training options, checkpoint): short runs; parity needs no accuracy, but the
+# detector needs some confident boxes to compare
+MODELS = {
+    'imrecog': (DEMO_CONFIGS['imrecog'], QUICK, 'epoch_1.pth'),
+    'objrecog': (DEMO_CONFIGS['objrecog'], [
+        *QUICK[1:], 'train_cfg.max_epochs=3', 'train_dataloader.dataset.indices=96',
+        'param_scheduler.start=0.01'
+    ], 'epoch_3.pth'),
+    'imseg': (DEMO_CONFIGS['imseg'], QUICK, 'epoch_1.pth'),
+    'ssimrecog-npairs': (NPAIRS, ITERS, 'iter_10.pth'),
+    'ssimrecog-fixmatch': (FIXMATCH, ITERS, 'iter_10.pth'),
+}
+
+
+@pytest.fixture(scope='module')
+def exported(tmp_path_factory):
+    """Train each model briefly and export it (the exporter runs its parity check)."""
+    done = {}
+
+    def get(name):
+        if name not in done:
+            config, options, checkpoint = MODELS[name]
+            work = tmp_path_factory.mktemp(name)
+            run_tool('train.py', config, '--work-dir', work, '--cfg-options', *options)
+            out = run_tool('export_onnx.py', config, work / checkpoint, '--out', work / 'onnx',
+                           tool_dir='tools/deployment')
+            done[name] = (config, work / checkpoint, work / 'onnx', out.stdout)
+        return done[name]
+
+    return get
+
+
+@pytest.mark.parametrize('name', sorted(MODELS))
+def test_export_passes_its_parity_check(exported, name):
+    config, _, model_dir, stdout = exported(name)
+    spec = json.loads((model_dir / 'model.json').read_text())
+    assert (model_dir / 'model.onnx').stat().st_size > 10000
+    assert spec['classes'] and spec['input']['mean'] == pytest.approx([123.675, 116.28, 103.53])
+    assert 'PyTorch and ONNX Runtime agree' in stdout
+    if name == 'objrecog':
+        boxes = int(stdout.split(' boxes scoring')[0].rsplit(' ', 1)[1])
+        assert boxes >= 20, stdout  # the detections compared are not an empty set
+
+
+def test_a_model_that_disagrees_fails_the_check_naming_the_worst_image(exported, tmp_path):
+    config, checkpoint, model_dir, _ = exported('imrecog')
+    shutil.copytree(model_dir, tmp_path / 'onnx')
+    spec = json.loads((tmp_path / 'onnx' / 'model.json').read_text())
+    spec['input']['to_rgb'] = not spec['input']['to_rgb']  # a pre-processing bug
+    (tmp_path / 'onnx' / 'model.json').write_text(json.dumps(spec))
+    code = ('import sys; from custom_modules.cli import load_config; '
+            'from custom_modules.export import *; '
+            'cfg = load_config(type("A", (), dict(config=sys.argv[1]))()); '
+            'module = ExportModule(build_model(cfg, sys.argv[2]), "classification"); '
+            'print(check_parity(cfg, module, sys.argv[3], config_images(cfg, 20)))')
+    proc = run([sys.executable, '-c', code, config, checkpoint, tmp_path / 'onnx'], check=False)
+    assert proc.returncode != 0
+    assert 'parity check failed on ' in proc.stderr and '; worst data/demo/imrecog/val/' \
+        in proc.stderr
+
+
+BLOCK_TORCH = '''
+import importlib.abc, sys
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmseg', 'mmpretrain'):
+            raise ImportError(f'{name} is blocked: this must run without it')
+sys.meta_path.insert(0, NoTorch())
+from custom_modules.deploy.__main__ import main
+main(sys.argv[1:])
+'''
+
+
+def predict_without_torch(model_dir, images, out_dir, *options):
+    return run([sys.executable, '-c', BLOCK_TORCH, 'predict', model_dir, images, '--out-dir',
+                out_dir, *options])
+
+
+def rows(path):
+    with open(path, newline='') as f:
+        return list(csv.reader(f))
+
+
+def test_torch_free_runtime_predicts_as_the_pytorch_path(exported, tmp_path):
+    config, checkpoint, model_dir, _ = exported('objrecog')
+    images = 'data/demo/objrecog/images/val'
+    predict_without_torch(model_dir, images, tmp_path / 'ort', '--score-thr', '0.05')
+    run_tool('infer.py', config, checkpoint, images, '--out-dir', tmp_path / 'torch',
+             '--score-thr', '0.05')
+    ort, torch_rows = rows(tmp_path / 'ort/detections.csv'), rows(tmp_path / 'torch/detections.csv')
+    assert ort[0] == torch_rows[0] == [
+        'filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax', 'score'
+    ]
+    assert len(ort) == len(torch_rows) > 20
+    for a, b in zip(ort[1:], torch_rows[1:]):
+        assert a[:4] == b[:4]
+        assert np.allclose(np.float64(a[4:]), np.float64(b[4:]), atol=0.15)
+    assert len(list((tmp_path / 'ort').glob('*.png'))) == 40
+
+
+def test_classification_and_embeddings_are_written(exported, tmp_path):
+    _, _, model_dir, _ = exported('ssimrecog-fixmatch')
+    predict_without_torch(model_dir, 'data/demo/ssimrecog/val/marsh', tmp_path / 'cls')
+    table = rows(tmp_path / 'cls/predictions.csv')
+    assert table[0] == ['file', 'class', 'score', 'topk'] and len(table) > 10
+    assert all(r[1] in ('marsh', 'pebbles', 'ripples', 'water') for r in table[1:])
+    _, _, model_dir, _ = exported('ssimrecog-npairs')
+    predict_without_torch(model_dir, 'data/demo/ssimrecog/val/marsh', tmp_path / 'emb')
+    table = rows(tmp_path / 'emb/embeddings.csv')
+    vectors = np.float64([r[1:] for r in table[1:]])
+    assert vectors.shape[1] == 8 and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+
+
+def mosaic(folder, names):
+    """A 2 x 2 mosaic of four demo frames."""
+    frames = [cv2.imread(f'{folder}/{n}') for n in names]
+    return np.vstack([np.hstack(frames[:2]), np.hstack(frames[2:])])
+
+
+class SquareDetector:
+    """A stand-in detector that finds every white square exactly (its connected
+    components), so that tiling is tested on its own: what the tiles see is what a
+    detector sees, cut objects included."""
+
+    def __call__(self, img):
+        count, _, stats, _ = cv2.connectedComponentsWithStats((img[..., 0] > 128).astype(np.uint8))
+        boxes = np.float32([[x, y, x + w, y + h] for x, y, w, h, _ in stats[1:count]]).reshape(-1, 4)
+        return dict(boxes=boxes, scores=np.ones(len(boxes), np.float32),
+                    labels=np.zeros(len(boxes), np.int64))
+
+
+def test_tiled_detection_reports_each_object_once_border_objects_too():
+    from custom_modules.deploy.runtime import Predictor
+    img = np.zeros((300, 400, 3), np.uint8)
+    squares = [(10, 10), (90, 40), (120, 120), (185, 60), (250, 200), (300, 110), (360, 260)]
+    for x, y in squares:  # 20 px squares; several cross the borders of 100 px windows
+        img[y:y + 20, x:x + 20] = 255
+    spec = dict(task='detection', postprocess=dict(iou_threshold=0.5))
+    predictor = Predictor(spec, network=None, tile=100, overlap=40)
+    predictor.predict_whole = SquareDetector()  # the network's part, for this test
+    found = predictor.predict(img)
+    expected = np.float32([[x, y, x + 20, y + 20] for x, y in squares])
+    order = np.lexsort((found['boxes'][:, 1], found['boxes'][:, 0]))
+    assert np.array_equal(found['boxes'][order], expected)  # every square once, whole
+
+
+def test_tiled_detection_with_the_exported_detector(exported):
+    _, _, model_dir, _ = exported('objrecog')
+    from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
+    from custom_modules.export import box_iou
+    spec = load_spec(str(model_dir))
+    big = mosaic('data/demo/objrecog/images/val', [f'val_{i:04d}.png' for i in range(4)])
+    tiled = Predictor(spec, OnnxNetwork(str(model_dir), spec), tile=128, overlap=64).predict(big)
+    assert len(tiled['boxes']) and tiled['boxes'].max() <= 256
+    assert (box_iou(tiled['boxes'], tiled['boxes']) > 0.5).sum() == len(tiled['boxes'])
+
+
+def test_tiled_segmentation_equals_the_frames(exported):
+    _, _, model_dir, _ = exported('imseg')
+    from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
+    spec = load_spec(str(model_dir))
+    network = OnnxNetwork(str(model_dir), spec)
+    folder = 'data/demo/imseg/images/val'
+    names = [f'val_{i:04d}.png' for i in range(4)]
+    frames = [Predictor(spec, network).predict(cv2.imread(f'{folder}/{n}'))['mask'] for n in names]
+    expected = np.vstack([np.hstack(frames[:2]), np.hstack(frames[2:])])
+    big = mosaic(folder, names)
+    assert np.array_equal(Predictor(spec, network, tile=64, overlap=0).predict(big)['mask'],
+                          expected)  # windows on the frames: the frames' masks exactly
+    overlapped = Predictor(spec, network, tile=64, overlap=32).predict(big)['mask']
+    assert (overlapped == expected).mean() > 0.9
+
+
+def test_bad_deployment_inputs_are_one_line(exported, tmp_path):
+    _, _, det_dir, _ = exported('objrecog')
+    _, _, seg_dir, _ = exported('imseg')
+    proc = run([sys.executable, '-m', 'custom_modules.deploy', 'predict', tmp_path,
+                'data/demo/imseg/images/val'], check=False)
+    assert proc.returncode == 2 and proc.stderr.strip() == (
+        f'error: {tmp_path} has no model.json: export a model into it with '
+        'tools/deployment/export_onnx.py CONFIG CHECKPOINT --out DIR')
+    mixed = tmp_path / 'mixed'
+    shutil.copytree(seg_dir, mixed)
+    shutil.copy(det_dir / 'model.onnx', mixed / 'model.onnx')  # another family's network
+    proc = run([sys.executable, '-m', 'custom_modules.deploy', 'predict', mixed,
+                'data/demo/imseg/images/val'], check=False)
+    assert proc.returncode == 2
+    assert "describes a segmentation model with outputs ['logits']: the two files come from " \
+        'different exports' in proc.stderr
+
+
+def test_unsupported_model_is_named():
+    from mmengine.config import Config
+
+    from custom_modules.errors import ZooError
+    from custom_modules.export import task_of
+    with pytest.raises(ZooError, match=r"export: model type 'FasterRCNN' is not supported; "
+                       'supported: ImageClassifier, SemiSupervisedClassifier, NPairsEmbedder, '
+                       'RetinaNet, EncoderDecoder'):
+        task_of(Config(dict(model=dict(type='FasterRCNN'), default_scope='mmdet')))
