@@ -38,8 +38,16 @@ def task_of(cfg):
         return 'classification', 'ssimrecog'
     if model_type == 'ImageClassifier':
         return 'classification', 'imrecog'
-    return ('detection' if model_type == 'RetinaNet' else 'segmentation'), FAMILY[
-        cfg.default_scope]
+    return ('detection' if model_type == 'RetinaNet' else 'segmentation'), FAMILY[cfg.default_scope]
+
+
+def model_config(cfg):
+    """The config's model, with the top-level ``data_preprocessor`` merged in as mmengine's
+    ``Runner`` merges it."""
+    model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    return model_cfg
 
 
 def build_model(cfg, checkpoint, device='cpu'):
@@ -47,10 +55,7 @@ def build_model(cfg, checkpoint, device='cpu'):
     from mmengine.registry import MODELS, init_default_scope
     from mmengine.runner import load_checkpoint
     init_default_scope(cfg.default_scope)
-    model_cfg = cfg.model.copy()
-    if cfg.get('data_preprocessor') is not None:  # as mmengine's Runner merges it
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(model_config(cfg))
     check_checkpoint_fits(checkpoint, model)
     meta = load_checkpoint(model, checkpoint, map_location='cpu', logger='silent').get('meta', {})
     model.dataset_meta = meta.get('dataset_meta') or {}
@@ -74,8 +79,11 @@ class ExportModule(nn.Module):
         if self.task == 'segmentation':
             logits = self.model(x, mode='tensor')
             if logits.shape[-2:] != x.shape[-2:]:
-                logits = F.interpolate(logits, x.shape[-2:], mode='bilinear',
-                                       align_corners=self.model.decode_head.align_corners)
+                logits = F.interpolate(
+                    logits,
+                    x.shape[-2:],
+                    mode='bilinear',
+                    align_corners=self.model.decode_head.align_corners)
             return logits
         return tuple(self._detections(x))
 
@@ -130,8 +138,8 @@ def normalisation(model):
         mean, std = dp.mean.flatten().tolist(), dp.std.flatten().tolist()
     else:
         mean, std = [0.0] * 3, [1.0] * 3
-    to_rgb = any(getattr(dp, a, False) for a in ('to_rgb', '_channel_conversion',
-                                                  'channel_conversion'))
+    to_rgb = any(
+        getattr(dp, a, False) for a in ('to_rgb', '_channel_conversion', 'channel_conversion'))
     divisor = getattr(dp, 'pad_size_divisor', None) or getattr(dp, 'size_divisor', None) or 1
     return dict(mean=mean, std=std, to_rgb=bool(to_rgb), size_divisor=int(divisor))
 
@@ -144,11 +152,13 @@ def spec_of(cfg, model, task, family):
     post = {}
     if task == 'detection':
         test_cfg = model.bbox_head.test_cfg
-        post = dict(score_thr=test_cfg.get('score_thr', 0.05), nms_pre=test_cfg.get('nms_pre',
-                                                                                   1000),
-                    iou_threshold=test_cfg['nms']['iou_threshold'],
-                    max_per_img=test_cfg.get('max_per_img', 100),
-                    min_bbox_size=test_cfg.get('min_bbox_size', 0), draw_thr=0.5)
+        post = dict(
+            score_thr=test_cfg.get('score_thr', 0.05),
+            nms_pre=test_cfg.get('nms_pre', 1000),
+            iou_threshold=test_cfg['nms']['iou_threshold'],
+            max_per_img=test_cfg.get('max_per_img', 100),
+            min_bbox_size=test_cfg.get('min_bbox_size', 0),
+            draw_thr=0.5)
     elif task == 'segmentation':
         post = dict(threshold=getattr(model.decode_head, 'threshold', None) or 0.5)
     palette = meta.get('palette')
@@ -188,7 +198,14 @@ def export_onnx(cfg, checkpoint, out_dir, opset=17):
             opset_version=opset,
             input_names=['image'],
             output_names=spec['outputs'],
-            dynamic_axes={'image': {0: 'batch', 2: 'height', 3: 'width'}, **dynamic})
+            dynamic_axes={
+                'image': {
+                    0: 'batch',
+                    2: 'height',
+                    3: 'width'
+                },
+                **dynamic
+            })
     with open(osp.join(out_dir, 'model.json'), 'w') as f:
         json.dump(spec, f, indent=1)
     return spec, module
@@ -215,10 +232,9 @@ def reference_predict(cfg, model, task, img, path):
         t for t in test_pipeline(cfg)
         if 'Annotation' not in t['type'] and 'LoadImage' not in t['type']
     ])
-    collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn') or {}).get(
-        'type', 'pseudo_collate'))
-    data = pipeline(dict(img=img, img_path=path, img_shape=img.shape[:2],
-                         ori_shape=img.shape[:2]))
+    collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn')
+                             or {}).get('type', 'pseudo_collate'))
+    data = pipeline(dict(img=img, img_path=path, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
     with torch.no_grad():
         sample = model.test_step(collate([data]))[0]
     if task == 'classification':
@@ -227,8 +243,10 @@ def reference_predict(cfg, model, task, img, path):
         return dict(embedding=sample.embedding.cpu().numpy())
     if task == 'detection':
         inst = sample.pred_instances
-        return dict(boxes=inst.bboxes.cpu().numpy(), scores=inst.scores.cpu().numpy(),
-                    labels=inst.labels.cpu().numpy())
+        return dict(
+            boxes=inst.bboxes.cpu().numpy(),
+            scores=inst.scores.cpu().numpy(),
+            labels=inst.labels.cpu().numpy())
     return dict(mask=sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8))
 
 

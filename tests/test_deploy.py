@@ -3,19 +3,20 @@ predicts without PyTorch, and tiles large images."""
 import csv
 import json
 import shutil
-import subprocess
 import sys
 
 import cv2
 import numpy as np
 import pytest
 
-from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, REPO, run, run_tool
+from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, run, run_tool
 
 NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
 FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
-ITERS = ['train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
-         'default_hooks.checkpoint.interval=10', *IN_PROCESS_LOADERS]
+ITERS = [
+    'train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
+    'default_hooks.checkpoint.interval=10', *IN_PROCESS_LOADERS
+]
 # (config, training options, checkpoint): short runs; parity needs no accuracy, but the
 # detector needs some confident boxes to compare
 MODELS = {
@@ -40,8 +41,13 @@ def exported(tmp_path_factory):
             config, options, checkpoint = MODELS[name]
             work = tmp_path_factory.mktemp(name)
             run_tool('train.py', config, '--work-dir', work, '--cfg-options', *options)
-            out = run_tool('export_onnx.py', config, work / checkpoint, '--out', work / 'onnx',
-                           tool_dir='tools/deployment')
+            out = run_tool(
+                'export_onnx.py',
+                config,
+                work / checkpoint,
+                '--out',
+                work / 'onnx',
+                tool_dir='tools/deployment')
             done[name] = (config, work / checkpoint, work / 'onnx', out.stdout)
         return done[name]
 
@@ -90,8 +96,10 @@ main(sys.argv[1:])
 
 
 def predict_without_torch(model_dir, images, out_dir, *options):
-    return run([sys.executable, '-c', BLOCK_TORCH, 'predict', model_dir, images, '--out-dir',
-                out_dir, *options])
+    return run([
+        sys.executable, '-c', BLOCK_TORCH, 'predict', model_dir, images, '--out-dir', out_dir,
+        *options
+    ])
 
 
 def rows(path):
@@ -103,8 +111,8 @@ def test_torch_free_runtime_predicts_as_the_pytorch_path(exported, tmp_path):
     config, checkpoint, model_dir, _ = exported('objrecog')
     images = 'data/demo/objrecog/images/val'
     predict_without_torch(model_dir, images, tmp_path / 'ort', '--score-thr', '0.05')
-    run_tool('infer.py', config, checkpoint, images, '--out-dir', tmp_path / 'torch',
-             '--score-thr', '0.05')
+    run_tool('infer.py', config, checkpoint, images, '--out-dir', tmp_path / 'torch', '--score-thr',
+             '0.05')
     ort, torch_rows = rows(tmp_path / 'ort/detections.csv'), rows(tmp_path / 'torch/detections.csv')
     assert ort[0] == torch_rows[0] == [
         'filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax', 'score'
@@ -142,9 +150,12 @@ class SquareDetector:
 
     def __call__(self, img):
         count, _, stats, _ = cv2.connectedComponentsWithStats((img[..., 0] > 128).astype(np.uint8))
-        boxes = np.float32([[x, y, x + w, y + h] for x, y, w, h, _ in stats[1:count]]).reshape(-1, 4)
-        return dict(boxes=boxes, scores=np.ones(len(boxes), np.float32),
-                    labels=np.zeros(len(boxes), np.int64))
+        boxes = np.float32([[x, y, x + w, y + h]
+                            for x, y, w, h, _ in stats[1:count]]).reshape(-1, 4)
+        return dict(
+            boxes=boxes,
+            scores=np.ones(len(boxes), np.float32),
+            labels=np.zeros(len(boxes), np.int64))
 
 
 def test_tiled_detection_reports_each_object_once_border_objects_too():
@@ -183,8 +194,9 @@ def test_tiled_segmentation_equals_the_frames(exported):
     frames = [Predictor(spec, network).predict(cv2.imread(f'{folder}/{n}'))['mask'] for n in names]
     expected = np.vstack([np.hstack(frames[:2]), np.hstack(frames[2:])])
     big = mosaic(folder, names)
-    assert np.array_equal(Predictor(spec, network, tile=64, overlap=0).predict(big)['mask'],
-                          expected)  # windows on the frames: the frames' masks exactly
+    assert np.array_equal(
+        Predictor(spec, network, tile=64, overlap=0).predict(big)['mask'],
+        expected)  # windows on the frames: the frames' masks exactly
     overlapped = Predictor(spec, network, tile=64, overlap=32).predict(big)['mask']
     assert (overlapped == expected).mean() > 0.9
 
@@ -192,16 +204,22 @@ def test_tiled_segmentation_equals_the_frames(exported):
 def test_bad_deployment_inputs_are_one_line(exported, tmp_path):
     _, _, det_dir, _ = exported('objrecog')
     _, _, seg_dir, _ = exported('imseg')
-    proc = run([sys.executable, '-m', 'custom_modules.deploy', 'predict', tmp_path,
-                'data/demo/imseg/images/val'], check=False)
+    proc = run([
+        sys.executable, '-m', 'custom_modules.deploy', 'predict', tmp_path,
+        'data/demo/imseg/images/val'
+    ],
+               check=False)
     assert proc.returncode == 2 and proc.stderr.strip() == (
         f'error: {tmp_path} has no model.json: export a model into it with '
         'tools/deployment/export_onnx.py CONFIG CHECKPOINT --out DIR')
     mixed = tmp_path / 'mixed'
     shutil.copytree(seg_dir, mixed)
     shutil.copy(det_dir / 'model.onnx', mixed / 'model.onnx')  # another family's network
-    proc = run([sys.executable, '-m', 'custom_modules.deploy', 'predict', mixed,
-                'data/demo/imseg/images/val'], check=False)
+    proc = run([
+        sys.executable, '-m', 'custom_modules.deploy', 'predict', mixed,
+        'data/demo/imseg/images/val'
+    ],
+               check=False)
     assert proc.returncode == 2
     assert "describes a segmentation model with outputs ['logits']: the two files come from " \
         'different exports' in proc.stderr
@@ -212,7 +230,9 @@ def test_unsupported_model_is_named():
 
     from custom_modules.errors import ZooError
     from custom_modules.export import task_of
-    with pytest.raises(ZooError, match=r"export: model type 'FasterRCNN' is not supported; "
-                       'supported: ImageClassifier, SemiSupervisedClassifier, NPairsEmbedder, '
-                       'RetinaNet, EncoderDecoder'):
+    with pytest.raises(
+            ZooError,
+            match=r"export: model type 'FasterRCNN' is not supported; "
+            'supported: ImageClassifier, SemiSupervisedClassifier, NPairsEmbedder, '
+            'RetinaNet, EncoderDecoder'):
         task_of(Config(dict(model=dict(type='FasterRCNN'), default_scope='mmdet')))

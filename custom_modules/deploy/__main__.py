@@ -20,8 +20,12 @@ def add_predict_args(parser):
         help='detection: draw and list boxes scoring at least this (default: the model\'s)')
     parser.add_argument(
         '--tile', type=int, help='split images larger than this into windows of this size')
-    parser.add_argument('--overlap', type=int, default=64, help='pixels shared by neighbouring '
-                        'windows (default 64); objects up to this size are found whole')
+    parser.add_argument(
+        '--overlap',
+        type=int,
+        default=64,
+        help='pixels shared by neighbouring '
+        'windows (default 64); objects up to this size are found whole')
     parser.add_argument(
         '--on-bad',
         choices=['skip', 'error'],
@@ -31,8 +35,8 @@ def add_predict_args(parser):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m custom_modules.deploy',
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog='python -m custom_modules.deploy', description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest='command', required=True)
     predict = commands.add_parser('predict', help='predict on an image or a folder')
     predict.add_argument('model_dir', help='a folder written by tools/deployment/export_onnx.py')

@@ -27,6 +27,5 @@ def label_image(img, text):
     """A copy of the BGR image with ``text`` on a dark band along its top."""
     img = img.copy()
     cv2.rectangle(img, (0, 0), (img.shape[1], 18), (0, 0, 0), -1)
-    cv2.putText(img, text, (3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1,
-                cv2.LINE_AA)
+    cv2.putText(img, text, (3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
     return img

@@ -34,8 +34,8 @@ def preprocess(img, spec):
     pad_h, pad_w = -new_h % divisor, -new_w % divisor
     if pad_h or pad_w:
         x = np.pad(x, ((0, pad_h), (0, pad_w), (0, 0)))
-    meta = dict(ori_shape=(height, width), img_shape=(new_h, new_w),
-                scale=(new_w / width, new_h / height))
+    meta = dict(
+        ori_shape=(height, width), img_shape=(new_h, new_w), scale=(new_w / width, new_h / height))
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None]), meta
 
 
@@ -45,8 +45,11 @@ def preprocess(img, spec):
 def classify(probs, spec, topk=5):
     """Class probabilities -> ``dict(label, score, probs, topk=[(label, score), ...])``."""
     order = np.argsort(-probs, kind='stable')[:topk]
-    return dict(label=int(order[0]), score=float(probs[order[0]]), probs=probs,
-                topk=[(int(i), float(probs[i])) for i in order])
+    return dict(
+        label=int(order[0]),
+        score=float(probs[order[0]]),
+        probs=probs,
+        topk=[(int(i), float(probs[i])) for i in order])
 
 
 def embed(embedding, spec):
@@ -149,7 +152,8 @@ def tile_origins(length, tile, overlap):
 def windows(height, width, tile, overlap):
     """``(x0, y0, x1, y1)`` of every window of a ``height`` x ``width`` image."""
     return [(x, y, min(x + tile, width), min(y + tile, height))
-            for y in tile_origins(height, tile, overlap) for x in tile_origins(width, tile, overlap)]
+            for y in tile_origins(height, tile, overlap)
+            for x in tile_origins(width, tile, overlap)]
 
 
 def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):

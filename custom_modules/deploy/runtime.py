@@ -86,8 +86,13 @@ class Predictor:
 
     def predict_whole(self, img):
         """The prediction of the whole image at once."""
-        task = self.spec['task']
         outputs, meta = self._run(img)
+        return self.postprocess(outputs, meta)
+
+    def postprocess(self, outputs, meta):
+        """The network's outputs for one image (``meta`` from pre-processing) -> the task's
+        prediction."""
+        task = self.spec['task']
         if task == 'classification':
             return processing.classify(outputs[0], self.spec)
         if task == 'embedding':
@@ -146,8 +151,10 @@ def read_images(paths, out_dir, on_bad='skip'):
         listing = osp.join(out_dir, 'skipped_images.txt')
         with open(listing, 'w') as f:
             f.write(''.join(line + '\n' for line in skipped))
-        print(f'WARNING: passed over {len(skipped)} unreadable image(s); the list is in '
-              f'{listing}', file=sys.stderr)
+        print(
+            f'WARNING: passed over {len(skipped)} unreadable image(s); the list is in '
+            f'{listing}',
+            file=sys.stderr)
 
 
 def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
@@ -169,31 +176,41 @@ def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
         name, (height, width) = osp.basename(path), img.shape[:2]
         pred = predictor.predict(img)
         if task == 'classification':
-            rows.append([name, classes[pred['label']], round(pred['score'], 4),
-                         ' '.join(f'{classes[i]}:{s:.4f}' for i, s in pred['topk'])])
+            rows.append([
+                name, classes[pred['label']],
+                round(pred['score'], 4), ' '.join(f'{classes[i]}:{s:.4f}' for i, s in pred['topk'])
+            ])
             cv2.imwrite(
                 osp.join(out_dir, name),
                 drawing.label_image(img, f'{classes[pred["label"]]} {pred["score"]:.2f}'))
         elif task == 'embedding':
             rows.append([name, *np.round(pred['embedding'], 6).tolist()])
         elif task == 'detection':
-            keep = pred['scores'] >= (spec['postprocess']['draw_thr']
-                                      if score_thr is None else score_thr)
+            keep = pred['scores'] >= (
+                spec['postprocess']['draw_thr'] if score_thr is None else score_thr)
             boxes = pred['boxes'][keep].astype(np.float64).round(1).tolist()
             labels = pred['labels'][keep].tolist()
             scores = pred['scores'][keep].astype(np.float64).round(4).tolist()
-            cv2.imwrite(osp.join(out_dir, name), drawing.draw_boxes(img, boxes, labels, scores,
-                                                                    classes))
+            cv2.imwrite(
+                osp.join(out_dir, name), drawing.draw_boxes(img, boxes, labels, scores, classes))
             rows += [[name, width, height, classes[lab], *box, score]
                      for box, lab, score in zip(boxes, labels, scores)]
-            records.append(dict(filename=name, width=width, height=height, count=len(boxes),
-                                boxes=[dict(bbox=b, label=classes[lab], score=s)
-                                       for b, lab, s in zip(boxes, labels, scores)]))
+            records.append(
+                dict(
+                    filename=name,
+                    width=width,
+                    height=height,
+                    count=len(boxes),
+                    boxes=[
+                        dict(bbox=b, label=classes[lab], score=s)
+                        for b, lab, s in zip(boxes, labels, scores)
+                    ]))
         else:
             stem = osp.splitext(name)[0]
             cv2.imwrite(osp.join(out_dir, f'{stem}_mask.png'), pred['mask'])
-            cv2.imwrite(osp.join(out_dir, f'{stem}_overlay.png'),
-                        drawing.overlay(img, pred['mask'], spec['palette']))
+            cv2.imwrite(
+                osp.join(out_dir, f'{stem}_overlay.png'),
+                drawing.overlay(img, pred['mask'], spec['palette']))
             counts += np.bincount(pred['mask'].ravel(), minlength=len(counts))[:len(counts)]
     return _write_results(task, rows, records, counts, classes, out_dir, spec, score_thr)
 

@@ -18,7 +18,6 @@ import time
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.errors import ZooError
 from custom_modules.export import check_parity, config_images, export_onnx
 
 
@@ -27,8 +26,10 @@ def parse_args():
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--out', required=True, help='folder for model.onnx and model.json')
-    parser.add_argument('--verify', help='check parity on this image or folder instead of '
-                        "the config's test split")
+    parser.add_argument(
+        '--verify',
+        help='check parity on this image or folder instead of '
+        "the config's test split")
     parser.add_argument('--max-images', type=int, default=200)
     parser.add_argument('--opset', type=int, default=17)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
