@@ -130,6 +130,7 @@ def test_classification_and_embeddings_are_written(exported, tmp_path):
     table = rows(tmp_path / 'cls/predictions.csv')
     assert table[0] == ['file', 'class', 'score', 'topk'] and len(table) > 10
     assert all(r[1] in ('marsh', 'pebbles', 'ripples', 'water') for r in table[1:])
+    assert cv2.imread(str(tmp_path / 'cls/prediction_grid.png')).shape[:2] == (96 * 7, 96 * 8)
     _, _, model_dir, _ = exported('ssimrecog-npairs')
     predict_without_torch(model_dir, 'data/demo/ssimrecog/val/marsh', tmp_path / 'emb')
     table = rows(tmp_path / 'emb/embeddings.csv')

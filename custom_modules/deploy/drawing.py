@@ -29,3 +29,11 @@ def label_image(img, text):
     cv2.rectangle(img, (0, 0), (img.shape[1], 18), (0, 0, 0), -1)
     cv2.putText(img, text, (3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
     return img
+
+
+def grid(images, columns=8, size=96):
+    """Images side by side, ``columns`` a row, each resized to ``size`` x ``size``."""
+    cells = [cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA) for img in images]
+    cells += [np.zeros_like(cells[0])] * (-len(cells) % columns)
+    rows = [np.hstack(cells[i:i + columns]) for i in range(0, len(cells), columns)]
+    return np.vstack(rows)

@@ -160,8 +160,9 @@ def read_images(paths, out_dir, on_bad='skip'):
 def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
     """Predict every image of ``source`` and write the task's files to ``out_dir``:
 
-    - classification: ``predictions.csv`` (file, class, score, top-k) and each image with
-      its predicted class; embedding: ``embeddings.csv`` (file, then the vector);
+    - classification: ``predictions.csv`` (file, class, score, top-k), each image with its
+      predicted class and ``prediction_grid.png`` (the first 64); embedding:
+      ``embeddings.csv`` (file, then the vector);
     - detection: each image with its boxes, ``detections.csv`` (the course's columns plus
       score) and ``detections.json`` (boxes and a count per image);
     - segmentation: ``<name>_mask.png`` (class indices) and ``<name>_overlay.png``.
@@ -171,7 +172,7 @@ def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
     spec, task = predictor.spec, predictor.spec['task']
     classes = spec.get('classes') or []
     os.makedirs(out_dir, exist_ok=True)
-    rows, records, counts = [], [], np.zeros(max(len(classes), 1))
+    rows, records, counts, thumbnails = [], [], np.zeros(max(len(classes), 1)), []
     for path, img in read_images(list_images(source), out_dir, on_bad):
         name, (height, width) = osp.basename(path), img.shape[:2]
         pred = predictor.predict(img)
@@ -180,9 +181,10 @@ def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
                 name, classes[pred['label']],
                 round(pred['score'], 4), ' '.join(f'{classes[i]}:{s:.4f}' for i, s in pred['topk'])
             ])
-            cv2.imwrite(
-                osp.join(out_dir, name),
-                drawing.label_image(img, f'{classes[pred["label"]]} {pred["score"]:.2f}'))
+            labelled = drawing.label_image(img, f'{classes[pred["label"]]} {pred["score"]:.2f}')
+            cv2.imwrite(osp.join(out_dir, name), labelled)
+            if len(thumbnails) < 64:
+                thumbnails.append(labelled)
         elif task == 'embedding':
             rows.append([name, *np.round(pred['embedding'], 6).tolist()])
         elif task == 'detection':
@@ -212,6 +214,8 @@ def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
                 osp.join(out_dir, f'{stem}_overlay.png'),
                 drawing.overlay(img, pred['mask'], spec['palette']))
             counts += np.bincount(pred['mask'].ravel(), minlength=len(counts))[:len(counts)]
+    if thumbnails:
+        cv2.imwrite(osp.join(out_dir, 'prediction_grid.png'), drawing.grid(thumbnails))
     return _write_results(task, rows, records, counts, classes, out_dir, spec, score_thr)
 
 

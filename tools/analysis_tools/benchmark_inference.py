@@ -71,15 +71,16 @@ def torch_batch(cfg, images):
         t for t in test_pipeline(cfg)
         if 'Annotation' not in t['type'] and 'LoadImage' not in t['type']
     ])
-    collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn') or {}).get(
-        'type', 'pseudo_collate'))
+    collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn')
+                             or {}).get('type', 'pseudo_collate'))
     return collate([
-        pipeline(dict(img=img, img_path='x.png', img_shape=img.shape[:2],
-                      ori_shape=img.shape[:2])) for img in images
+        pipeline(dict(img=img, img_path='x.png', img_shape=img.shape[:2], ori_shape=img.shape[:2]))
+        for img in images
     ])
 
 
 def measure(name, config, iters, folder):
+
     class Args:
         pass
 
@@ -108,8 +109,8 @@ def measure(name, config, iters, folder):
 
     result['onnxruntime_batch16_img_s'] = 16 / timed(runtime_batch, max(iters // 5, 3))
     result['speedup_batch1'] = result['pytorch_batch1_ms'] / result['onnxruntime_batch1_ms']
-    result['speedup_batch16'] = result['onnxruntime_batch16_img_s'] / result[
-        'pytorch_batch16_img_s']
+    result[
+        'speedup_batch16'] = result['onnxruntime_batch16_img_s'] / result['pytorch_batch16_img_s']
     return result
 
 
@@ -127,8 +128,10 @@ def main():
             results[name] = dict(config=config, **measure(name, config, args.iters, folder))
     os.makedirs(osp.dirname(args.out) or '.', exist_ok=True)
     with open(args.out, 'w') as f:
-        json.dump(dict(torch_threads=torch.get_num_threads(), cpus=os.cpu_count(),
-                       results=results), f, indent=1)
+        json.dump(
+            dict(torch_threads=torch.get_num_threads(), cpus=os.cpu_count(), results=results),
+            f,
+            indent=1)
     print('| family | PyTorch batch 1 (ms) | ONNX Runtime batch 1 (ms) | speed-up | '
           'PyTorch batch 16 (img/s) | ONNX Runtime batch 16 (img/s) | speed-up |')
     print('|---|---|---|---|---|---|---|')
