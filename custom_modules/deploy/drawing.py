@@ -6,13 +6,15 @@ BOX_COLOUR = (60, 20, 220)  # BGR
 
 
 def draw_boxes(img, boxes, labels, scores, classes):
-    """Boxes with class and score on a copy of the BGR image."""
+    """Boxes with class and score (none for ground truth: ``scores=None``) on a copy of the
+    BGR image."""
     img = img.copy()
-    for (x0, y0, x1, y1), label, score in zip(boxes, labels, scores):
+    for i, ((x0, y0, x1, y1), label) in enumerate(zip(boxes, labels)):
         p0, p1 = (int(x0), int(y0)), (int(x1), int(y1))
         cv2.rectangle(img, p0, p1, BOX_COLOUR, 2)
-        cv2.putText(img, f'{classes[label]} {score:.2f}', (p0[0], max(p0[1] - 4, 10)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, BOX_COLOUR, 1, cv2.LINE_AA)
+        text = classes[label] if scores is None else f'{classes[label]} {scores[i]:.2f}'
+        cv2.putText(img, text, (p0[0], max(p0[1] - 4, 10)), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                    BOX_COLOUR, 1, cv2.LINE_AA)
     return img
 
 
