@@ -33,6 +33,18 @@ def test_demo_config_trains_tests_and_draws(family, tmp_path):
     assert METRIC[family] in out.stdout
     assert list((tmp_path / 'pics').rglob('*.png')) or list((tmp_path / 'pics').rglob('*.jpg'))
     assert (tmp_path / 'preds.pkl').stat().st_size > 0
+    # the run's summary: config, time, best and last metrics, pictures, what to do next
+    summary = json.loads((tmp_path / 'summary.json').read_text())
+    assert summary['config'] == config and summary['trained']['epochs'] == 1
+    # the metric the checkpoint hook keeps the best of (save_best), by name
+    assert list(summary['best']) == [
+        'coco/bbox_mAP' if family == 'objrecog' else next(iter(summary['last_metrics']))
+    ]
+    assert 'curves.png' in summary['pictures']
+    assert (tmp_path / 'curves.png').stat().st_size > 1000
+    markdown = (tmp_path / 'summary.md').read_text()
+    assert f'python tools/test.py {config} ' in markdown
+    assert '| last validation metric |' in markdown
     # the family's metric figure, drawn by its hook from what the metric saved
     figure = {'imrecog': 'confusion_matrix.png', 'objrecog': 'counts_scatter.png'}.get(family)
     if figure:

@@ -20,26 +20,31 @@ demo_configs() {
 for family in "${FAMILIES[@]}"; do demo_configs "$family" > /dev/null; done
 bash tools/install.sh
 PY=${ZOO_VENV:-$REPO/.venv}/bin/python
-SUMMARY=()
+WORK_DIRS=()
 for family in "${FAMILIES[@]}"; do
   for config in $(demo_configs "$family"); do
     name=$(basename "$config" .py)
     work_dir=work_dirs/$name
     echo "=== $family: training $config"
-    start=$SECONDS
     "$PY" tools/train.py "$config" --work-dir "$work_dir"
-    train_s=$((SECONDS - start))
     checkpoint=$(cat "$work_dir/last_checkpoint")
     echo "=== $family: testing $checkpoint"
     "$PY" tools/test.py "$config" "$checkpoint" --work-dir "$work_dir" \
         --show-dir "$work_dir/pictures" | tee "$work_dir/test_output.txt"
-    SUMMARY+=("$family: trained in ${train_s}s; $("$PY" -c "
-import json, sys
-m = json.load(open(sys.argv[1]))
-print(', '.join(f'{k} = {v:.4g}' for k, v in m.items() if isinstance(v, (int, float))))
-" "$work_dir/test_metrics.json"); results in $work_dir, pictures in $work_dir/pictures")
+    WORK_DIRS+=("$work_dir")
   done
 done
 echo
-echo "=== summary"
-printf '%s\n' "${SUMMARY[@]}"
+echo "=== summary (each run's summary.md and test_metrics.json)"
+"$PY" - "${WORK_DIRS[@]}" <<'PYTHON'
+import json, os.path as osp, sys
+print('| config | trained | test metrics | run summary |')
+print('|---|---|---|---|')
+for work_dir in sys.argv[1:]:
+    summary = json.load(open(osp.join(work_dir, 'summary.json')))
+    tested = json.load(open(osp.join(work_dir, 'test_metrics.json')))
+    metrics = ', '.join(f'{k} = {v:.4g}' for k, v in tested.items()
+                        if isinstance(v, (int, float)) and k.count('/') <= 1)
+    print(f'| {osp.basename(summary["config"])} | {summary["trained"]["seconds"]:.0f} s | '
+          f'{metrics} | {osp.join(work_dir, "summary.md")} |')
+PYTHON

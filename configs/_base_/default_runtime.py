@@ -14,6 +14,8 @@ default_hooks = dict(
     # SIGTERM / SIGUSR1 (Slurm, cloud schedulers): checkpoint after the current iteration,
     # then exit 75 for the job to be requeued and resumed
     preemption=dict(type='PreemptionHook'),
+    # summary.md / summary.json and curves.png in the work dir at the end of training
+    summary=dict(type='RunSummaryHook'),
 )
 env_cfg = dict(
     cudnn_benchmark=False,
