@@ -3,6 +3,7 @@ clean one-line errors."""
 import argparse
 import difflib
 import importlib
+import importlib.util
 import os
 import os.path as osp
 import pickle
@@ -40,6 +41,36 @@ def add_common_args(parser):
         action='store_true',
         help='load checkpoints with weights_only=False: a checkpoint is a pickle and can then '
         'RUN ANY CODE it contains. Only for trusted legacy checkpoints')
+
+
+# --vis NAME: mmengine's visualisation backend, and the package it needs
+VIS_BACKENDS = dict(
+    tensorboard=('TensorboardVisBackend', 'tensorboard'),
+    wandb=('WandbVisBackend', 'wandb'),
+    mlflow=('MLflowVisBackend', 'mlflow'))
+
+
+def add_vis_args(parser):
+    parser.add_argument(
+        '--vis',
+        nargs='+',
+        choices=sorted(VIS_BACKENDS),
+        default=[],
+        help='also send losses, learning rate, metrics and pictures to these trackers '
+        '(the local files are always written)')
+
+
+def apply_vis(cfg, names):
+    """Add the ``--vis`` trackers to the config's visualizer, each only if its package is
+    installed (else one line naming it)."""
+    for name in names:
+        backend, package = VIS_BACKENDS[name]
+        if importlib.util.find_spec(package) is None:
+            raise ZooError(f'--vis {name} needs the {package} package, which is not installed: '
+                           f'pip install {package}')
+        backends = cfg.visualizer.setdefault('vis_backends', [])
+        if not any(b.get('type') == backend for b in backends):
+            backends.append(dict(type=backend))
 
 
 def load_config(args):

@@ -11,6 +11,7 @@ import threading
 import time
 from glob import glob
 
+import cv2
 import numpy as np
 import torch
 from mmengine.dist import all_reduce, barrier, get_world_size, is_main_process
@@ -123,19 +124,26 @@ class MetricFigureHook(Hook):
     ``counts.csv``); after every validation and test, on the main process, a subclass
     reads them back and draws. The metric is found in the loop's evaluator by type
     (``metric_type``); its folder is its ``out_dir``, by default the run's log folder.
-    Subclasses implement ``draw(metric, folder)``.
+    Subclasses implement ``draw(metric, path)``, writing the picture named ``picture``;
+    it also goes to the run's visualizer (TensorBoard, ... with ``--vis``).
     """
 
     metric_type = None
+    picture = None
 
     def _draw_for(self, runner, loop):
         if not is_main_process():
             return
         for metric in loop.evaluator.metrics:
             if isinstance(metric, self.metric_type):
-                self.draw(metric, getattr(metric, 'out_dir', None) or runner.log_dir)
+                path = osp.join(getattr(metric, 'out_dir', None) or runner.log_dir, self.picture)
+                self.draw(metric, path)
+                visualizer = getattr(runner, 'visualizer', None)
+                if visualizer is not None:
+                    image = cv2.imread(path)[..., ::-1]  # RGB, as visualizers take it
+                    visualizer.add_image(osp.splitext(self.picture)[0], image, step=runner.iter)
 
-    def draw(self, metric, folder):
+    def draw(self, metric, path):
         raise NotImplementedError
 
     def after_val_epoch(self, runner, metrics=None):

@@ -8,7 +8,8 @@ import argparse
 import os
 import os.path as osp
 
-from custom_modules.cli import add_common_args, build_runner, clean_errors, load_config, prepare_run
+from custom_modules.cli import (add_common_args, add_vis_args, apply_vis, build_runner,
+                                clean_errors, load_config, prepare_run)
 from custom_modules.errors import ZooError
 from custom_modules.run_dir import lock_work_dir
 from custom_modules.speed import add_speed_args, apply_speed_options
@@ -34,6 +35,7 @@ def parse_args():
         'none (for jobs that are requeued)')
     add_speed_args(parser)
     add_common_args(parser)
+    add_vis_args(parser)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -57,6 +59,7 @@ def main():
     prepare_run(cfg, args, ['train_dataloader', 'val_dataloader'])
     lock_work_dir(cfg.work_dir, cfg.launcher)  # one training per work dir
     apply_speed_options(cfg, args)
+    apply_vis(cfg, args.vis)
     set_resume(cfg, args.resume)
     runner = build_runner(cfg)
     runner.train()

@@ -111,9 +111,9 @@ class ConfusionMatrixHook(MetricFigureHook):
     ``confusion_matrix.json`` that ``ClassificationReport`` wrote."""
 
     metric_type = ClassificationReport
+    picture = 'confusion_matrix.png'
 
-    def draw(self, metric, folder):
-        with open(osp.join(folder, 'confusion_matrix.json')) as f:
+    def draw(self, metric, path):
+        with open(osp.join(osp.dirname(path), 'confusion_matrix.json')) as f:
             saved = json.load(f)
-        plot_confusion_matrix(
-            np.array(saved['matrix']), saved['classes'], osp.join(folder, 'confusion_matrix.png'))
+        plot_confusion_matrix(np.array(saved['matrix']), saved['classes'], path)

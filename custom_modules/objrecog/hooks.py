@@ -16,13 +16,13 @@ class CountScatterHook(MetricFigureHook):
     image, with the 1:1 line) from the ``counts.csv`` that ``CountingMetric`` wrote."""
 
     metric_type = CountingMetric
+    picture = 'counts_scatter.png'
 
-    def draw(self, metric, folder):
-        with open(osp.join(folder, 'counts.csv'), newline='') as f:
+    def draw(self, metric, path):
+        with open(osp.join(osp.dirname(path), 'counts.csv'), newline='') as f:
             rows = list(csv.DictReader(f))
         true = np.array([float(r['observed']) for r in rows])
         pred = np.array([float(r['predicted']) for r in rows])
         save_count_scatter(
-            true, pred, osp.join(folder, 'counts_scatter.png'),
-            f'score >= {metric.score_thr}: MAE {np.abs(pred - true).mean():.2f}, '
+            true, pred, path, f'score >= {metric.score_thr}: MAE {np.abs(pred - true).mean():.2f}, '
             f'{len(rows)} images')

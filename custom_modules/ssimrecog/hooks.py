@@ -71,8 +71,9 @@ class TSNEHook(MetricFigureHook):
     class) from the ``embeddings.npz`` that ``KNNAccuracy`` wrote."""
 
     metric_type = KNNAccuracy
+    picture = 'tsne.png'
 
-    def draw(self, metric, folder):
-        with np.load(osp.join(folder, 'embeddings.npz')) as saved:
+    def draw(self, metric, path):
+        with np.load(osp.join(osp.dirname(path), 'embeddings.npz')) as saved:
             classes = saved['classes'].tolist() or None
-            plot_tsne(saved['embeddings'], saved['labels'], classes, osp.join(folder, 'tsne.png'))
+            plot_tsne(saved['embeddings'], saved['labels'], classes, path)

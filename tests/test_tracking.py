@@ -1,0 +1,33 @@
+"""--vis tensorboard: losses, learning rate, every metric and the families' pictures reach
+the tracker; a tracker whose package is missing is named in one line."""
+import importlib.util
+import json
+
+import pytest
+
+from zoo_test_utils import DEMO_CONFIGS, QUICK, run_tool
+
+
+def test_tensorboard_receives_scalars_and_pictures(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--vis', 'tensorboard',
+             '--cfg-options', *QUICK[1:], 'train_cfg.max_epochs=2', 'train_dataloader.batch_size=4')
+    events = EventAccumulator(str(next(tmp_path.glob('*/vis_data/events.out.tfevents*'))))
+    events.Reload()
+    scalars = events.Tags()['scalars']
+    assert {'loss', 'lr', 'cls/accuracy', 'cls/loss', 'cls/f1/marsh'} <= set(scalars)
+    assert events.Tags()['images'] == ['confusion_matrix']
+    # the same numbers as the run's own log
+    logged = [json.loads(line) for line in next(tmp_path.glob('*/vis_data/scalars.json')).open()]
+    accuracy = [r['cls/accuracy'] for r in logged if 'cls/accuracy' in r]
+    assert [e.value for e in events.Scalars('cls/accuracy')] == pytest.approx(accuracy)
+    assert len(accuracy) == 2
+
+
+@pytest.mark.skipif(importlib.util.find_spec('wandb') is not None, reason='wandb installed')
+def test_a_tracker_without_its_package_is_one_line(tmp_path):
+    proc = run_tool(
+        'train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--vis', 'wandb', check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        'error: --vis wandb needs the wandb package, which is not installed: pip install wandb')
