@@ -246,3 +246,98 @@ def summary_markdown(summary):
     lines += [f'- [{p}]({p})' for p in summary['pictures']] or ['- none']
     lines += ['', '## Next', '', '```bash', *summary['commands'].values(), '```', '']
     return '\n'.join(lines)
+
+
+@HOOKS.register_module()
+class ConsoleProgressHook(Hook):
+    """What the console shows of a run (the log file keeps mmengine's full log): a
+    progress bar for each epoch (or each validation interval of an iteration-based loop)
+    with the loss, the learning rate and the time left, and one line of metrics for each
+    validation and test. Not on a terminal (CI, a pipe): no bar, one line a span. Silent
+    with ``verbose=True`` (mmengine's own lines are on the console then)."""
+
+    priority = 'BELOW_NORMAL'
+
+    def __init__(self, refresh_s=0.5, metrics_shown=8):
+        self.refresh_s, self.metrics_shown = refresh_s, metrics_shown
+        self.bar, self.span, self.outputs, self.shown_at = None, None, None, 0.0
+
+    def _on(self, runner):
+        return is_main_process() and not runner.cfg.get('verbose', False)
+
+    @staticmethod
+    def _by_epoch(runner):
+        return hasattr(runner.train_loop, 'max_epochs')
+
+    def _start(self, runner):
+        """A bar (or, off a terminal, a timer) for this epoch or validation interval."""
+        loop = runner.train_loop
+        if self._by_epoch(runner):
+            first, total = runner.iter, len(loop.dataloader)
+            label = f'epoch {runner.epoch + 1}/{loop.max_epochs}'
+        else:
+            interval = min(getattr(loop, 'val_interval', loop.max_iters), loop.max_iters)
+            first = runner.iter
+            total = min(interval - runner.iter % interval, loop.max_iters - runner.iter)
+            label = f'iter {first + total}/{loop.max_iters}'
+        self.span = (first, total, label, time.time())
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=label, dynamic_ncols=True)
+
+    def _status(self, runner):
+        loss = (self.outputs or {}).get('loss')
+        lr = runner.optim_wrapper.get_lr()
+        lr = next(iter(lr.values()))[0] if lr else float('nan')
+        return (f'loss {float(loss.detach()):.4g}, ' if loss is not None else '') + f'lr {lr:.3g}'
+
+    def _finish(self, runner):
+        if self.span is None:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix_str(self._status(runner))
+            self.bar.close()
+        else:
+            _, _, label, started = self.span
+            print(f'{label}: {self._status(runner)}, {time.time() - started:.0f} s', flush=True)
+        self.bar, self.span = None, None
+
+    def before_train_epoch(self, runner):
+        if self._on(runner) and self._by_epoch(runner):
+            self._start(runner)
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if self._on(runner) and not self._by_epoch(runner) and self.span is None:
+            self._start(runner)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if self.span is None:
+            return
+        self.outputs = outputs
+        if self.bar is not None:
+            self.bar.update(1)
+            now = time.time()
+            if now - self.shown_at >= self.refresh_s:  # reading the loss waits for the GPU
+                self.bar.set_postfix_str(self._status(runner), refresh=False)
+                self.shown_at = now
+        first, total = self.span[:2]
+        if not self._by_epoch(runner) and runner.iter + 1 >= first + total:
+            self._finish(runner)
+
+    def after_train_epoch(self, runner):
+        self._finish(runner)
+
+    def _metrics_line(self, what, metrics):
+        shown = [(k, v) for k, v in (metrics or {}).items() if isinstance(v, numbers.Real)]
+        more = len(shown) - self.metrics_shown
+        text = ', '.join(f'{k} {float(v):.4g}' for k, v in shown[:self.metrics_shown])
+        print(f'{what}: {text}{f" (+{more} more in the log)" if more > 0 else ""}', flush=True)
+
+    def after_val_epoch(self, runner, metrics=None):
+        if self._on(runner):
+            where = f'epoch {runner.epoch}' if self._by_epoch(runner) else f'iter {runner.iter}'
+            self._metrics_line(f'val {where}', metrics)
+
+    def after_test_epoch(self, runner, metrics=None):
+        if self._on(runner):
+            self._metrics_line('test', metrics)

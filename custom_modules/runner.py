@@ -1,5 +1,8 @@
 """The runner of every zoo config (``runner_type`` in the runtime bases): mmengine's
 ``Runner`` plus two checks and options that must act at build time."""
+import logging
+import sys
+
 import torch
 from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
@@ -27,10 +30,21 @@ class ZooRunner(Runner):
       at every step ("Grad strides do not match bucket view strides").
     - a model class may name hooks it cannot train without (``required_hooks``); training
       without them stops before the first step.
+    - the console shows warnings and errors, the progress bars and metric lines of
+      ``ConsoleProgressHook``; the log file keeps everything (``verbose=True``, the tools'
+      ``--verbose``: everything on the console too, as mmengine prints it);
     - a checkpoint to resume, test or fine-tune from is checked against the model before
       it is loaded (:func:`check_checkpoint_fits`); ``--resume`` into a work dir without a
       checkpoint is an error, unless ``resume='if-any'`` (``--auto-resume``).
     """
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        logger = super().build_logger(log_level, log_file, **kwargs)
+        if not self.cfg.get('verbose', False):
+            for handler in logger.handlers:
+                if type(handler) is logging.StreamHandler and handler.stream is sys.stdout:
+                    handler.setLevel(max(handler.level, logging.WARNING))
+        return logger
 
     def train(self):
         """Train, after checking that the model has the hooks it names in

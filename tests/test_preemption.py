@@ -28,7 +28,7 @@ def weights(path):
 def train(config, work_dir, *options, resume=False, check=True):
     return run([
         sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
-        *(['--resume'] if resume else []), '--cfg-options', *QUICK[1:],
+        *(['--resume', '--verbose'] if resume else []), '--cfg-options', *QUICK[1:],
         'train_dataloader.batch_size=4', 'train_cfg.max_epochs=2', *options
     ],
                env=HELPERS,

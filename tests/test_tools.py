@@ -122,8 +122,8 @@ def test_resume_restores_iteration_and_optimizer(tmp_path):
     run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options', 'train_cfg.max_epochs=1',
              *SMALL)
     assert optimizer_steps(tmp_path / 'epoch_1.pth') == (4, 4)
-    out = run_tool('train.py', config, '--work-dir', tmp_path, '--resume', '--cfg-options',
-                   'train_cfg.max_epochs=2', *SMALL)
+    out = run_tool('train.py', config, '--work-dir', tmp_path, '--resume', '--verbose',
+                   '--cfg-options', 'train_cfg.max_epochs=2', *SMALL)
     assert 'resumed epoch: 1, iter: 4' in out.stdout + out.stderr
     # Adam's step count continues from 4: the optimizer state was restored too.
     assert optimizer_steps(tmp_path / 'epoch_2.pth') == (8, 8)
@@ -134,7 +134,7 @@ def test_dist_train_two_processes_on_cpu(tmp_path):
         pytest.skip('this test is about gloo on CPUs')
     out = run([
         'bash', 'tools/dist_train.sh', DEMO_CONFIGS['imrecog'], '2', '--work-dir', tmp_path,
-        '--cfg-options', 'train_cfg.max_epochs=1', *SMALL
+        '--verbose', '--cfg-options', 'train_cfg.max_epochs=1', *SMALL
     ],
               env=dict(PYTHON=sys.executable, PORT='29611'))
     log = out.stdout + out.stderr

@@ -31,3 +31,25 @@ def test_a_tracker_without_its_package_is_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         'error: --vis wandb needs the wandb package, which is not installed: pip install wandb')
+
+
+def test_console_shows_a_line_an_epoch_and_the_log_file_keeps_everything(tmp_path):
+    options = [
+        '--cfg-options', *QUICK[1:], 'train_cfg.max_epochs=2', 'train_dataloader.batch_size=4'
+    ]
+    out = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path / 'quiet', *options)
+    # (upstream deprecation warnings still print: warnings and errors always reach the console)
+    lines = [
+        line for line in out.stdout.strip().splitlines() if ' - mmengine - WARNING' not in line
+    ]
+    # not a terminal: no bars, one line a training epoch and one a validation
+    assert [line.split(':')[0]
+            for line in lines] == ['epoch 1/2', 'val epoch 1', 'epoch 2/2', 'val epoch 2']
+    assert lines[0].startswith('epoch 1/2: loss ') and ', lr ' in lines[0]
+    assert lines[1].startswith('val epoch 1: cls/accuracy ')
+    assert 'mmengine - INFO' not in out.stdout + out.stderr
+    log = next((tmp_path / 'quiet').glob('*/*.log')).read_text()
+    assert 'Epoch(train)' in log and 'System environment' in log  # the full log, as before
+    verbose = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path / 'loud',
+                       '--verbose', *options)
+    assert 'mmengine - INFO' in verbose.stdout and 'val epoch' not in verbose.stdout

@@ -21,6 +21,11 @@ def parse_args():
     parser.add_argument('--show-dir', help='write prediction pictures to this folder')
     add_common_args(parser)
     add_vis_args(parser)
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="mmengine's full log on the console (it is "
+        'always in the work dir)')
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -75,6 +80,7 @@ def main():
     prepare_run(cfg, args, ['test_dataloader'])
     cfg.load_from = args.checkpoint
     apply_vis(cfg, args.vis)
+    cfg.verbose = args.verbose
     if args.show_dir:
         enable_show(cfg, args.show_dir)
     if args.out:

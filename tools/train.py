@@ -36,6 +36,11 @@ def parse_args():
     add_speed_args(parser)
     add_common_args(parser)
     add_vis_args(parser)
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="mmengine's full log on the console (it is "
+        'always in the work dir)')
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -60,6 +65,7 @@ def main():
     lock_work_dir(cfg.work_dir, cfg.launcher)  # one training per work dir
     apply_speed_options(cfg, args)
     apply_vis(cfg, args.vis)
+    cfg.verbose = args.verbose
     set_resume(cfg, args.resume)
     runner = build_runner(cfg)
     runner.train()

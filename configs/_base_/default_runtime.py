@@ -16,6 +16,9 @@ default_hooks = dict(
     preemption=dict(type='PreemptionHook'),
     # summary.md / summary.json and curves.png in the work dir at the end of training
     summary=dict(type='RunSummaryHook'),
+    # the console: a progress bar an epoch, a line of metrics a validation (the full log
+    # is in the work dir; --verbose prints it on the console instead)
+    progress=dict(type='ConsoleProgressHook'),
 )
 env_cfg = dict(
     cudnn_benchmark=False,

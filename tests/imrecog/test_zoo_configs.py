@@ -85,6 +85,7 @@ def test_zoo_config_trains_on_its_layout(name, tmp_path):
         f'configs/imrecog/{name}.py',
         '--work-dir',
         tmp_path / 'work',
+        '--verbose',
         '--cfg-options',
         *FEW,
         *options,
