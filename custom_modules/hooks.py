@@ -253,14 +253,16 @@ class ConsoleProgressHook(Hook):
     """What the console shows of a run (the log file keeps mmengine's full log): a
     progress bar for each epoch (or each validation interval of an iteration-based loop)
     with the loss, the learning rate and the time left, and one line of metrics for each
-    validation and test. Not on a terminal (CI, a pipe): no bar, one line a span. Silent
-    with ``verbose=True`` (mmengine's own lines are on the console then)."""
+    validation. Not on a terminal (CI, a pipe): no bar, one line a span with its
+    validation's metrics on it, as Keras prints them. Silent with ``verbose=True``
+    (mmengine's own lines are on the console then)."""
 
     priority = 'BELOW_NORMAL'
 
     def __init__(self, refresh_s=0.5, metrics_shown=8):
         self.refresh_s, self.metrics_shown = refresh_s, metrics_shown
         self.bar, self.span, self.outputs, self.shown_at = None, None, None, 0.0
+        self.pending = None  # off a terminal: a span's line, waiting for its validation
 
     def _on(self, runner):
         return is_main_process() and not runner.cfg.get('verbose', False)
@@ -299,16 +301,26 @@ class ConsoleProgressHook(Hook):
             self.bar.close()
         else:
             _, _, label, started = self.span
-            print(f'{label}: {self._status(runner)}, {time.time() - started:.0f} s', flush=True)
+            self.pending = f'{label}: {self._status(runner)}, {time.time() - started:.0f} s'
         self.bar, self.span = None, None
 
+    def _flush(self):
+        if self.pending:
+            print(self.pending, flush=True)
+        self.pending = None
+
     def before_train_epoch(self, runner):
+        self._flush()  # no validation came after the last epoch
         if self._on(runner) and self._by_epoch(runner):
             self._start(runner)
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if self._on(runner) and not self._by_epoch(runner) and self.span is None:
+            self._flush()
             self._start(runner)
+
+    def after_train(self, runner):
+        self._flush()
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if self.span is None:
@@ -327,17 +339,18 @@ class ConsoleProgressHook(Hook):
     def after_train_epoch(self, runner):
         self._finish(runner)
 
-    def _metrics_line(self, what, metrics):
+    def _metrics(self, metrics):
         shown = [(k, v) for k, v in (metrics or {}).items() if isinstance(v, numbers.Real)]
         more = len(shown) - self.metrics_shown
         text = ', '.join(f'{k} {float(v):.4g}' for k, v in shown[:self.metrics_shown])
-        print(f'{what}: {text}{f" (+{more} more in the log)" if more > 0 else ""}', flush=True)
+        return text + (f' (+{more} more in the log)' if more > 0 else '')
 
     def after_val_epoch(self, runner, metrics=None):
-        if self._on(runner):
+        if not self._on(runner):
+            return
+        if self.pending:
+            print(f'{self.pending} | val: {self._metrics(metrics)}', flush=True)
+            self.pending = None
+        else:
             where = f'epoch {runner.epoch}' if self._by_epoch(runner) else f'iter {runner.iter}'
-            self._metrics_line(f'val {where}', metrics)
-
-    def after_test_epoch(self, runner, metrics=None):
-        if self._on(runner):
-            self._metrics_line('test', metrics)
+            print(f'val {where}: {self._metrics(metrics)}', flush=True)

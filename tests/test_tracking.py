@@ -42,14 +42,13 @@ def test_console_shows_a_line_an_epoch_and_the_log_file_keeps_everything(tmp_pat
     lines = [
         line for line in out.stdout.strip().splitlines() if ' - mmengine - WARNING' not in line
     ]
-    # not a terminal: no bars, one line a training epoch and one a validation
-    assert [line.split(':')[0]
-            for line in lines] == ['epoch 1/2', 'val epoch 1', 'epoch 2/2', 'val epoch 2']
+    # not a terminal: no bars, one line an epoch with its validation's metrics
+    assert [line.split(':')[0] for line in lines] == ['epoch 1/2', 'epoch 2/2']
     assert lines[0].startswith('epoch 1/2: loss ') and ', lr ' in lines[0]
-    assert lines[1].startswith('val epoch 1: cls/accuracy ')
+    assert ' | val: cls/accuracy ' in lines[0]
     assert 'mmengine - INFO' not in out.stdout + out.stderr
     log = next((tmp_path / 'quiet').glob('*/*.log')).read_text()
     assert 'Epoch(train)' in log and 'System environment' in log  # the full log, as before
     verbose = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path / 'loud',
                        '--verbose', *options)
-    assert 'mmengine - INFO' in verbose.stdout and 'val epoch' not in verbose.stdout
+    assert 'mmengine - INFO' in verbose.stdout and ' | val: ' not in verbose.stdout
