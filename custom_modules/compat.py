@@ -18,8 +18,9 @@ import numpy as np
 import torch
 
 __all__ = [
-    'apply', 'checkpoint_safe_globals', 'find_resumable_checkpoint', 'is_complete_checkpoint',
-    'setup_cpu_distributed', 'without_mmpretrain_multimodal', 'zero_map_for_no_detections'
+    'apply', 'checkpoint_safe_globals', 'pycocotools_output_to_the_log',
+    'find_resumable_checkpoint', 'is_complete_checkpoint', 'setup_cpu_distributed',
+    'without_mmpretrain_multimodal', 'zero_map_for_no_detections'
 ]
 
 
@@ -128,6 +129,42 @@ def zero_map_for_no_detections():
 
     compute_metrics.zoo_patched = True
     CocoMetric.compute_metrics = compute_metrics
+
+
+def pycocotools_output_to_the_log():
+    """pycocotools prints its progress and the AP/AR table to stdout (about 20 lines each
+    validation, 270 of a 12-epoch demo's console): send them to the run's log file
+    instead, at INFO, where mmengine's own lines go (``--verbose`` shows them again).
+    Called by ``custom_modules.objrecog``. Upstream:
+    https://github.com/ppwwyyxx/cocoapi/blob/master/PythonAPI/pycocotools/coco.py and
+    ``cocoeval.py`` (``print`` calls in ``COCO.__init__``, ``loadRes``, ``evaluate``,
+    ``accumulate``, ``summarize``)."""
+    import contextlib
+    import io
+
+    from mmengine.logging import print_log
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    def to_log(method):
+        if getattr(method, 'zoo_patched', False):
+            return method
+
+        def quiet(*args, **kwargs):
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured):
+                result = method(*args, **kwargs)
+            if captured.getvalue().strip():
+                print_log(captured.getvalue().rstrip(), logger='current', level=logging.INFO)
+            return result
+
+        quiet.zoo_patched = True
+        return quiet
+
+    COCO.__init__ = to_log(COCO.__init__)
+    COCO.loadRes = to_log(COCO.loadRes)
+    for name in ('evaluate', 'accumulate', 'summarize'):
+        setattr(COCOeval, name, to_log(getattr(COCOeval, name)))
 
 
 def without_mmpretrain_multimodal():

@@ -8,3 +8,4 @@ from .. import compat
 from . import datasets, hooks, metrics, models, visualization  # noqa: F401 (registration)
 
 compat.zero_map_for_no_detections()
+compat.pycocotools_output_to_the_log()
