@@ -269,7 +269,8 @@ class ConsoleProgressHook(Hook):
 
     @staticmethod
     def _by_epoch(runner):
-        return hasattr(runner.train_loop, 'max_epochs')
+        from mmengine.runner import EpochBasedTrainLoop
+        return isinstance(runner.train_loop, EpochBasedTrainLoop)
 
     def _start(self, runner):
         """A bar (or, off a terminal, a timer) for this epoch or validation interval."""

@@ -52,3 +52,13 @@ def test_console_shows_a_line_an_epoch_and_the_log_file_keeps_everything(tmp_pat
     verbose = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path / 'loud',
                        '--verbose', *options)
     assert 'mmengine - INFO' in verbose.stdout and ' | val: ' not in verbose.stdout
+
+
+def test_console_of_an_iteration_based_run_has_a_line_a_validation_interval(tmp_path):
+    config = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+    out = run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options',
+                   'train_cfg.max_iters=6', 'train_cfg.val_interval=3', 'param_scheduler.T_max=6',
+                   *QUICK[3:])
+    lines = [line for line in out.stdout.strip().splitlines() if ' - mmengine - ' not in line]
+    assert [line.split(':')[0] for line in lines] == ['iter 3/6', 'iter 6/6']
+    assert all(' | val: cls/accuracy ' in line for line in lines)
