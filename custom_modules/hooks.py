@@ -284,9 +284,7 @@ class ConsoleProgressHook(Hook):
             total = min(interval - runner.iter % interval, loop.max_iters - runner.iter)
             label = f'iter {first + total}/{loop.max_iters}'
         self.span = (first, total, label, time.time())
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, desc=label, dynamic_ncols=True)
+        self.bar = sys.stderr.isatty()
 
     def _status(self, runner):
         loss = (self.outputs or {}).get('loss')
@@ -294,14 +292,24 @@ class ConsoleProgressHook(Hook):
         lr = next(iter(lr.values()))[0] if lr else float('nan')
         return (f'loss {float(loss.detach()):.4g}, ' if loss is not None else '') + f'lr {lr:.3g}'
 
+    def _draw(self, runner, done, end=''):
+        """The bar, redrawn in place: ``label [#####.....] done/total status time``."""
+        first, total, label, started = self.span
+        elapsed = time.time() - started
+        left = elapsed / max(done, 1) * (total - done)
+        filled = int(24 * done / max(total, 1))
+        timing = f'{elapsed:.0f} s' if done >= total else f'{left:.0f} s left'
+        sys.stderr.write(f'\r{label} [{"#" * filled}{"." * (24 - filled)}] {done}/{total} '
+                         f'{self._status(runner)}, {timing}\x1b[K{end}')
+        sys.stderr.flush()
+
     def _finish(self, runner):
         if self.span is None:
             return
-        if self.bar is not None:
-            self.bar.set_postfix_str(self._status(runner))
-            self.bar.close()
+        first, total, label, started = self.span
+        if self.bar:
+            self._draw(runner, total, end='\n')
         else:
-            _, _, label, started = self.span
             self.pending = f'{label}: {self._status(runner)}, {time.time() - started:.0f} s'
         self.bar, self.span = None, None
 
@@ -327,13 +335,11 @@ class ConsoleProgressHook(Hook):
         if self.span is None:
             return
         self.outputs = outputs
-        if self.bar is not None:
-            self.bar.update(1)
-            now = time.time()
-            if now - self.shown_at >= self.refresh_s:  # reading the loss waits for the GPU
-                self.bar.set_postfix_str(self._status(runner), refresh=False)
-                self.shown_at = now
         first, total = self.span[:2]
+        now = time.time()
+        if self.bar and now - self.shown_at >= self.refresh_s:  # the loss waits for the GPU
+            self._draw(runner, runner.iter + 1 - first)
+            self.shown_at = now
         if not self._by_epoch(runner) and runner.iter + 1 >= first + total:
             self._finish(runner)
 
