@@ -50,7 +50,8 @@ VIS_BACKENDS = dict(
     mlflow=('MLflowVisBackend', 'mlflow'))
 
 
-def add_vis_args(parser):
+def add_output_args(parser):
+    """What a run shows and where it reports: ``--vis`` trackers and ``--verbose``."""
     parser.add_argument(
         '--vis',
         nargs='+',
@@ -58,6 +59,16 @@ def add_vis_args(parser):
         default=[],
         help='also send losses, learning rate, metrics and pictures to these trackers '
         '(the local files are always written)')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="mmengine's full log on the console (it is always in the work dir)")
+
+
+def apply_output_options(cfg, args):
+    """``--vis`` and ``--verbose`` into the config (see :func:`add_output_args`)."""
+    apply_vis(cfg, args.vis)
+    cfg.verbose = args.verbose
 
 
 def apply_vis(cfg, names):

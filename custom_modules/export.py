@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoints import check_checkpoint_fits
+from .deploy.processing import box_iou
 from .deploy.runtime import FORMAT, OnnxNetwork, Predictor, read_images
 from .errors import ZooError
 
@@ -222,10 +223,10 @@ def test_pipeline(cfg):
     return dataset.pipeline
 
 
-def reference_predict(cfg, model, task, img, path):
-    """The training stack's own prediction for one image: the config's test pipeline
-    (annotation loading left out), its data loader's collate function and
-    ``model.test_step``, in the runtime's terms."""
+def test_batcher(cfg):
+    """A function ``(images, paths) -> batch``: what the config's test data loader makes of
+    decoded images, its test pipeline (image and annotation loading left out) and its
+    collate function. Built once, used for every batch."""
     from mmengine.dataset import Compose
     from mmengine.registry import FUNCTIONS
     pipeline = Compose([
@@ -234,9 +235,22 @@ def reference_predict(cfg, model, task, img, path):
     ])
     collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn')
                              or {}).get('type', 'pseudo_collate'))
-    data = pipeline(dict(img=img, img_path=path, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
+
+    def batch(images, paths):
+        return collate([
+            pipeline(
+                dict(img=img, img_path=path, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
+            for img, path in zip(images, paths)
+        ])
+
+    return batch
+
+
+def reference_predict(batcher, model, task, img, path):
+    """The training stack's own prediction for one image (``batcher`` from
+    :func:`test_batcher`, then ``model.test_step``), in the runtime's terms."""
     with torch.no_grad():
-        sample = model.test_step(collate([data]))[0]
+        sample = model.test_step(batcher([img], [path]))[0]
     if task == 'classification':
         return dict(probs=sample.pred_score.cpu().numpy())
     if task == 'embedding':
@@ -248,16 +262,6 @@ def reference_predict(cfg, model, task, img, path):
             scores=inst.scores.cpu().numpy(),
             labels=inst.labels.cpu().numpy())
     return dict(mask=sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8))
-
-
-def box_iou(a, b):
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-12)
 
 
 def disagreement(task, ref, got, score_floor=0.05):
@@ -317,12 +321,13 @@ def check_parity(cfg, module, model_dir, paths, out_dir=None):
     spec = load_spec(model_dir)
     predictor = Predictor(spec, OnnxNetwork(model_dir, spec))
     model, task = module.model, spec['task']
+    batcher = test_batcher(cfg)
     worst, failures, boxes = (0.0, None), [], 0
     for path, img in read_images(paths, out_dir or model_dir, 'skip'):
         got = predictor.predict(img)
         if task == 'classification':
             got = dict(probs=got['probs'])
-        ref = reference_predict(cfg, model, task, img, path)
+        ref = reference_predict(batcher, model, task, img, path)
         if task == 'detection':
             boxes += int((ref['scores'] >= 0.05).sum())
         problem, gap = disagreement(task, ref, got)

@@ -69,17 +69,17 @@ class ZooRunner(Runner):
         checkpoint of this model, fine-tuning (``load_from`` when training) most of it."""
         if self._has_loaded:
             return
-        if self._resume == 'if-any':
-            self._resume = find_resumable_checkpoint(self.work_dir) is not None
-            if not self._resume:
-                self.logger.info(f'no checkpoint in {self.work_dir} yet: training starts fresh')
         if self._resume:
             path = self._load_from or find_resumable_checkpoint(self.work_dir)
-            if path is None:
+            if path is not None:
+                check_checkpoint_fits(path, unwrap(self.model), 'exact')
+            elif self._resume == 'if-any':
+                self.logger.info(f'no checkpoint in {self.work_dir} yet: training starts fresh')
+                self._resume = False
+            else:
                 raise ZooError(f'--resume: no checkpoint in {self.work_dir} to resume from; '
                                'check --work-dir, or use --auto-resume to start fresh when '
                                'there is none')
-            check_checkpoint_fits(path, unwrap(self.model), 'exact')
         elif self._load_from is not None:
             training = isinstance(self._train_loop, BaseLoop)
             check_checkpoint_fits(self._load_from, unwrap(self.model),

@@ -111,34 +111,30 @@ def test_testing_or_inferring_with_another_familys_checkpoint_is_refused(
     assert "the checkpoint's model is ImageClassifier" in line
 
 
-def test_resuming_with_another_class_count_names_the_tensors(imrecog_checkpoint, tmp_path):
-    shutil.copy(imrecog_checkpoint, tmp_path / 'epoch_1.pth')
-    line = one_error_line(
+def resume_error(work_dir, *options):
+    """The error line of ``train.py --resume`` of the imrecog demo into ``work_dir``."""
+    return one_error_line(
         run_tool(
             'train.py',
             DEMO_CONFIGS['imrecog'],
             '--work-dir',
-            tmp_path,
+            work_dir,
             '--resume',
             '--cfg-options',
             *QUICK,
-            'model.head.num_classes=5',
+            *options,
             check=False))
+
+
+def test_resuming_with_another_class_count_names_the_tensors(imrecog_checkpoint, tmp_path):
+    shutil.copy(imrecog_checkpoint, tmp_path / 'epoch_1.pth')
+    line = resume_error(tmp_path, 'model.head.num_classes=5')
     assert '2 tensors differ in shape' in line
     assert 'fc.bias: [4] in the checkpoint, [5] in the model' in line
 
 
 def test_resume_into_a_work_dir_without_checkpoints(tmp_path):
-    line = one_error_line(
-        run_tool(
-            'train.py',
-            DEMO_CONFIGS['imrecog'],
-            '--work-dir',
-            tmp_path,
-            '--resume',
-            '--cfg-options',
-            *QUICK,
-            check=False))
+    line = resume_error(tmp_path)
     assert line == (f'error: --resume: no checkpoint in {tmp_path} to resume from; check '
                     '--work-dir, or use --auto-resume to start fresh when there is none')
     run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path, '--auto-resume',

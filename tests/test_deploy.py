@@ -176,8 +176,8 @@ def test_tiled_detection_reports_each_object_once_border_objects_too():
 
 def test_tiled_detection_with_the_exported_detector(exported):
     _, _, model_dir, _ = exported('objrecog')
+    from custom_modules.deploy.processing import box_iou
     from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
-    from custom_modules.export import box_iou
     spec = load_spec(str(model_dir))
     big = mosaic('data/demo/objrecog/images/val', [f'val_{i:04d}.png' for i in range(4)])
     tiled = Predictor(spec, OnnxNetwork(str(model_dir), spec), tile=128, overlap=64).predict(big)

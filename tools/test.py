@@ -8,8 +8,9 @@ import json
 import os
 import os.path as osp
 
-from custom_modules.cli import (add_common_args, add_vis_args, apply_vis, build_runner,
-                                clean_errors, load_config, prepare_run, require_checkpoint)
+from custom_modules.cli import (add_common_args, add_output_args, apply_output_options,
+                                build_runner, clean_errors, load_config, prepare_run,
+                                require_checkpoint)
 from custom_modules.errors import ZooError
 
 
@@ -20,12 +21,7 @@ def parse_args():
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
     parser.add_argument('--show-dir', help='write prediction pictures to this folder')
     add_common_args(parser)
-    add_vis_args(parser)
-    parser.add_argument(
-        '--verbose',
-        action='store_true',
-        help="mmengine's full log on the console (it is "
-        'always in the work dir)')
+    add_output_args(parser)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -79,8 +75,7 @@ def main():
     cfg = load_config(args)
     prepare_run(cfg, args, ['test_dataloader'])
     cfg.load_from = args.checkpoint
-    apply_vis(cfg, args.vis)
-    cfg.verbose = args.verbose
+    apply_output_options(cfg, args)
     if args.show_dir:
         enable_show(cfg, args.show_dir)
     if args.out:

@@ -8,8 +8,8 @@ import argparse
 import os
 import os.path as osp
 
-from custom_modules.cli import (add_common_args, add_vis_args, apply_vis, build_runner,
-                                clean_errors, load_config, prepare_run)
+from custom_modules.cli import (add_common_args, add_output_args, apply_output_options,
+                                build_runner, clean_errors, load_config, prepare_run)
 from custom_modules.errors import ZooError
 from custom_modules.run_dir import lock_work_dir
 from custom_modules.speed import add_speed_args, apply_speed_options
@@ -35,12 +35,7 @@ def parse_args():
         'none (for jobs that are requeued)')
     add_speed_args(parser)
     add_common_args(parser)
-    add_vis_args(parser)
-    parser.add_argument(
-        '--verbose',
-        action='store_true',
-        help="mmengine's full log on the console (it is "
-        'always in the work dir)')
+    add_output_args(parser)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -64,8 +59,7 @@ def main():
     prepare_run(cfg, args, ['train_dataloader', 'val_dataloader'])
     lock_work_dir(cfg.work_dir, cfg.launcher)  # one training per work dir
     apply_speed_options(cfg, args)
-    apply_vis(cfg, args.vis)
-    cfg.verbose = args.verbose
+    apply_output_options(cfg, args)
     set_resume(cfg, args.resume)
     runner = build_runner(cfg)
     runner.train()

@@ -33,9 +33,10 @@ def label_image(img, text):
     return img
 
 
-def grid(images, columns=8, size=96):
-    """Images side by side, ``columns`` a row, each resized to ``size`` x ``size``."""
-    cells = [cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA) for img in images]
+def grid(cells, columns=8):
+    """Pictures of one height side by side, ``columns`` a row (narrower ones and the last
+    row padded with black)."""
+    width = max(c.shape[1] for c in cells)
+    cells = [np.pad(c, ((0, 0), (0, width - c.shape[1]), (0, 0))) for c in cells]
     cells += [np.zeros_like(cells[0])] * (-len(cells) % columns)
-    rows = [np.hstack(cells[i:i + columns]) for i in range(0, len(cells), columns)]
-    return np.vstack(rows)
+    return np.vstack([np.hstack(cells[i:i + columns]) for i in range(0, len(cells), columns)])

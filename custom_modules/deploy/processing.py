@@ -56,22 +56,27 @@ def embed(embedding, spec):
     return dict(embedding=embedding)
 
 
+def box_iou(a, b):
+    """IoU of every box of ``a`` (N x 4, x0 y0 x1 y1) with every box of ``b``: N x M."""
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-12)
+
+
 def nms(boxes, scores, iou_threshold):
     """Indices kept by greedy non-maximum suppression, highest score first (a box is
     dropped when its IoU with a kept one is above ``iou_threshold``, as mmcv's ``nms``)."""
     order = np.argsort(-scores, kind='stable')
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     keep = []
     while order.size:
         i, order = order[0], order[1:]
         keep.append(i)
-        x0 = np.maximum(boxes[i, 0], boxes[order, 0])
-        y0 = np.maximum(boxes[i, 1], boxes[order, 1])
-        x1 = np.minimum(boxes[i, 2], boxes[order, 2])
-        y1 = np.minimum(boxes[i, 3], boxes[order, 3])
-        inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-        iou = inter / np.maximum(areas[i] + areas[order] - inter, 1e-12)
-        order = order[iou <= iou_threshold]
+        order = order[box_iou(boxes[i:i + 1], boxes[order])[0] <= iou_threshold]
     return np.array(keep, dtype=np.int64)
 
 

@@ -184,7 +184,7 @@ def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
             labelled = drawing.label_image(img, f'{classes[pred["label"]]} {pred["score"]:.2f}')
             cv2.imwrite(osp.join(out_dir, name), labelled)
             if len(thumbnails) < 64:
-                thumbnails.append(labelled)
+                thumbnails.append(cv2.resize(labelled, (96, 96), interpolation=cv2.INTER_AREA))
         elif task == 'embedding':
             rows.append([name, *np.round(pred['embedding'], 6).tolist()])
         elif task == 'detection':

@@ -27,7 +27,7 @@ import torch
 from custom_modules.cli import load_config
 from custom_modules.deploy import processing
 from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
-from custom_modules.export import export_onnx, model_config, test_pipeline
+from custom_modules.export import export_onnx, model_config, test_batcher
 
 FAMILIES = {
     'imrecog': 'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
@@ -64,21 +64,6 @@ def timed(fn, iters, warmup=3):
     return statistics.median(seconds)
 
 
-def torch_batch(cfg, images):
-    from mmengine.dataset import Compose
-    from mmengine.registry import FUNCTIONS
-    pipeline = Compose([
-        t for t in test_pipeline(cfg)
-        if 'Annotation' not in t['type'] and 'LoadImage' not in t['type']
-    ])
-    collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn')
-                             or {}).get('type', 'pseudo_collate'))
-    return collate([
-        pipeline(dict(img=img, img_path='x.png', img_shape=img.shape[:2], ori_shape=img.shape[:2]))
-        for img in images
-    ])
-
-
 def measure(name, config, iters, folder):
 
     class Args:
@@ -94,7 +79,8 @@ def measure(name, config, iters, folder):
     spec = load_spec(model_dir)
     predictor = Predictor(spec, OnnxNetwork(model_dir, spec))
     images = images_of(cfg, 16)
-    one, sixteen = torch_batch(cfg, images[:1]), torch_batch(cfg, images[:16])
+    batch = test_batcher(cfg)
+    one, sixteen = batch(images[:1], ['x.png']), batch(images[:16], ['x.png'] * 16)
     result = {}
     with torch.no_grad():
         result['pytorch_batch1_ms'] = 1000 * timed(lambda: model.test_step(one), iters)

@@ -18,7 +18,7 @@ import numpy as np
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, prepare_run
-from custom_modules.deploy.drawing import draw_boxes, label_image, overlay
+from custom_modules.deploy.drawing import draw_boxes, grid, label_image, overlay
 from custom_modules.errors import ZooError
 
 # a palette for datasets that name none (RGB)
@@ -86,17 +86,9 @@ def main():
     columns = 4 if pictures[0].shape[1] > pictures[0].shape[0] else 8
     cells = [cv2.resize(p, (size * p.shape[1] // p.shape[0], size)) for p in pictures]
     out = osp.join(args.out, f'browse_{args.phase}.png')
-    cv2.imwrite(out, grid_of(cells, columns))
+    cv2.imwrite(out, grid(cells, columns))
     print(f'{len(pictures)} of {len(dataset)} {args.phase} samples drawn after the pipeline: '
           f'{out} and {osp.join(args.out, args.phase)}/')
-
-
-def grid_of(cells, columns):
-    """Cells of one height, ``columns`` a row (narrower cells and the last row padded)."""
-    width = max(c.shape[1] for c in cells)
-    cells = [np.pad(c, ((0, 0), (0, width - c.shape[1]), (0, 0))) for c in cells]
-    cells += [np.zeros_like(cells[0])] * (-len(cells) % columns)
-    return np.vstack([np.hstack(cells[i:i + columns]) for i in range(0, len(cells), columns)])
 
 
 if __name__ == '__main__':
