@@ -67,3 +67,19 @@ def test_mmcv_sdist_comes_through_pips_index_and_is_hash_checked(tmp_path):
     assert (tmp_path / 'dl' / 'mmcv-2.1.0.tar.gz').read_bytes() == fake.read_bytes()
     assert out.returncode != 0
     assert 'mmcv 2.1.0 sdist: sha256 differs from d387bcab' in out.stderr
+
+
+def test_too_little_disk_is_one_line_before_anything_is_installed():
+    """The installer checks free disk first (CI once ended in pip's OSError half-way)."""
+    saved = STAMP.read_text()
+    STAMP.unlink()
+    try:
+        out = run(['bash', 'tools/install.sh'],
+                  check=False,
+                  env=dict(ZOO_VENV=str(VENV), ZOO_NEED_GB='100000'))
+    finally:
+        STAMP.write_text(saved)
+    assert out.returncode == 1
+    assert 'installing needs about 100000 GB' in out.stderr
+    assert f'MB free on the disk of {VENV}' in out.stderr
+    assert 'installing build requirements' not in out.stdout

@@ -21,7 +21,9 @@
 #
 # Environment: ZOO_VENV (venv path), ZOO_CACHE (wheel cache, default
 # ~/.cache/mlmondays-zoo), PYTHON (interpreter for a new venv, default python3),
-# MAX_JOBS (parallel compiler jobs, default: all cores), ZOO_MMCV_OPS (cpu or cuda).
+# MAX_JOBS (parallel compiler jobs, default: all cores), ZOO_MMCV_OPS (cpu or cuda),
+# ZOO_NEED_GB (free disk asked for before installing; default 7, what a new venv takes:
+# torch 2.14.1's x86_64 wheel is a CUDA build of about 5.6 GB).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -127,6 +129,16 @@ DIGEST=$(inputs_digest)
 if [ "$(cat "$STAMP" 2>/dev/null)" = "$DIGEST" ] && stack_works; then
     log "everything in place in $VENV (delete $STAMP to force a reinstall)"
     exit 0
+fi
+
+# Refuse up front, in one line, rather than end in pip's "No space left on device" half-way.
+need_gb=${ZOO_NEED_GB:-7}
+free_kb=$(df -Pk "$VENV" | awk 'NR == 2 {print $4}')
+if [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
+    echo "install: $((free_kb / 1024)) MB free on the disk of $VENV; installing needs about" \
+        "$need_gb GB (torch's CUDA wheel alone is 5.6 GB): free some space or set ZOO_VENV" \
+        "to a disk with room" >&2
+    exit 1
 fi
 
 # --- 2. build requirements and torch (local files on our machines) ---------------------
