@@ -23,7 +23,7 @@
 # ~/.cache/mlmondays-zoo), PYTHON (interpreter for a new venv, default python3),
 # MAX_JOBS (parallel compiler jobs, default: all cores), ZOO_MMCV_OPS (cpu or cuda),
 # ZOO_NEED_GB (free disk asked for before installing; default 7, what a new venv takes:
-# torch 2.14.1's x86_64 wheel is a CUDA build of about 5.6 GB).
+# torch 2.14.1's x86_64 wheel is a CUDA build of about 5.6 GB; 2 where torch is in place).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -132,7 +132,10 @@ if [ "$(cat "$STAMP" 2>/dev/null)" = "$DIGEST" ] && stack_works; then
 fi
 
 # Refuse up front, in one line, rather than end in pip's "No space left on device" half-way.
-need_gb=${ZOO_NEED_GB:-7}
+# (2 GB when torch is already in the venv: then only the stack around it changes).
+default_gb=7
+"$PY" -c 'import torch' 2>/dev/null && default_gb=2
+need_gb=${ZOO_NEED_GB:-$default_gb}
 free_kb=$(df -Pk "$VENV" | awk 'NR == 2 {print $4}')
 if [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
     echo "install: $((free_kb / 1024)) MB free on the disk of $VENV; installing needs about" \
