@@ -208,10 +208,11 @@ def check_option_values(cfg, options=()):
 
 
 def require_checkpoint(path):
-    """``path``, or a one-line error when no file is there."""
-    if not osp.isfile(path):
-        raise ZooError(f'checkpoint not found: {path}')
-    return path
+    """The local file of a checkpoint path or URL (a URL is fetched into the torch hub
+    cache, a published file's hash checked: :func:`weights.resolve_checkpoint`), or a
+    one-line error."""
+    from .weights import resolve_checkpoint
+    return resolve_checkpoint(path)
 
 
 def check_work_dir(work_dir):

@@ -145,11 +145,27 @@ def normalisation(model):
     return dict(mean=mean, std=std, to_rgb=bool(to_rgb), size_divisor=int(divisor))
 
 
-def spec_of(cfg, model, task, family):
-    """``model.json``: what pre- and post-processing need, and what the model is."""
+def describe(cfg, model):
+    """What a trained model is and what its input must be: the fields the exporter's
+    ``model.json`` and a published model's card share (one definition for both)."""
+    task, family = task_of(cfg)
     size, keep_ratio = _test_resize(test_pipeline(cfg))
     meta = model.dataset_meta or {}
-    classes = list(meta.get('classes') or [])
+    palette = meta.get('palette')
+    return dict(
+        task=task,
+        family=family,
+        model_type=cfg.model['type'],
+        classes=list(meta.get('classes') or []),
+        palette=[list(map(int, c)) for c in palette] if palette is not None else None,
+        input=dict(size=size, keep_ratio=keep_ratio, **normalisation(model)),
+        config=cfg.filename)
+
+
+def spec_of(cfg, model):
+    """``model.json``: :func:`describe`, and what post-processing needs."""
+    described = describe(cfg, model)
+    task = described['task']
     post = {}
     if task == 'detection':
         test_cfg = model.bbox_head.test_cfg
@@ -162,27 +178,16 @@ def spec_of(cfg, model, task, family):
             draw_thr=0.5)
     elif task == 'segmentation':
         post = dict(threshold=getattr(model.decode_head, 'threshold', None) or 0.5)
-    palette = meta.get('palette')
-    return dict(
-        format=FORMAT,
-        task=task,
-        family=family,
-        model_type=cfg.model['type'],
-        classes=classes,
-        palette=[list(map(int, c)) for c in palette] if palette is not None else None,
-        input=dict(size=size, keep_ratio=keep_ratio, **normalisation(model)),
-        outputs=output_names(task, model),
-        postprocess=post,
-        config=cfg.filename)
+    return dict(format=FORMAT, **described, outputs=output_names(task, model), postprocess=post)
 
 
 def export_onnx(cfg, checkpoint, out_dir, opset=17):
     """Write ``model.onnx`` and ``model.json`` of the config's model to ``out_dir``
     (dynamic batch and image size); returns the spec and the PyTorch module."""
-    task, family = task_of(cfg)
+    task, _ = task_of(cfg)
     model = build_model(cfg, checkpoint)
     module = ExportModule(model, task).eval()
-    spec = spec_of(cfg, model, task, family)
+    spec = spec_of(cfg, model)
     side = max(spec['input']['size'] or [64])
     side += -side % spec['input']['size_divisor']
     dummy = torch.zeros(1, 3, side, side)

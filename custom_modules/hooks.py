@@ -5,6 +5,7 @@ import numbers
 import os
 import os.path as osp
 import random
+import shlex
 import signal
 import sys
 import threading
@@ -212,11 +213,13 @@ class RunSummaryHook(Hook):
             config=runner.cfg.filename,
             work_dir=runner.work_dir,
             data=data,
+            command=shlex.join(['python', *sys.argv]),
             trained=dict(
                 epochs=runner.epoch,
                 iterations=runner.iter,
                 seconds=round(time.time() - (self.started or time.time()), 1),
-                device=str(next(runner.model.parameters()).device)),
+                device=str(next(runner.model.parameters()).device),
+                hardware=hardware(runner.world_size)),
             best=best,
             last_metrics=self.last_metrics,
             checkpoint=checkpoint,
@@ -230,6 +233,14 @@ class RunSummaryHook(Hook):
                 f'{checkpoint} --out DIR'))
 
 
+def hardware(world_size=1):
+    """What trained: ``2x NVIDIA H200`` or ``CPU (2 cores)``."""
+    if torch.cuda.is_available():
+        return f'{world_size}x {torch.cuda.get_device_name()}'
+    cores = f'CPU ({os.cpu_count()} cores)'
+    return cores if world_size == 1 else f'{world_size} processes on {cores}'
+
+
 def summary_markdown(summary):
     """``summary.md`` from a run summary."""
     trained = summary['trained']
@@ -237,7 +248,7 @@ def summary_markdown(summary):
         f'# {osp.basename(summary["config"])}', '', f'- config: `{summary["config"]}`',
         f'- data: {", ".join(f"`{d}`" for d in summary["data"]) or "-"}',
         f'- trained: {trained["epochs"]} epochs, {trained["iterations"]} iterations in '
-        f'{trained["seconds"]:.0f} s on {trained["device"]}',
+        f'{trained["seconds"]:.0f} s on {trained["device"]} ({trained["hardware"]})',
         f'- best: {", ".join(f"{k} {v:.4g}" for k, v in summary["best"].items()) or "-"}'
         f' (`{summary["checkpoint"]}`)', '', '| last validation metric | value |', '|---|---|'
     ]

@@ -11,6 +11,7 @@ from mmengine.runner import BaseLoop, Runner
 from .checkpoints import check_checkpoint_fits
 from .compat import find_resumable_checkpoint
 from .errors import ZooError
+from .weights import resolve_checkpoint
 
 
 def unwrap(model):
@@ -81,6 +82,7 @@ class ZooRunner(Runner):
                                'check --work-dir, or use --auto-resume to start fresh when '
                                'there is none')
         elif self._load_from is not None:
+            self._load_from = resolve_checkpoint(self._load_from)  # a URL: fetched, checked
             training = isinstance(self._train_loop, BaseLoop)
             check_checkpoint_fits(self._load_from, unwrap(self.model),
                                   'fine-tune' if training else 'exact')

@@ -53,12 +53,12 @@ def pytorch_predictor(args):
     if len(args.inputs) != 3:
         raise ZooError('pytorch backend: give CONFIG CHECKPOINT IMAGES')
     args.config, checkpoint, images = args.inputs
-    require_checkpoint(checkpoint)
+    checkpoint = require_checkpoint(checkpoint)
     cfg = load_config(args)
-    task, family = task_of(cfg)
+    task, _ = task_of(cfg)
     model = build_model(cfg, checkpoint, args.device)
     network = TorchNetwork(ExportModule(model, task).eval(), args.device)
-    return Predictor(spec_of(cfg, model, task, family), network, args.tile, args.overlap), images
+    return Predictor(spec_of(cfg, model), network, args.tile, args.overlap), images
 
 
 def onnx_predictor(args):

@@ -17,7 +17,7 @@ from custom_modules.errors import ZooError
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (evaluate) a model of the zoo')
     parser.add_argument('config', help='test config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file or URL')
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
     parser.add_argument('--show-dir', help='write prediction pictures to this folder')
     add_common_args(parser)
@@ -71,10 +71,10 @@ def add_dump(cfg, out):
 @clean_errors
 def main():
     args = parse_args()
-    require_checkpoint(args.checkpoint)
+    checkpoint = require_checkpoint(args.checkpoint)
     cfg = load_config(args)
     prepare_run(cfg, args, ['test_dataloader'])
-    cfg.load_from = args.checkpoint
+    cfg.load_from = checkpoint
     apply_output_options(cfg, args)
     if args.show_dir:
         enable_show(cfg, args.show_dir)

@@ -39,10 +39,10 @@ def parse_args():
 @clean_errors
 def main():
     args = parse_args()
-    require_checkpoint(args.checkpoint)
+    checkpoint = require_checkpoint(args.checkpoint)
     cfg = load_config(args)
     start = time.perf_counter()
-    spec, module = export_onnx(cfg, args.checkpoint, args.out, args.opset)
+    spec, module = export_onnx(cfg, checkpoint, args.out, args.opset)
     print(f'exported a {spec["task"]} model ({spec["model_type"]}) to '
           f'{osp.join(args.out, "model.onnx")} in {time.perf_counter() - start:.1f} s')
     if args.verify:

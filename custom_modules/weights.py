@@ -1,0 +1,111 @@
+"""Checkpoints given by URL, and published checkpoints: fetched once into the torch hub
+cache, checked against the hash in their file name.
+
+OpenMMLab publishes a checkpoint as ``NAME-<first 8 hex of its sha256>.pth`` (our
+``tools/model_converters/publish_model.py`` does the same). Every tool that takes a
+checkpoint (``tools/test.py``, ``tools/infer.py``, the exporter, ``load_from`` when
+training) passes it through :func:`resolve_checkpoint`:
+
+- an ``http(s)://`` or ``file://`` URL is downloaded once into
+  ``<torch hub dir>/checkpoints/`` (``TORCH_HOME``, as torchvision and mmengine cache
+  weights), and refused when its sha256 does not start with the hash in its name;
+- offline and not in the cache: one line saying which file to put where;
+- a local file whose name carries a hash is checked too when it is a checkpoint we
+  published (``mim download`` fetches weights without checking them).
+"""
+import hashlib
+import os
+import os.path as osp
+import re
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from .errors import ZooError
+
+URL_SCHEMES = ('http://', 'https://', 'file://')
+HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.pth$')
+
+
+def is_url(name):
+    return isinstance(name, str) and name.startswith(URL_SCHEMES)
+
+
+def hash_in_name(name):
+    """The sha256 prefix in a published file's name (``x-1a2b3c4d.pth``), or None."""
+    found = HASH_IN_NAME.search(osp.basename(urllib.parse.urlparse(name).path))
+    return found.group(1) if found else None
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_path(url):
+    """Where a URL's checkpoint lives in the torch hub cache."""
+    import torch
+    name = osp.basename(urllib.parse.urlparse(url).path)
+    return osp.join(torch.hub.get_dir(), 'checkpoints', name)
+
+
+def _hash_error(source, digest, expected, remedy):
+    return ZooError(f'{source}: its sha256 starts with {digest[:len(expected)]}, not with '
+                    f'{expected} as its name says: the file is damaged or not the one '
+                    f'published; {remedy}')
+
+
+def fetch(url):
+    """The local path of the checkpoint at ``url``: the torch hub cache's copy, downloaded
+    (and hash-checked) the first time."""
+    dest = cache_path(url)
+    expected = hash_in_name(url)
+    if osp.isfile(dest):
+        if expected and not sha256_of(dest).startswith(expected):
+            raise _hash_error(dest, sha256_of(dest), expected, f'delete it to download {url} again')
+        return dest
+    os.makedirs(osp.dirname(dest), exist_ok=True)
+    partial = f'{dest}.part-{os.getpid()}'
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(partial, 'wb') as f:
+            shutil.copyfileobj(response, f, 1 << 20)
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        if osp.exists(partial):
+            os.remove(partial)
+        reason = getattr(err, 'reason', None) or getattr(err, 'strerror', None) or err
+        raise ZooError(f'cannot download {url} ({reason}); on a machine without network '
+                       f'access, put the file at {dest}') from None
+    digest = sha256_of(partial)
+    if expected and not digest.startswith(expected):
+        os.remove(partial)
+        raise _hash_error(url, digest, expected, 'nothing was kept')
+    os.replace(partial, dest)
+    return dest
+
+
+def _is_published(path):
+    import torch
+    try:
+        checkpoint = torch.load(path, map_location='cpu', mmap=True, weights_only=True)
+    except Exception:  # not ours to judge here: the loader reports unreadable files
+        return False
+    return isinstance(checkpoint, dict) and 'model_card' in (checkpoint.get('meta') or {})
+
+
+def resolve_checkpoint(name):
+    """A checkpoint path or URL as a local file path (see the module's docstring), or a
+    one-line error."""
+    if is_url(name):
+        return fetch(name)
+    if not osp.isfile(name):
+        raise ZooError(f'checkpoint not found: {name}')
+    expected = hash_in_name(name)
+    if expected:
+        digest = sha256_of(name)
+        if not digest.startswith(expected) and _is_published(name):
+            raise _hash_error(name, digest, expected, 'download it again')
+    return name
