@@ -68,7 +68,7 @@ def render_table(index):
         row = [
             f'[{model["Name"]}]({osp.basename(model["Config"])})',
             _cell(meta.get('Training Data')), *values,
-            _cell(meta.get('Course')), f'{time} ({where})' if time and where else _cell(time),
+            _cell(meta.get('Course')), f'{time} on {where}' if time and where else _cell(time),
             f'[{osp.basename(weights)}]({weights})' if weights else '–'
         ]
         lines.append('| ' + ' | '.join(row) + ' |')

@@ -49,7 +49,7 @@ inputs_digest() {
 }
 
 stack_works() {
-    "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, custom_modules' 2>/dev/null
+    "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, mim, custom_modules' 2>/dev/null
 }
 
 ops_flavour() {
@@ -168,12 +168,19 @@ fi
 log "installing mmcv and the pinned OpenMMLab stack (requirements/mminstall.txt)"
 pip_quiet "$WHEEL_DIR"/mmcv-*.whl -r "$REPO/requirements/runtime.txt" \
     -r "$REPO/requirements/mminstall.txt" -r "$REPO/requirements/tests.txt"
+pip_quiet --no-deps -r "$REPO/requirements/mim.txt"
 pip_quiet --no-deps -e "$REPO"
+# mim looks for the package's .mim folder (configs, tools, model-index.yml; setup.py makes
+# it) in <location of its dist-info>/mlmondays-zoo, then <location>/custom_modules; a PEP 660
+# editable install keeps its dist-info in site-packages and the code here, so point the
+# first at the code (mim's get_installed_path, openmim 0.3.9: mim/utils/utils.py).
+SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+ln -sfn "$REPO/custom_modules" "$SITE/mlmondays-zoo"
 if ! "$PY" -c 'import mmcv._ext' 2>/dev/null; then
     echo "mmcv was installed without its compiled ops (import mmcv._ext failed);" \
         "delete $WHEEL_DIR and run again" >&2
     exit 1
 fi
-stack_works || { "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, custom_modules'; exit 1; }
+stack_works || { "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, mim, custom_modules'; exit 1; }
 echo "$DIGEST" > "$STAMP"
 log "done: $VENV ($("$PY" -c 'import torch, mmcv; print("torch", torch.__version__, "mmcv", mmcv.__version__)'))"
