@@ -1,6 +1,7 @@
 """mlmondays-zoo: the ML-Mondays model families as OpenMMLab plugins.
 
-Importing this package applies the upstream workarounds in :mod:`compat`.
+Importing this package applies the upstream workarounds in :mod:`compat` and loads URL
+checkpoints through :mod:`weights`.
 The families live in sub-packages (``imrecog``, ``objrecog``, ``imseg``,
 ``ssimrecog``), each importing only its own toolbox; configs load them through
 ``custom_imports``.
@@ -14,6 +15,8 @@ except ImportError:  # the torch-free runtime (custom_modules.deploy) needs none
 if torch is not None:
     # registration: hooks, the epoch loop, optimizer wrappers, ZooRunner, RampDecayLR
     from . import compat, hooks, loops, optim_wrappers, runner, schedulers, speed  # noqa: F401
+    from .weights import register_url_loader
     compat.apply()
+    register_url_loader()  # URL checkpoints: hub cache, hash check, one line offline
 
 __all__ = ['__version__']

@@ -8,10 +8,14 @@ training) passes it through :func:`resolve_checkpoint`:
 
 - an ``http(s)://`` or ``file://`` URL is downloaded once into
   ``<torch hub dir>/checkpoints/`` (``TORCH_HOME``, as torchvision and mmengine cache
-  weights), and refused when its sha256 does not start with the hash in its name;
+  weights), and refused when its sha256 does not start with the hash in its name (a file
+  already in the cache is used as it is: put one there by hand on a machine offline);
 - offline and not in the cache: one line saying which file to put where;
 - a local file whose name carries a hash is checked too when it is a checkpoint we
   published (``mim download`` fetches weights without checking them).
+
+:func:`register_url_loader` makes mmengine load every URL checkpoint this way
+(``init_cfg`` pretrained weights included); ``custom_modules`` calls it on import.
 """
 import hashlib
 import os
@@ -64,9 +68,7 @@ def fetch(url):
     (and hash-checked) the first time."""
     dest = cache_path(url)
     expected = hash_in_name(url)
-    if osp.isfile(dest):
-        if expected and not sha256_of(dest).startswith(expected):
-            raise _hash_error(dest, sha256_of(dest), expected, f'delete it to download {url} again')
+    if osp.isfile(dest):  # checked when it came in, as torch.hub does
         return dest
     os.makedirs(osp.dirname(dest), exist_ok=True)
     partial = f'{dest}.part-{os.getpid()}'
@@ -109,3 +111,17 @@ def resolve_checkpoint(name):
         if not digest.startswith(expected) and _is_published(name):
             raise _hash_error(name, digest, expected, 'download it again')
     return name
+
+
+def load_from_url(filename, map_location=None):
+    """mmengine's checkpoint loader for URLs (``init_cfg=dict(type='Pretrained',
+    checkpoint=URL)``, ``load_from=URL``): :func:`fetch` (hub cache, hash check, one line
+    when offline), then a ``weights_only`` load. Replaces mmengine's own HTTP loader, whose
+    download error offline is a traceback and which knows no ``file://``."""
+    import torch
+    return torch.load(fetch(filename), map_location=map_location, weights_only=True)
+
+
+def register_url_loader():
+    from mmengine.runner import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes=URL_SCHEMES, loader=load_from_url, force=True)

@@ -1,7 +1,7 @@
-# TAMUCC 2-class: MobileNetV2 backbone loaded from YOUR pretrained checkpoint and frozen
-# (only the course's head trains). Give the checkpoint on the command line:
-#   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/mobilenet_v2.pth
-# (an mmpretrain MobileNetV2 checkpoint; `prefix` picks its backbone weights).
+# TAMUCC 2-class: MobileNetV2 backbone from ImageNet weights (configs/_base_/pretrained.py),
+# frozen (only the course's head trains). Another mmpretrain MobileNetV2 checkpoint:
+#   --cfg-options model.backbone.init_cfg.checkpoint=/path/or/url/to/mobilenet_v2.pth
+# (`prefix` picks its backbone weights).
 # Frozen as the course did (Keras `trainable=False`): stages 0-7 by `frozen_stages`, batch
 # norm statistics by `norm_eval`, and the last 1x1 conv (which `frozen_stages` cannot
 # reach) by a zero learning rate.
@@ -12,12 +12,5 @@ _base_ = [
     '../_base_/schedules/course_adam_early-stop.py',
 ]
 model = dict(
-    backbone=dict(
-        frozen_stages=7,
-        norm_eval=True,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='checkpoints/mobilenet-v2_imagenet.pth',
-            prefix='backbone')),
-    head=dict(num_classes={{_base_.num_classes}}))
+    backbone=dict(frozen_stages=7, norm_eval=True), head=dict(num_classes={{_base_.num_classes}}))
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'backbone.conv2': dict(lr_mult=0.0)}))

@@ -1,4 +1,5 @@
-# NWPU-RESISC45, 11 natural classes at 224 px: MobileNetV2 with the course's head.
+# NWPU-RESISC45, 11 natural classes at 224 px: MobileNetV2 from ImageNet weights
+# (configs/_base_/pretrained.py) with the course's head.
 _base_ = [
     '../_base_/models/mobilenet-v2_course-head.py',
     '../_base_/default_runtime_mmpretrain.py',

@@ -1,5 +1,6 @@
 """Every imrecog zoo config trains a few iterations on a small dataset in its own layout."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+from custom_modules.weights import cache_path
 from zoo_test_utils import one_epoch, run_tool, write_images
 
 FEW = one_epoch(batch_size=2, val_batch_size=2)
@@ -63,23 +65,37 @@ CASES = {
 
 
 def backbone_checkpoint(path):
-    """A user's pretrained MobileNetV2 checkpoint, as mmpretrain saves one."""
+    """A pretrained MobileNetV2 checkpoint, as mmpretrain saves one (random weights)."""
     from mmpretrain.models import MobileNetV2
-    state = {f'backbone.{k}': v for k, v in MobileNetV2().state_dict().items()}
+    torch.manual_seed(0)
+    state = {f'backbone.{k}': v.clone() for k, v in MobileNetV2().state_dict().items()}
+    for key, value in state.items():  # weights of its own; variances stay positive
+        if key.endswith('running_var'):
+            value.uniform_(0.5, 1.5)
+        elif value.is_floating_point():
+            value.add_(0.01 * torch.randn_like(value))
     torch.save(dict(state_dict=state, meta=dict(note='test')), path)
 
 
+def pretrained_url(config):
+    from mmengine.config import Config
+    return Config.fromfile(config).model.backbone.get('init_cfg', {}).get('checkpoint')
+
+
 @pytest.mark.parametrize('name', sorted(CASES))
-def test_zoo_config_trains_on_its_layout(name, tmp_path):
+def test_zoo_config_trains_on_its_layout(name, tmp_path, monkeypatch):
     make, classes = CASES[name]
     make(tmp_path / 'data', classes)
     options = [
         f'{loader}.dataset.data_root={tmp_path / "data"}'
         for loader in ('train_dataloader', 'val_dataloader')
     ]
-    if 'frozen' in name:
-        backbone_checkpoint(tmp_path / 'mnv2.pth')
-        options.append(f'model.backbone.init_cfg.checkpoint={tmp_path / "mnv2.pth"}')
+    url = pretrained_url(f'configs/imrecog/{name}.py')
+    env = dict(TORCH_HOME=str(tmp_path / 'torch'))
+    if url:  # the public weights, as if downloaded before (made here: no network in CI)
+        monkeypatch.setenv('TORCH_HOME', env['TORCH_HOME'])
+        os.makedirs(os.path.dirname(cache_path(url)))
+        backbone_checkpoint(cache_path(url))
     out = run_tool(
         'train.py',
         f'configs/imrecog/{name}.py',
@@ -89,12 +105,14 @@ def test_zoo_config_trains_on_its_layout(name, tmp_path):
         '--cfg-options',
         *FEW,
         *options,
+        env=env,
         timeout=900)
     assert (tmp_path / 'work' / 'epoch_1.pth').exists()
+    if url:
+        assert f'load backbone in model from: {url}' in out.stdout
     if 'frozen' in name:
-        assert f'load backbone in model from: {tmp_path / "mnv2.pth"}' in out.stdout
         state = torch.load(tmp_path / 'work' / 'epoch_1.pth', weights_only=True)['state_dict']
-        reference = torch.load(tmp_path / 'mnv2.pth', weights_only=True)['state_dict']
+        reference = torch.load(cache_path(url), weights_only=True)['state_dict']
         backbone = [k for k in state if k.startswith('backbone.')]
         assert sorted(backbone) == sorted(reference)
         changed = [k for k in backbone if not torch.equal(state[k], reference[k])]

@@ -1,6 +1,7 @@
 """The course RetinaNet config trains an iteration on frames in the course's CSV layout."""
 import csv
 import json
+import os
 
 import numpy as np
 from PIL import Image
@@ -11,7 +12,27 @@ CONFIG = 'configs/objrecog/retinanet_r50-fpn_1xb8-50e_secoora-person-800.py'
 FEW = one_epoch(batch_size=1, val_batch_size=1)
 
 
-def test_secoora_config_trains_on_course_csv(tmp_path):
+def coco_retinanet_checkpoint(torch_home, monkeypatch):
+    """mmdet's COCO RetinaNet R-50 FPN (its layers, random weights) where the config's
+    ``load_from`` URL is cached."""
+    import torch
+    from mmdet.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from custom_modules.weights import cache_path
+    monkeypatch.setenv('TORCH_HOME', str(torch_home))
+    init_default_scope('mmdet')
+    import mmdet
+    stock_cfg = os.path.join(
+        os.path.dirname(mmdet.__file__), '.mim/configs/_base_/models/retinanet_r50_fpn.py')
+    stock = MODELS.build(Config.fromfile(stock_cfg).model)
+    path = cache_path(Config.fromfile(CONFIG).load_from)
+    os.makedirs(os.path.dirname(path))
+    torch.save(dict(state_dict=stock.state_dict(), meta={}), path)
+
+
+def test_secoora_config_trains_on_course_csv(tmp_path, monkeypatch):
     data = tmp_path / 'data'
     (data / 'images').mkdir(parents=True)
     rng = np.random.default_rng(0)
@@ -29,7 +50,8 @@ def test_secoora_config_trains_on_course_csv(tmp_path):
     options = [
         f'{loader}.dataset.data_root={data}/' for loader in ('train_dataloader', 'val_dataloader')
     ]
-    run_tool(
+    coco_retinanet_checkpoint(tmp_path / 'torch', monkeypatch)
+    out = run_tool(
         'train.py',
         CONFIG,
         '--work-dir',
@@ -37,8 +59,12 @@ def test_secoora_config_trains_on_course_csv(tmp_path):
         '--cfg-options',
         *FEW,
         *options,
+        env=dict(TORCH_HOME=str(tmp_path / 'torch')),
         timeout=900)
     assert (tmp_path / 'work' / 'epoch_1.pth').exists()
+    # started from the COCO weights: all but the 80-class classifier
+    assert 'tensors of the model keep their initial values (fine-tuning)' in out.stdout + out.stderr
+    assert 'bbox_head.retina_cls.weight: [720, 256, 3, 3] in the checkpoint' in out.stdout + out.stderr
     scalars = next((tmp_path / 'work').rglob('scalars.json')).read_text().splitlines()
     val = json.loads(scalars[-1])
     assert {'coco/bbox_mAP', 'count/mae'} <= set(val)

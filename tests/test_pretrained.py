@@ -1,0 +1,125 @@
+"""Pretrained starts: real-data configs name public weights, which load through the torch
+hub cache (offline: a file placed there, or one line saying where to put it)."""
+import os
+import socket
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import custom_modules  # noqa: F401 (registers the URL loader)
+from custom_modules.errors import ZooError
+from custom_modules.weights import cache_path, hash_in_name, is_url
+from zoo_test_utils import REPO, run_tool
+
+TAMUCC4 = 'configs/imrecog/mobilenet-v2_1xb16-50e_tamucc4-400.py'
+# Real-data configs without public weights to start from: the course's own networks.
+NO_PUBLIC_WEIGHTS = {
+    'course-convnet-deep_1xb16-50e_nwpu11-224',  # the course's conv net
+    'unet-6l_1xb4-50e_obx-4class-768',  # the course's U-Net encoder
+    'unet-6l_1xb4-50e_obx-binary-768',
+    'unet-6l_1xb4-50e_obx-tfrecord-768',
+    'unet-6l_1xb2-50e_oysternet-binary-1000',
+    'fixmatch_course-convnet_1xb8+32-1500it_folder-unlabelled-64',
+}
+
+
+def starts(cfg):
+    """The weights a config starts from: backbone ``init_cfg`` and ``load_from``."""
+    init = cfg.model.get('backbone', {}).get('init_cfg') or {}
+    found = [init.get('checkpoint')] if isinstance(init, dict) else []
+    return [s for s in (*found, cfg.get('load_from')) if s]
+
+
+@pytest.mark.parametrize('config',
+                         sorted(str(p.relative_to(REPO)) for p in REPO.glob('configs/[!_]*/*.py')))
+def test_real_data_configs_start_from_public_weights_demo_configs_from_scratch(config):
+    cfg = Config.fromfile(REPO / config)
+    name = Path(config).stem
+    if 'demo' in name or name in NO_PUBLIC_WEIGHTS:
+        assert starts(cfg) == []
+    else:
+        assert starts(cfg), f'{config} starts from nothing'
+        for url in starts(cfg):
+            assert is_url(url) and hash_in_name(url), url  # checked when downloaded
+
+
+def mobilenet_checkpoint(path, broken=False):
+    from mmpretrain.models import MobileNetV2
+    torch.manual_seed(1)
+    state = {
+        f'backbone.{k}': torch.randn(v.shape) if v.is_floating_point() else v
+        for k, v in MobileNetV2().state_dict().items()
+    }
+    if broken:
+        state['backbone.conv1.conv.weight'] = torch.randn(7, 3, 3, 3)
+        del state['backbone.layer1.0.conv.0.conv.weight']
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.save(dict(state_dict=state), path)
+    return state
+
+
+def build(config):
+    from mmengine.registry import MODELS
+    cfg = Config.fromfile(REPO / config)
+    init_default_scope(cfg.default_scope)
+    return MODELS.build(cfg.model), cfg
+
+
+def test_pretrained_weights_in_the_hub_cache_are_loaded(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    model, cfg = build(TAMUCC4)
+    expected = mobilenet_checkpoint(cache_path(starts(cfg)[0]))
+    model.init_weights()
+    state = model.state_dict()
+    for key, value in expected.items():
+        assert torch.equal(state[key], value), key
+
+
+def test_mismatched_pretrained_keys_are_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    said = []
+    import mmengine.runner.checkpoint as checkpoint
+    monkeypatch.setattr(checkpoint, 'print_log', lambda msg, *a, **k: said.append(str(msg)))
+    model, cfg = build(TAMUCC4)
+    mobilenet_checkpoint(cache_path(starts(cfg)[0]), broken=True)
+    model.init_weights()
+    report = '\n'.join(said)
+    assert 'size mismatch for conv1.conv.weight' in report
+    assert 'missing keys in source state_dict: layer1.0.conv.0.conv.weight' in report
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_offline_without_the_file_is_one_line_naming_where_to_put_it(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    model, cfg = build(TAMUCC4)
+    url = starts(cfg)[0].replace('https://download.openmmlab.com', f'http://127.0.0.1:'
+                                 f'{closed_port()}')
+    model.backbone.init_cfg['checkpoint'] = url
+    with pytest.raises(ZooError, match=f'put the file at {cache_path(url)}'):
+        model.init_weights()
+
+
+def test_a_training_whose_weights_cannot_be_fetched_stops_in_one_line(tmp_path):
+    url = f'http://127.0.0.1:{closed_port()}/weights-0123abcd.pth'
+    out = run_tool(
+        'train.py',
+        'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
+        '--work-dir',
+        tmp_path / 'work',
+        '--cfg-options',
+        f'load_from={url}',
+        check=False,
+        env=dict(TORCH_HOME=str(tmp_path / 'torch')))
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1] == (
+        f'error: cannot download {url} ([Errno 111] Connection refused); on a machine '
+        f'without network access, put the file at {tmp_path}/torch/hub/checkpoints/'
+        'weights-0123abcd.pth')
