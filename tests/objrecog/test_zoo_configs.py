@@ -63,8 +63,9 @@ def test_secoora_config_trains_on_course_csv(tmp_path, monkeypatch):
         timeout=900)
     assert (tmp_path / 'work' / 'epoch_1.pth').exists()
     # started from the COCO weights: all but the 80-class classifier
-    assert 'tensors of the model keep their initial values (fine-tuning)' in out.stdout + out.stderr
-    assert 'bbox_head.retina_cls.weight: [720, 256, 3, 3] in the checkpoint' in out.stdout + out.stderr
+    console = out.stdout + out.stderr
+    assert 'tensors of the model keep their initial values (fine-tuning)' in console
+    assert 'bbox_head.retina_cls.weight: [720, 256, 3, 3] in the checkpoint' in console
     scalars = next((tmp_path / 'work').rglob('scalars.json')).read_text().splitlines()
     val = json.loads(scalars[-1])
     assert {'coco/bbox_mAP', 'count/mae'} <= set(val)
