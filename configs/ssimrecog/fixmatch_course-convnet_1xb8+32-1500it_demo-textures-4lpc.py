@@ -13,7 +13,14 @@ model = dict(
     classifier={{_base_.model}},
     # pseudo-labels at teacher confidence >= 0.95; the unsupervised weight ramps up to
     # 1.0 over 200 iterations (sigmoid)
-    semi_train_cfg=dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200),
+    # FixMatch's fixed threshold; threshold_mode='self-adaptive' (FreeMatch) and
+    # distribution_alignment=True (ReMixMatch) are the options for harder data
+    semi_train_cfg=dict(
+        threshold=0.95,
+        unsup_weight=1.0,
+        rampup_iters=200,
+        threshold_mode='fixed',
+        distribution_alignment=False),
     # normalises batches of one view (testing) or of two (training)
     data_preprocessor=dict(
         type='SelfSupDataPreprocessor',

@@ -26,7 +26,14 @@ from ..errors import ZooError
 IMAGENET_NORMALISATION = dict(
     mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 SEMI_TRAIN_DEFAULTS = dict(
-    threshold=0.95, unsup_weight=1.0, rampup_iters=200, rampup_shape='sigmoid')
+    threshold=0.95,
+    unsup_weight=1.0,
+    rampup_iters=200,
+    rampup_shape='sigmoid',
+    threshold_mode='fixed',
+    distribution_alignment=False,
+    ema_momentum=0.999)
+THRESHOLD_MODES = ('fixed', 'self-adaptive')
 
 
 def rampup(step, rampup_iters, shape='sigmoid'):
@@ -43,9 +50,30 @@ def rampup(step, rampup_iters, shape='sigmoid'):
 
 def pseudo_labels(probs, threshold):
     """``(labels, mask)``: the most probable class and whether its probability reaches
-    ``threshold``."""
+    ``threshold`` (a number, or a tensor of one threshold per class)."""
     confidence, labels = probs.max(dim=1)
+    if torch.is_tensor(threshold):
+        threshold = threshold[labels]
     return labels, confidence >= threshold
+
+
+def align_distribution(probs, model_mean, target=None):
+    """Distribution alignment (ReMixMatch, Berthelot et al. 2020): scale each class's
+    probability by ``target / model_mean`` (target: the labelled class frequencies,
+    uniform when None) and renormalise, so that pseudo-labels do not pile up on the
+    classes the model already favours."""
+    if target is None:
+        target = torch.full_like(model_mean, 1.0 / model_mean.numel())
+    aligned = probs * (target / model_mean.clamp_min(1e-6))
+    return aligned / aligned.sum(dim=1, keepdim=True)
+
+
+def self_adaptive_thresholds(global_confidence, class_means):
+    """FreeMatch's self-adaptive thresholds (Wang et al. 2023): the global confidence (an
+    EMA of the mean top probability) times each class's EMA mean probability, normalised
+    by its largest. Low while the model is unsure, so that learning starts early; per
+    class, so that hard classes get pseudo-labels too."""
+    return global_confidence * class_means / class_means.max()
 
 
 def _rows(x, indices):
@@ -64,8 +92,14 @@ class SemiSupervisedClassifier(BaseModel):
         classifier (dict): the student's config; the teacher is a copy of it.
         semi_train_cfg (dict): ``threshold`` (teacher confidence needed for a
             pseudo-label, 0.95), ``unsup_weight`` (weight of the unsupervised loss once
-            ramped up, 1.0), ``rampup_iters`` (iterations to reach it, 200) and
-            ``rampup_shape`` (``'sigmoid'`` or ``'linear'``).
+            ramped up, 1.0), ``rampup_iters`` (iterations to reach it, 200),
+            ``rampup_shape`` (``'sigmoid'`` or ``'linear'``), ``threshold_mode``
+            (``'fixed'``: ``threshold``; ``'self-adaptive'``: FreeMatch's per-class
+            thresholds, :func:`self_adaptive_thresholds`), ``distribution_alignment``
+            (:func:`align_distribution` of the teacher's probabilities before
+            pseudo-labelling, towards uniform classes) and ``ema_momentum`` (of the
+            running class statistics both use, 0.999). The statistics are buffers of
+            the model: saved with it, resumed exactly.
         predict_with (str): ``'teacher'`` (default) or ``'student'`` at test time.
         data_preprocessor (dict, optional): default ``SelfSupDataPreprocessor`` (handles
             the two views) with ImageNet mean/std, BGR to RGB.
@@ -104,6 +138,10 @@ class SemiSupervisedClassifier(BaseModel):
                            f'{", ".join(SEMI_TRAIN_DEFAULTS)}')
         self.semi_train_cfg = dict(SEMI_TRAIN_DEFAULTS, **(semi_train_cfg or {}))
         rampup(0, 1, self.semi_train_cfg['rampup_shape'])  # a bad shape fails now
+        if self.semi_train_cfg['threshold_mode'] not in THRESHOLD_MODES:
+            raise ZooError(f"semi_train_cfg.threshold_mode="
+                           f"{self.semi_train_cfg['threshold_mode']!r}; use "
+                           f"{' or '.join(map(repr, THRESHOLD_MODES))}")
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             data_preprocessor = MODELS.build(
                 data_preprocessor or dict(type='SelfSupDataPreprocessor', **IMAGENET_NORMALISATION))
@@ -112,6 +150,10 @@ class SemiSupervisedClassifier(BaseModel):
         self.student = student
         self.teacher = copy.deepcopy(self.student).requires_grad_(False)
         self.predict_with = predict_with
+        classes = student.head.num_classes
+        # running statistics of the teacher on unlabelled images (FreeMatch's start values)
+        self.register_buffer('class_means', torch.full((classes, ), 1.0 / classes))
+        self.register_buffer('global_confidence', torch.tensor(1.0 / classes))
 
     def train(self, mode=True):
         """The teacher always predicts in eval mode (its BN uses averaged statistics)."""
@@ -158,7 +200,8 @@ class SemiSupervisedClassifier(BaseModel):
         if unlabelled:
             with torch.no_grad():
                 probs = self._logits(self.teacher, _rows(weak, unlabelled)).softmax(dim=1)
-            labels, mask = pseudo_labels(probs, self.semi_train_cfg['threshold'])
+                probs, threshold = self._pseudo_label_rule(probs)
+            labels, mask = pseudo_labels(probs, threshold)
             per_image = F.cross_entropy(logits[len(labelled):], labels, reduction='none')
             scale = self.unsup_scale()
             weight = self.semi_train_cfg['unsup_weight'] * scale
@@ -167,6 +210,21 @@ class SemiSupervisedClassifier(BaseModel):
             hidden = [data_samples[i].metainfo.get('hidden_label', -1) for i in unlabelled]
             losses.update(pseudo_label_stats(labels, mask, hidden))
         return losses
+
+    def _pseudo_label_rule(self, probs):
+        """The teacher's probabilities as pseudo-labelling sees them (aligned or not) and
+        the threshold(s); updates the running class statistics."""
+        cfg = self.semi_train_cfg
+        if cfg['threshold_mode'] == 'fixed' and not cfg['distribution_alignment']:
+            return probs, cfg['threshold']
+        m = cfg['ema_momentum']
+        self.class_means.mul_(m).add_(probs.float().mean(dim=0), alpha=1 - m)
+        self.global_confidence.mul_(m).add_(probs.float().max(dim=1)[0].mean(), alpha=1 - m)
+        if cfg['distribution_alignment']:
+            probs = align_distribution(probs, self.class_means)
+        if cfg['threshold_mode'] == 'self-adaptive':
+            return probs, self_adaptive_thresholds(self.global_confidence, self.class_means)
+        return probs, cfg['threshold']
 
 
 def pseudo_label_stats(labels, mask, hidden):

@@ -16,7 +16,8 @@ from custom_modules.errors import ZooError
 from custom_modules.ssimrecog.datasets import (ImageFolderSplit, LabelledUnlabelledSampler,
                                                UnlabelledImageFolder, select_labelled)
 from custom_modules.ssimrecog.hooks import ema_update
-from custom_modules.ssimrecog.models import SemiSupervisedClassifier, pseudo_labels, rampup
+from custom_modules.ssimrecog.models import (SemiSupervisedClassifier, align_distribution,
+                                             pseudo_labels, rampup, self_adaptive_thresholds)
 
 
 def write_png(path, value=0, size=8):
@@ -60,6 +61,50 @@ def test_pseudo_labels_are_masked_at_the_threshold():
     labels, mask = pseudo_labels(probs, threshold=0.95)
     assert labels.tolist() == [0, 1, 1, 0]
     assert mask.tolist() == [True, False, True, False]  # 0.95 itself passes
+
+
+def test_per_class_thresholds_mask_each_image_at_its_class():
+    probs = torch.tensor([[0.7, 0.3], [0.2, 0.8], [0.45, 0.55]])
+    labels, mask = pseudo_labels(probs, threshold=torch.tensor([0.6, 0.9]))
+    assert mask.tolist() == [True, False, False]
+
+
+def test_distribution_alignment_against_hand_computed_values():
+    """The model favours class 0 (mean 0.75): its probabilities are divided by the
+    model's means, multiplied by the uniform target, renormalised."""
+    aligned = align_distribution(torch.tensor([[0.6, 0.4]]), torch.tensor([0.75, 0.25]))
+    a, b = 0.6 * 0.5 / 0.75, 0.4 * 0.5 / 0.25
+    assert aligned.tolist()[0] == pytest.approx([a / (a + b), b / (a + b)])
+
+
+def test_self_adaptive_thresholds_against_hand_computed_values():
+    got = self_adaptive_thresholds(torch.tensor(0.8), torch.tensor([0.5, 0.25, 0.25]))
+    assert got.tolist() == pytest.approx([0.8, 0.4, 0.4])
+
+
+def test_self_adaptive_mode_updates_its_statistics_and_thresholds():
+    """FreeMatch's EMA of the teacher's mean top probability and class means (momentum
+    0.5 here), from 1/C, then thresholds from them; the state is in the state dict."""
+    model = tiny_semi_model(threshold_mode='self-adaptive', ema_momentum=0.5)
+    probs = torch.tensor([[0.9, 0.1], [0.7, 0.3]])
+    _, threshold = model._pseudo_label_rule(probs)
+    assert model.global_confidence.item() == pytest.approx(0.5 * 0.5 + 0.5 * 0.8)
+    assert model.class_means.tolist() == pytest.approx(
+        [0.5 * 0.5 + 0.5 * 0.8, 0.5 * 0.5 + 0.5 * 0.2])
+    assert threshold.tolist() == pytest.approx([0.65, 0.65 * 0.35 / 0.65])
+    assert {'global_confidence', 'class_means'} <= set(model.state_dict())
+
+
+def test_distribution_alignment_changes_the_pseudo_labels_fed_to_the_loss():
+    model = tiny_semi_model(distribution_alignment=True, ema_momentum=0.0)
+    probs, threshold = model._pseudo_label_rule(torch.tensor([[0.9, 0.1], [0.6, 0.4]]))
+    assert threshold == 0.95  # fixed threshold, aligned probabilities
+    assert probs.argmax(dim=1).tolist() == [0, 1]  # the second flips towards the rare class
+
+
+def test_unknown_threshold_mode_is_refused():
+    with pytest.raises(ZooError, match="threshold_mode='flex'; use 'fixed' or 'self-adaptive'"):
+        tiny_semi_model(threshold_mode='flex')
 
 
 def tiny_semi_model(**semi_train_cfg):

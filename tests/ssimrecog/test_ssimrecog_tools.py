@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from mmengine.config import Config
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
@@ -67,7 +68,12 @@ def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):
 
 
 def test_fixmatch_checkpoint_tests_with_its_teacher(tmp_path):
-    run_tool('train.py', FIXMATCH, '--work-dir', tmp_path, '--cfg-options', *SHORT)
+    """Trained with FreeMatch's thresholds and distribution alignment (config options):
+    their running statistics move and are saved with the model."""
+    run_tool('train.py', FIXMATCH, '--work-dir', tmp_path, '--cfg-options', *SHORT,
+             'model.semi_train_cfg.threshold_mode=self-adaptive',
+             'model.semi_train_cfg.distribution_alignment=True',
+             'model.semi_train_cfg.ema_momentum=0.5')
     ckpt = tmp_path / 'iter_10.pth'
     proc = run_tool('test.py', FIXMATCH, ckpt, '--work-dir', tmp_path / 'test', '--cfg-options',
                     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False')
@@ -76,6 +82,8 @@ def test_fixmatch_checkpoint_tests_with_its_teacher(tmp_path):
     state = torch.load(ckpt, map_location='cpu', weights_only=True)['state_dict']
     assert any(k.startswith('teacher.') for k in state)
     assert any(k.startswith('student.') for k in state)
+    assert state['class_means'].sum().item() == pytest.approx(1.0)
+    assert state['global_confidence'].item() != pytest.approx(0.25)  # moved from 1/C
 
 
 def test_npairs_config_reports_knn_accuracy_and_draws_tsne(tmp_path):
