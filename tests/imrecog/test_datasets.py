@@ -141,3 +141,27 @@ def test_tfrecord_garbage_file(tmp_path):
 def test_undecodable_bytes_are_named():
     with pytest.raises(ZooError, match='shard.tfrec record 3: image bytes do not decode'):
         LoadImageFromBytes()(dict(img_bytes=b'nope', img_path='shard.tfrec record 3'))
+
+
+def test_sklearn_digits_converter_writes_stratified_splits(tmp_path):
+    """Real scans from scikit-learn (no download), a folder per class, every class in
+    every split in the same shares."""
+    import sys
+
+    from zoo_test_utils import REPO
+    sys.path.insert(0, str(REPO / 'tools' / 'dataset_converters'))
+    import sklearn_digits
+    sklearn_digits.convert(str(tmp_path), size=16)
+    counts = {
+        split: {
+            d.name: len(list(d.iterdir()))
+            for d in (tmp_path / split).iterdir()
+        }
+        for split in ('train', 'val', 'test')
+    }
+    assert {s: sum(c.values()) for s, c in counts.items()} == dict(train=1078, val=359, test=360)
+    assert all(set(c) == set('0123456789') for c in counts.values())
+    assert all(abs(c['0'] / sum(c.values()) - 0.1) < 0.01 for c in counts.values())
+    from PIL import Image
+    image = Image.open(next((tmp_path / 'test' / '7').iterdir()))
+    assert image.size == (16, 16) and image.mode == 'RGB'
