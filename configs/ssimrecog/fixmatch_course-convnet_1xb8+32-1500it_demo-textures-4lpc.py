@@ -11,10 +11,9 @@ model = dict(
     _delete_=True,
     type='SemiSupervisedClassifier',
     classifier={{_base_.model}},
-    # pseudo-labels at teacher confidence >= 0.95; the unsupervised weight ramps up to
-    # 1.0 over 200 iterations (sigmoid)
-    # FixMatch's fixed threshold; threshold_mode='self-adaptive' (FreeMatch) and
-    # distribution_alignment=True (ReMixMatch) are the options for harder data
+    # pseudo-labels at teacher confidence >= 0.95 (FixMatch's fixed threshold; options:
+    # threshold_mode='self-adaptive', FreeMatch's, and distribution_alignment=True,
+    # ReMixMatch's); the unsupervised weight ramps up to 1.0 over 200 iterations (sigmoid)
     semi_train_cfg=dict(
         threshold=0.95,
         unsup_weight=1.0,
