@@ -237,7 +237,8 @@ def hardware(world_size=1):
     """What trained: ``2x NVIDIA H200`` or ``CPU (2 cores)``."""
     if torch.cuda.is_available():
         return f'{world_size}x {torch.cuda.get_device_name()}'
-    cores = f'CPU ({os.cpu_count()} cores)'
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    cores = f'CPU ({usable} {"core" if usable == 1 else "cores"})'
     return cores if world_size == 1 else f'{world_size} processes on {cores}'
 
 

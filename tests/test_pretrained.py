@@ -15,7 +15,8 @@ from custom_modules.weights import cache_path, hash_in_name, is_url
 from zoo_test_utils import REPO, run_tool
 
 TAMUCC4 = 'configs/imrecog/mobilenet-v2_1xb16-50e_tamucc4-400.py'
-# Real-data configs without public weights to start from: the course's own networks.
+# Real-data configs without public weights to start from: the course's own networks, and
+# the from-scratch detection recipe.
 NO_PUBLIC_WEIGHTS = {
     'course-convnet-deep_1xb16-50e_nwpu11-224',  # the course's conv net
     'unet-6l_1xb4-50e_obx-4class-768',  # the course's U-Net encoder
@@ -23,6 +24,11 @@ NO_PUBLIC_WEIGHTS = {
     'unet-6l_1xb4-50e_obx-tfrecord-768',
     'unet-6l_1xb2-50e_oysternet-binary-1000',
     'fixmatch_course-convnet_1xb8+32-1500it_folder-unlabelled-64',
+    'course-convnet_1xb16-20e_sklearn-digits-64',
+    # detection from scratch on purpose: imagery far from ImageNet and COCO
+    'retinanet_r18-fpn_1xb4-24e_deepforest-trees-400',
+    'retinanet_r18-fpn-gn_1xb4-100e_deepforest-trees-400',
+    'retinanet_r18-fpn-gn_adamw-1xb4-100e_deepforest-trees-400',
 }
 
 

@@ -22,5 +22,7 @@ train_pipeline = [
     dict(type='PackDetInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-param_scheduler = dict(decay=0.95)
-train_cfg = dict(max_epochs=60)
+param_scheduler = dict(decay=0.97)
+# 100 epochs of 33 tiles: 27 minutes on one core of our CPU machine; validation (9 tiles)
+# every 5 epochs
+train_cfg = dict(max_epochs=100, val_interval=5)
