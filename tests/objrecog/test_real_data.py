@@ -74,5 +74,5 @@ def test_torchvision_peer_trains_and_reports(tmp_path):
     ])
     result = json.loads((tmp_path / 'peer.json').read_text())
     assert result['trained']['iterations'] >= 1
-    assert set(result['test']) == {'bbox_mAP', 'bbox_mAP_50', 'count_mae'}
+    assert set(result['test']) == set(result['val']) == {'bbox_mAP', 'bbox_mAP_50', 'count_mae'}
     assert result['test']['count_mae'] >= 0

@@ -9,7 +9,7 @@ style of torchvision's references/detection; no OpenMMLab.
 Trains on ``train.csv`` from scratch (no pretrained weights, as the zoo config), SGD with
 momentum, a linear warm-up and a x0.1 drop at 80 % of the budget; then reports COCO mAP,
 mAP50 (pycocotools, as mmdet's CocoMetric) and the count MAE at score >= 0.5 on
-``test.csv``. ``--smallest-anchor 32`` is torchvision's default (32 px at P3); 16 gives it
+``val.csv`` and ``test.csv``. ``--smallest-anchor 32`` is torchvision's default (32 px at P3); 16 gives it
 the zoo recipe's anchors.
 """
 import argparse
@@ -177,7 +177,8 @@ def main():
         model=f'torchvision RetinaNet {args.backbone} FPN, from scratch',
         settings=vars(args),
         trained=trained,
-        test=evaluate(model, read_split(args.data, 'test')))
+        **{split: evaluate(model, read_split(args.data, split))
+           for split in ('val', 'test')})
     print(json.dumps(result, indent=1))
     if args.out:
         with open(args.out, 'w') as f:
