@@ -9,8 +9,8 @@ style of torchvision's references/detection; no OpenMMLab.
 Trains on ``train.csv`` from scratch (no pretrained weights, as the zoo config), SGD with
 momentum, a linear warm-up and a x0.1 drop at 80 % of the budget; then reports COCO mAP,
 mAP50 (pycocotools, as mmdet's CocoMetric) and the count MAE at score >= 0.5 on
-``val.csv`` and ``test.csv``. ``--smallest-anchor 32`` is torchvision's default (32 px at P3); 16 gives it
-the zoo recipe's anchors.
+``val.csv`` and ``test.csv``. ``--smallest-anchor 32`` is torchvision's default (32 px at
+P3); 16 gives it the zoo recipe's anchors.
 """
 import argparse
 import contextlib
