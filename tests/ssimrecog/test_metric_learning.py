@@ -89,7 +89,7 @@ def _sample(embedding, label, gallery=None):
 
 
 def test_knn_metric_gallery_vs_query(tmp_path):
-    metric = KNNAccuracy(k=(1, 3))
+    metric = KNNAccuracy(k=(1, 3), out_dir=str(tmp_path))  # not the current folder
     metric.process(None, [
         _sample([0.0, 0.0], 0, True),
         _sample([0.0, 0.2], 0, True),
