@@ -28,7 +28,7 @@ NO_PUBLIC_WEIGHTS = {
     # detection from scratch on purpose: imagery far from ImageNet and COCO
     'retinanet_r18-fpn_1xb4-24e_deepforest-trees-400',
     'retinanet_r18-fpn-gn_1xb4-100e_deepforest-trees-400',
-    'retinanet_r18-fpn-gn_adamw-1xb4-100e_deepforest-trees-400',
+    'retinanet-adamw_r18-fpn-gn_1xb4-100e_deepforest-trees-400',
 }
 
 
