@@ -14,6 +14,7 @@ import torch
 
 from .errors import ZooError
 from .weights import sha256_of
+from .zoo_index import read_run_file
 
 
 def _json_safe(value):
@@ -22,21 +23,14 @@ def _json_safe(value):
         json.dumps(value, default=lambda v: v.tolist() if hasattr(v, 'tolist') else str(v)))
 
 
-def _read_json(path):
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
 def run_results(work_dir, metrics_file=None):
     """``(metrics, split, summary)`` of the run in ``work_dir``: the test metrics
     (``metrics_file``, else the work dir's ``test_metrics.json`` that ``tools/test.py``
     writes), else the last validation's from ``summary.json``."""
-    summary = _read_json(osp.join(work_dir, 'summary.json')) or {}
+    summary = read_run_file(osp.join(work_dir, 'summary.json')) or {}
     if metrics_file and not osp.isfile(metrics_file):
         raise ZooError(f'--metrics: no file at {metrics_file}')
-    tested = _read_json(metrics_file or osp.join(work_dir, 'test_metrics.json'))
+    tested = read_run_file(metrics_file or osp.join(work_dir, 'test_metrics.json'))
     if tested:
         return tested, 'test', summary
     return summary.get('last_metrics') or {}, 'validation', summary

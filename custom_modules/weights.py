@@ -42,6 +42,11 @@ def hash_in_name(name):
     return found.group(1) if found else None
 
 
+def file_url_path(url):
+    """The local path a ``file://`` URL names (percent-escapes decoded)."""
+    return urllib.request.url2pathname(urllib.parse.urlparse(url).path)
+
+
 def sha256_of(path):
     digest = hashlib.sha256()
     with open(path, 'rb') as f:

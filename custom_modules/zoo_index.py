@@ -12,11 +12,12 @@ The table's metric columns are the collection's ``Table Metrics`` (keys of the m
 """
 import json
 import os.path as osp
+from pathlib import Path
 
 import yaml
 
 from .errors import ZooError
-from .weights import hash_in_name, is_url, sha256_of
+from .weights import file_url_path, hash_in_name, is_url, sha256_of
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
@@ -110,9 +111,13 @@ def table_mismatches(family, zoo_root=REPO):
             [f'the metafile has, {readme} not: {line}' for line in wanted if line not in found])
 
 
-def _read_json(path, hint):
+def read_run_file(path, missing=None):
+    """A work dir's JSON file (``summary.json``, ``test_metrics.json``): None when it is
+    not there, or, given ``missing`` (what to do about it), a one-line error."""
     if not osp.isfile(path):
-        raise ZooError(f'{path} not found: {hint}')
+        if missing:
+            raise ZooError(f'{path} not found: {missing}')
+        return None
     with open(path) as f:
         return json.load(f)
 
@@ -130,12 +135,10 @@ def find_config(name, zoo_root=REPO):
 def weights_url(weights):
     """The URL of published weights: a local file becomes a ``file://`` URL; a local file
     (or ``file://`` URL) must be there with the hash its name carries."""
-    if weights is None:
-        return None
     if not hash_in_name(weights):
         raise ZooError(f'--weights {weights}: the name carries no hash; publish the checkpoint '
                        'first (tools/model_converters/publish_model.py)')
-    path = weights[len('file://'):] if weights.startswith('file://') else weights
+    path = file_url_path(weights) if weights.startswith('file://') else weights
     if is_url(path):
         return weights
     if not osp.isfile(path):
@@ -143,16 +146,16 @@ def weights_url(weights):
     if not sha256_of(path).startswith(hash_in_name(path)):
         raise ZooError(f'--weights {weights}: its sha256 does not start with the hash in its '
                        'name; publish it again')
-    return 'file://' + osp.abspath(path)
+    return Path(path).resolve().as_uri()
 
 
 def add_run(work_dir, weights=None, data=None, course=None, zoo_root=REPO):
     """Write or update the zoo entry of the run in ``work_dir``; regenerate its family's
     README table. Returns ``(family, entry)``."""
-    metrics = _read_json(
+    metrics = read_run_file(
         osp.join(work_dir, 'test_metrics.json'),
         f'test the model first: python tools/test.py CONFIG CHECKPOINT --work-dir {work_dir}')
-    summary = _read_json(
+    summary = read_run_file(
         osp.join(work_dir, 'summary.json'),
         'train it with tools/train.py --work-dir on this folder (its summary has the time)')
     family, config = find_config(osp.basename(summary['config']), zoo_root)

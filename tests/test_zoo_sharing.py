@@ -292,3 +292,13 @@ def test_round_trip_publish_add_fetch_with_mim_and_test_again(trained, tmp_path,
         site=site)
     assert (tmp_path / 'mim_train' / 'epoch_1.pth').is_file()
     assert os.path.isfile(site / 'custom_modules' / '.mim' / 'model-index.yml')
+
+
+def test_weights_in_a_folder_with_a_space_become_a_file_url_and_back(tmp_path):
+    source = published_file(tmp_path / 'shared drive')
+    url = zoo_index.weights_url(str(source))
+    assert url == source.as_uri() and '%20' in url
+    assert zoo_index.weights_url(url) == url  # the file:// URL is found and checked
+    source.write_bytes(b'changed')
+    with pytest.raises(ZooError, match='does not start with the hash in its name'):
+        zoo_index.weights_url(url)
