@@ -4,11 +4,10 @@
 # k-nearest-neighbour classification of the validation images against the training
 # images, with a t-SNE plot (tsne.png in the run's log folder).
 _base_ = [
-    '../_base_/default_runtime_mmpretrain_iter.py',
+    '../_base_/default_runtime_ssimrecog.py',
     '../_base_/datasets/demo_textures_semi.py',
     '../_base_/schedules/adam_iter.py',
 ]
-custom_imports = dict(imports=['custom_modules.ssimrecog'], allow_failed_imports=False)
 model = dict(
     type='NPairsEmbedder',
     backbone=dict(type='CourseEmbeddingNet', channels=(32, 64, 128), embed_dim=8),

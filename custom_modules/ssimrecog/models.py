@@ -25,6 +25,24 @@ from ..errors import ZooError
 # the default data preprocessing of both models: ImageNet's mean and std (0-255, RGB)
 IMAGENET_NORMALISATION = dict(
     mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
+
+
+def build_preprocessor(cfg, default_type):
+    """The model's data preprocessor from ``cfg``, ImageNet normalisation when ``None``.
+
+    A dict without ``type`` (what mmengine's runner merges in from a dataset base's
+    top-level ``data_preprocessor``: mean, std, to_rgb, num_classes) becomes
+    ``default_type``; ``num_classes`` is dropped, as only a single-view
+    ``ClsDataPreprocessor`` (one-hot batch augments) uses it.
+    """
+    cfg = dict(cfg or IMAGENET_NORMALISATION)
+    if 'type' not in cfg:
+        cfg['type'] = default_type
+        if default_type != 'ClsDataPreprocessor':
+            cfg.pop('num_classes', None)
+    return MODELS.build(cfg)
+
+
 SEMI_TRAIN_DEFAULTS = dict(
     threshold=0.95,
     unsup_weight=1.0,
@@ -101,8 +119,9 @@ class SemiSupervisedClassifier(BaseModel):
             running class statistics both use, 0.999). The statistics are buffers of
             the model: saved with it, resumed exactly.
         predict_with (str): ``'teacher'`` (default) or ``'student'`` at test time.
-        data_preprocessor (dict, optional): default ``SelfSupDataPreprocessor`` (handles
-            the two views) with ImageNet mean/std, BGR to RGB.
+        data_preprocessor (dict, optional): a ``SelfSupDataPreprocessor`` (handles the
+            two views) where ``type`` is not given (:func:`build_preprocessor`); ImageNet
+            mean/std, BGR to RGB where ``None``.
 
     Besides ``loss_sup`` and ``loss_unsup``, :meth:`loss` returns values that mmengine
     logs without adding them to the loss: ``unsup_scale`` (the ramp-up factor),
@@ -143,8 +162,7 @@ class SemiSupervisedClassifier(BaseModel):
                            f"{self.semi_train_cfg['threshold_mode']!r}; use "
                            f"{' or '.join(map(repr, THRESHOLD_MODES))}")
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            data_preprocessor = MODELS.build(
-                data_preprocessor or dict(type='SelfSupDataPreprocessor', **IMAGENET_NORMALISATION))
+            data_preprocessor = build_preprocessor(data_preprocessor, 'SelfSupDataPreprocessor')
             student = MODELS.build(classifier)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = student
@@ -288,10 +306,8 @@ class NPairsEmbedder(BaseModel):
                  loss=dict(type='NPairsLoss', temperature=0.3),
                  data_preprocessor=None,
                  init_cfg=None):
-        data_preprocessor = dict(data_preprocessor or IMAGENET_NORMALISATION)
-        data_preprocessor.setdefault('type', 'ClsDataPreprocessor')
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            data_preprocessor = MODELS.build(data_preprocessor)
+            data_preprocessor = build_preprocessor(data_preprocessor, 'ClsDataPreprocessor')
             backbone, loss = MODELS.build(backbone), MODELS.build(loss)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone, self.loss_module = backbone, loss

@@ -50,6 +50,24 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
     assert any('pseudo_confident' in row and 'unsup_scale' in row and 'pseudo_wrong' in row
                for row in logged)
 
+    # again on the test split, reusing the finished runs: nothing retrains, each value is
+    # the final checkpoint's test metric
+    runs_before = sorted(tmp_path.glob('*/seed*/2*'))
+    proc = run([
+        sys.executable, 'tools/analysis_tools/compare_seeds.py', SUPERVISED, '--seeds', '0', '1',
+        '--split', 'test', '--reuse', '--work-dir', tmp_path, '--cfg-options', *SHORT,
+        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'
+    ],
+               timeout=900)
+    assert proc.stdout.count('finished before') == 2
+    assert sorted(tmp_path.glob('*/seed*/2*')) == runs_before
+    results = json.loads((tmp_path / 'results.json').read_text())
+    assert results['split'] == 'test'
+    for seed in (0, 1):
+        seed_dir = tmp_path / Path(SUPERVISED).stem / f'seed{seed}'
+        tested = json.loads((seed_dir / 'test' / 'test_metrics.json').read_text())
+        assert results['results'][Path(SUPERVISED).stem][str(seed)] == tested['cls/accuracy']
+
 
 def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):
     proc = run_tool(

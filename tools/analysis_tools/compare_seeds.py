@@ -1,12 +1,16 @@
 """Train several configs with several seeds and tabulate the final metric: mean and spread.
 
     python tools/analysis_tools/compare_seeds.py CONFIG [CONFIG ...] [--seeds 0 1 2]
-        [--metric cls/accuracy] [--work-dir work_dirs/compare_seeds] [--cfg-options k=v ...]
+        [--metric cls/accuracy] [--split val|test] [--reuse]
+        [--work-dir work_dirs/compare_seeds] [--cfg-options k=v ...]
 
 Seed ``s`` sets ``randomness.seed=s`` and every ``split_seed`` in the config, so configs
 drawing their labelled images from a seed (ssimrecog) are compared on the same labelled
-images for each seed. The metric is the one logged at the last validation. Writes
-``results.json`` and ``results.md`` to the work dir and prints the table.
+images for each seed. ``--split val`` (default): the metric logged at the last
+validation. ``--split test``: the final checkpoint (never one chosen on val) evaluated by
+``tools/test.py`` on the config's test split. ``--reuse``: a seed whose work dir holds a
+finished run (its ``summary.json``) is not trained again. Writes ``results.json`` and
+``results.md`` to the work dir and prints the table.
 """
 import argparse
 import glob
@@ -45,6 +49,26 @@ def final_metric(work_dir, key):
     return value
 
 
+def test_metric(config, work_dir, key, overrides):
+    """``key`` of the final checkpoint of the run in ``work_dir`` on the test split."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    test_dir = osp.join(work_dir, 'test')
+    command = [
+        sys.executable,
+        osp.join(REPO, 'tools', 'test.py'), config, checkpoint, '--work-dir', test_dir,
+        '--cfg-options', *overrides
+    ]
+    if subprocess.run(command).returncode:
+        raise ZooError(f'testing {checkpoint} failed; see {test_dir}')
+    with open(osp.join(test_dir, 'test_metrics.json')) as f:
+        metrics = json.load(f)
+    if key not in metrics:
+        raise ZooError(f'the test of {checkpoint} has no {key!r}; pick --metric from '
+                       f'{sorted(metrics)}')
+    return metrics[key]
+
+
 def summarise(results):
     """``{config: {seed: value}}`` to a Markdown table: per-seed values, mean and spread
     (sample standard deviation)."""
@@ -67,6 +91,13 @@ def parse_args():
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--metric', default='cls/accuracy')
+    parser.add_argument(
+        '--split',
+        choices=('val', 'test'),
+        default='val',
+        help='val: the last validation; test: the final checkpoint on the test split')
+    parser.add_argument(
+        '--reuse', action='store_true', help='do not retrain seeds whose run finished')
     parser.add_argument('--work-dir', default='work_dirs/compare_seeds')
     parser.add_argument(
         '--cfg-options',
@@ -89,22 +120,29 @@ def main():
         cfg = Config.fromfile(config)
         for seed in args.seeds:
             work_dir = osp.join(args.work_dir, name, f'seed{seed}')
+            overrides = [f'randomness.seed={seed}', *split_seed_options(cfg, seed), *extra]
             command = [
                 sys.executable,
                 osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir,
-                '--cfg-options', f'randomness.seed={seed}', *split_seed_options(cfg, seed), *extra
+                '--cfg-options', *overrides
             ]
-            print(f'[{name} seed {seed}] ' + ' '.join(command[1:]), flush=True)
-            if subprocess.run(command).returncode:
-                raise ZooError(f'training {config} with seed {seed} failed; see {work_dir}')
-            results.setdefault(name, {})[seed] = final_metric(work_dir, args.metric)
+            if args.reuse and osp.isfile(osp.join(work_dir, 'summary.json')):
+                print(f'[{name} seed {seed}] finished before, in {work_dir}', flush=True)
+            else:
+                print(f'[{name} seed {seed}] ' + ' '.join(command[1:]), flush=True)
+                if subprocess.run(command).returncode:
+                    raise ZooError(f'training {config} with seed {seed} failed; see {work_dir}')
+            results.setdefault(name, {})[seed] = (
+                test_metric(config, work_dir, args.metric, overrides)
+                if args.split == 'test' else final_metric(work_dir, args.metric))
     table = summarise(results)
     os.makedirs(args.work_dir, exist_ok=True)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(metric=args.metric, results=results), f, indent=1)
+        json.dump(dict(metric=args.metric, split=args.split, results=results), f, indent=1)
+    title = f'{args.metric} ({args.split} split)'
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
-        f.write(f'{args.metric}\n\n{table}\n')
-    print(f'\n{args.metric}\n{table}')
+        f.write(f'{title}\n\n{table}\n')
+    print(f'\n{title}\n{table}')
 
 
 if __name__ == '__main__':

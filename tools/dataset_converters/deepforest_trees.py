@@ -19,17 +19,13 @@ A crown cut by a tile border is kept (clipped) when at least half of it is in th
 """
 import argparse
 import csv
-import glob
 import os
 import os.path as osp
-import subprocess
-import sys
-import tempfile
 import xml.etree.ElementTree as ET
-import zipfile
 
 import cv2
 import numpy as np
+from pypi_wheel import read_member, with_wheel
 
 VERSION = '2.1.0'
 TRAIN = '2019_YELL_2_528000_4978000_image_crop2'
@@ -38,21 +34,10 @@ CLASS = 'tree'
 MIN_KEPT = 0.5
 
 
-def fetch_wheel(folder):
-    """deepforest's wheel, downloaded by pip (its index, mirror or proxy) into ``folder``."""
-    subprocess.run([
-        sys.executable, '-m', 'pip', 'download', '--no-deps', '--quiet', '-d', folder,
-        f'deepforest=={VERSION}'
-    ],
-                   check=True)
-    return glob.glob(osp.join(folder, f'deepforest-{VERSION}-*.whl'))[0]
-
-
 def read_scene(wheel, name):
     """The image (BGR) and its boxes ``N x 4`` (x1, y1, x2, y2) of one annotated scene."""
-    with zipfile.ZipFile(wheel) as z:
-        data = np.frombuffer(z.read(f'deepforest/data/{name}.png'), np.uint8)
-        xml = z.read(f'deepforest/data/{name}.xml')
+    data = np.frombuffer(read_member(wheel, f'deepforest/data/{name}.png'), np.uint8)
+    xml = read_member(wheel, f'deepforest/data/{name}.xml')
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     boxes = [[float(obj.find(f'bndbox/{k}').text) for k in ('xmin', 'ymin', 'xmax', 'ymax')]
              for obj in ET.fromstring(xml).iter('object')]
@@ -116,11 +101,7 @@ def main():
     parser.add_argument('--wheel', help='a deepforest wheel already downloaded')
     parser.add_argument('--tile', type=int, default=400)
     args = parser.parse_args()
-    if args.wheel:
-        convert(args.wheel, args.out, args.tile)
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        convert(fetch_wheel(folder), args.out, args.tile)
+    with_wheel('deepforest', VERSION, args.wheel, lambda wheel: convert(wheel, args.out, args.tile))
 
 
 if __name__ == '__main__':

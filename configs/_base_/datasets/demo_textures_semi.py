@@ -84,3 +84,9 @@ val_dataloader = dict(
 val_evaluator = dict(type='ClassificationReport')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
+# The supervised-only baseline's change to train_dataloader: the labelled images alone,
+# weak view, 8 a batch (`train_dataloader = {{_base_.labelled_only}}` merges it in).
+labelled_only = dict(
+    batch_size=8,
+    sampler=dict(_delete_=True, type='InfiniteSampler', shuffle=True),
+    dataset=dict(part='labelled', pipeline=weak_pipeline))

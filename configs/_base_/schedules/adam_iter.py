@@ -1,5 +1,5 @@
 # Iteration-based Adam for infinite samplers: 1500 iterations, cosine decay to 1e-5,
-# validation every 250 iterations (use with default_runtime_mmpretrain_iter.py).
+# validation every 250 iterations (use with default_runtime_ssimrecog.py).
 # FiniteOptimWrapper: no step from a NaN/Inf loss, all ranks agreeing; nonfinite='stop'
 # names the iteration and stops, 'skip' skips such steps (custom_modules/optim_wrappers.py)
 optim_wrapper = dict(

@@ -1,0 +1,54 @@
+"""Real microscope data: the stardist nuclei converter's splits and the imseg layout."""
+import sys
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+
+from zoo_test_utils import REPO
+
+sys.path.insert(0, str(REPO / 'tools' / 'dataset_converters'))
+import stardist_nuclei  # noqa: E402
+
+
+def fake_wheel(path, shape=(256, 192)):
+    """A wheel with a 16-bit image (values 10..200) and instance labels 0..3."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(10, 201, shape).astype(np.uint16)
+    labels = np.zeros(shape, np.uint16)
+    labels[5:20, 5:20], labels[40:60, 100:120], labels[200:250, 0:30] = 1, 2, 3
+    with zipfile.ZipFile(path, 'w') as z:
+        z.writestr(stardist_nuclei.IMAGE, cv2.imencode('.tif', image)[1].tobytes())
+        z.writestr(stardist_nuclei.MASK, cv2.imencode('.tif', labels)[1].tobytes())
+    return path, image, labels
+
+
+def test_rows_split_in_bands_of_at_least_one_row():
+    assert stardist_nuclei.split_of_rows(8) == dict(train=[0, 1, 2, 3, 4], val=[5], test=[6, 7])
+    assert stardist_nuclei.split_of_rows(4) == dict(train=[0, 1], val=[2], test=[3])
+    with pytest.raises(SystemExit, match='use a smaller --tile'):
+        stardist_nuclei.split_of_rows(2)
+
+
+def test_converter_writes_tiles_with_binary_masks(tmp_path):
+    wheel, image, labels = fake_wheel(tmp_path / 'stardist.whl')
+    out = tmp_path / 'nuclei'
+    stardist_nuclei.convert(str(wheel), str(out), tile=32)  # 8 rows x 6 columns
+    counts = {s: len(list((out / 'images' / s).glob('*.png'))) for s in ('train', 'val', 'test')}
+    assert counts == dict(train=30, val=6, test=12)
+    tile = cv2.imread(str(out / 'images' / 'test' / '7_0.png'), cv2.IMREAD_UNCHANGED)
+    mask = cv2.imread(str(out / 'masks' / 'test' / '7_0.png'), cv2.IMREAD_UNCHANGED)
+    assert tile.shape == (32, 32, 3) and tile.dtype == np.uint8
+    expected = np.round((image[224:, :32] - 10.0) * 255 / 190).astype(np.uint8)
+    assert np.array_equal(tile[..., 0], expected)  # stretched 10..200 -> 0..255
+    assert np.array_equal(mask, (labels[224:, :32] > 0).astype(np.uint8))
+    assert set(np.unique(mask)) == {0, 1}
+
+
+def test_a_wheel_without_the_image_names_what_is_missing(tmp_path):
+    wheel = tmp_path / 'other.whl'
+    with zipfile.ZipFile(wheel, 'w') as z:
+        z.writestr('stardist/__init__.py', '')
+    with pytest.raises(SystemExit, match='has no stardist/data/images/img2d.tif'):
+        stardist_nuclei.convert(str(wheel), str(tmp_path / 'out'))
