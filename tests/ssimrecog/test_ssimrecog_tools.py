@@ -148,3 +148,18 @@ def test_fixmatch_with_a_folder_of_unlabelled_images(tmp_path):
     logged = scalars(tmp_path / 'work')
     assert any('pseudo_confident' in row and 'pseudo_acc' not in row for row in logged)
     assert [row for row in logged if 'cls/accuracy' in row]
+
+
+@pytest.mark.parametrize('config', sorted(Path('configs/ssimrecog').glob('*digits*noflip.py')))
+def test_tuned_digits_configs_never_flip_and_keep_the_rest(config):
+    """The tuned digits configs leave out mirror flips (a mirrored digit is another glyph)
+    in every view, and keep the crops and, for FixMatch, RandAugment and the cutout."""
+    cfg = Config.fromfile(config)
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    types = repr(pipeline)
+    assert 'RandomFlip' not in types
+    assert 'RandomCrop' in types
+    if cfg.model.type == 'SemiSupervisedClassifier':
+        weak, strong = next(t for t in pipeline if t.type == 'MultiView').transforms
+        assert [t.type for t in weak] == ['RandomCrop']
+        assert [t.type for t in strong] == ['RandomCrop', 'RandAugment', 'RandomErasing']

@@ -21,23 +21,22 @@ weak_view = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomCrop', crop_size=img_size, padding=8, padding_mode='reflect'),
 ]
-strong_view = weak_view + [
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=[104, 116, 124])),
-    dict(
-        type='RandomErasing',
-        erase_prob=1.0,
-        min_area_ratio=0.02,
-        max_area_ratio=0.25,
-        mode='const',
-        fill_color=(128, 128, 128)),
-]
+rand_augment = dict(
+    type='RandAugment',
+    policies='timm_increasing',
+    num_policies=2,
+    total_level=10,
+    magnitude_level=9,
+    magnitude_std=0.5,
+    hparams=dict(pad_val=[104, 116, 124]))
+cutout = dict(
+    type='RandomErasing',
+    erase_prob=1.0,
+    min_area_ratio=0.02,
+    max_area_ratio=0.25,
+    mode='const',
+    fill_color=(128, 128, 128))
+strong_view = weak_view + [rand_augment, cutout]
 resize = dict(type='Resize', scale=(img_size, img_size))
 weak_pipeline = [dict(type='LoadImageFromFile'), resize, *weak_view, dict(type='PackInputs')]
 two_view_pipeline = [
