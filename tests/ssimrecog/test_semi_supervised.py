@@ -107,14 +107,29 @@ def test_unknown_threshold_mode_is_refused():
         tiny_semi_model(threshold_mode='flex')
 
 
-def tiny_semi_model(**semi_train_cfg):
+def tiny_semi_model(data_preprocessor=None, **semi_train_cfg):
     return SemiSupervisedClassifier(
         classifier=dict(
             type='ImageClassifier',
             backbone=dict(type='CourseConvNet', base=2, depth=1),
             neck=dict(type='GlobalMaxPooling'),
             head=dict(type='LinearClsHead', num_classes=2, in_channels=2)),
-        semi_train_cfg=semi_train_cfg)
+        semi_train_cfg=semi_train_cfg,
+        data_preprocessor=data_preprocessor)
+
+
+def test_a_dataset_base_preprocessor_becomes_the_two_view_one():
+    """What the runner merges in from a dataset base's top-level ``data_preprocessor``
+    (no type, num_classes for one-hot batch augments) normalises both views with its
+    own mean and std."""
+    model = tiny_semi_model(
+        data_preprocessor=dict(mean=[10, 20, 30], std=[2, 4, 5], to_rgb=False, num_classes=2))
+    assert type(model.data_preprocessor).__name__ == 'SelfSupDataPreprocessor'
+    views = [torch.full((1, 3, 4, 4), 50, dtype=torch.uint8)] * 2
+    out = model.data_preprocessor(dict(inputs=views, data_samples=None))['inputs']
+    assert len(out) == 2
+    for view in out:
+        assert view[0, :, 0, 0].tolist() == [20.0, 7.5, 4.0]  # (50 - mean) / std
 
 
 def at_iteration(step):
