@@ -105,9 +105,11 @@ def setup_cpu_distributed(cfg):
 def zero_map_for_no_detections():
     """Make mmdet's ``CocoMetric`` report 0 mAP when no image has a detection.
 
-    mmdet 3.3.0 logs "The testing results of the whole dataset is empty." and returns no
-    metrics at all, which is common after a first short epoch; a ``save_best`` on
-    ``coco/bbox_mAP`` then fails with a KeyError and the log shows nothing. Called by
+    mmdet 3.3.0 logs the ERROR "The testing results of the whole dataset is empty." and
+    returns no metrics at all, which is common after a first short epoch; a ``save_best``
+    on ``coco/bbox_mAP`` then fails with a KeyError and the log shows nothing. With no box
+    in any prediction this returns zeros without calling mmdet (so no ERROR line: a model
+    that detects nothing yet is not a fault) and logs one INFO line instead. Called by
     ``custom_modules.objrecog`` (this module itself imports no toolbox). Upstream:
     https://github.com/open-mmlab/mmdetection/blob/v3.3.0/mmdet/evaluation/metrics/coco_metric.py
     (``compute_metrics``).
@@ -118,9 +120,14 @@ def zero_map_for_no_detections():
     original = CocoMetric.compute_metrics
 
     def compute_metrics(self, results):
-        metrics = original(self, results)
-        if metrics or self.format_only:
-            return metrics
+        nothing_detected = all(len(pred['bboxes']) == 0 for _, pred in results)
+        if self.format_only or not nothing_detected:
+            metrics = original(self, results)
+            if metrics or self.format_only:
+                return metrics
+        from mmengine.logging import MMLogger
+        MMLogger.get_current_instance().info(
+            'CocoMetric: no detections in any image (yet): every mAP is 0')
         return {
             f'{metric}_{key}': 0.0
             for metric in self.metrics

@@ -1,9 +1,11 @@
 """The course's CSV boxes, the COCO converter, and the people-counting metric."""
 import csv
+import logging
 
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MMLogger
 from PIL import Image
 
 import custom_modules.objrecog  # noqa: F401 (applies the CocoMetric fix)
@@ -113,5 +115,17 @@ def test_coco_metric_reports_zero_when_nothing_is_detected():
                 labels=torch.zeros(0, dtype=torch.long)),
             instances=[dict(bbox=[1, 1, 9, 9], bbox_label=0, ignore_flag=0)])
     ])
-    out = metric.evaluate(1)
+    logged = []
+    handler = logging.Handler()
+    handler.emit = logged.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        out = metric.evaluate(1)
+    finally:
+        logger.removeHandler(handler)
     assert out['coco/bbox_mAP'] == 0.0 and out['coco/bbox_mAP_50'] == 0.0
+    # one INFO line says so; no ERROR (mmdet's "results of the whole dataset is empty")
+    assert [(r.levelname, r.getMessage()) for r in logged] == [
+        ('INFO', 'CocoMetric: no detections in any image (yet): every mAP is 0')
+    ]
