@@ -126,6 +126,5 @@ def test_coco_metric_reports_zero_when_nothing_is_detected():
         logger.removeHandler(handler)
     assert out['coco/bbox_mAP'] == 0.0 and out['coco/bbox_mAP_50'] == 0.0
     # one INFO line says so; no ERROR (mmdet's "results of the whole dataset is empty")
-    assert [(r.levelname, r.getMessage()) for r in logged] == [
-        ('INFO', 'CocoMetric: no detections in any image (yet): every mAP is 0')
-    ]
+    assert [(r.levelname, r.getMessage()) for r in logged
+            ] == [('INFO', 'CocoMetric: no detections in any image (yet): every mAP is 0')]
