@@ -25,6 +25,14 @@ NO_PUBLIC_WEIGHTS = {
     'unet-6l_1xb2-50e_oysternet-binary-1000',
     'fixmatch_course-convnet_1xb8+32-1500it_folder-unlabelled-64',
     'course-convnet_1xb16-20e_sklearn-digits-64',
+    'unet-4l_1xb8-15e_stardist-nuclei-64',  # the demo's small U-Net, data changed
+    # the few-label digits: the course's conv net, as the demo's
+    'supervised_course-convnet_1xb8-1500it_sklearn-digits-4lpc',
+    'fixmatch_course-convnet_1xb8+32-1500it_sklearn-digits-4lpc',
+    'supervised_course-convnet_1xb8-1500it_sklearn-digits-all',
+    'supervised_course-convnet_1xb8-1500it_sklearn-digits-4lpc-noflip',
+    'fixmatch-freematch-da_course-convnet_1xb8+32-1500it_sklearn-digits-4lpc-noflip',
+    'supervised_course-convnet_1xb8-1500it_sklearn-digits-all-noflip',
     # detection from scratch on purpose: imagery far from ImageNet and COCO
     'retinanet_r18-fpn_1xb4-24e_deepforest-trees-400',
     'retinanet_r18-fpn-gn_1xb4-100e_deepforest-trees-400',
