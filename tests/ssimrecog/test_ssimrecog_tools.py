@@ -15,7 +15,8 @@ SHORT = [
     'train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
     'default_hooks.logger.interval=5', 'train_dataloader.num_workers=0',
     'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
-    'val_dataloader.persistent_workers=False'
+    'val_dataloader.persistent_workers=False', 'test_dataloader.num_workers=0',
+    'test_dataloader.persistent_workers=False'
 ]
 
 
@@ -55,8 +56,7 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
     runs_before = sorted(tmp_path.glob('*/seed*/2*'))
     proc = run([
         sys.executable, 'tools/analysis_tools/compare_seeds.py', SUPERVISED, '--seeds', '0', '1',
-        '--split', 'test', '--reuse', '--work-dir', tmp_path, '--cfg-options', *SHORT,
-        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'
+        '--split', 'test', '--reuse', '--work-dir', tmp_path, '--cfg-options', *SHORT
     ],
                timeout=900)
     assert proc.stdout.count('finished before') == 2
@@ -67,6 +67,15 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
         seed_dir = tmp_path / Path(SUPERVISED).stem / f'seed{seed}'
         tested = json.loads((seed_dir / 'test' / 'test_metrics.json').read_text())
         assert results['results'][Path(SUPERVISED).stem][str(seed)] == tested['cls/accuracy']
+
+    # a run of another config (here: another option) is not reused
+    proc = run([
+        sys.executable, 'tools/analysis_tools/compare_seeds.py', SUPERVISED, '--seeds', '0',
+        '--reuse', '--work-dir', tmp_path, '--cfg-options', *SHORT, 'train_cfg.val_interval=5'
+    ],
+               timeout=900)
+    assert 'finished before' not in proc.stdout
+    assert len(sorted(tmp_path.glob(f'{Path(SUPERVISED).stem}/seed0/2*'))) == 2
 
 
 def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):

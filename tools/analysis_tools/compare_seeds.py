@@ -9,7 +9,8 @@ drawing their labelled images from a seed (ssimrecog) are compared on the same l
 images for each seed. ``--split val`` (default): the metric logged at the last
 validation. ``--split test``: the final checkpoint (never one chosen on val) evaluated by
 ``tools/test.py`` on the config's test split. ``--reuse``: a seed whose work dir holds a
-finished run (its ``summary.json``) is not trained again. Writes ``results.json`` and
+finished run (its ``summary.json``) of the same config and options (the config dumped
+there equals today's) is not trained again; one of a changed config is. Writes ``results.json`` and
 ``results.md`` to the work dir and prints the table.
 """
 import argparse
@@ -47,6 +48,26 @@ def final_metric(work_dir, key):
     if value is None:
         raise ZooError(f'{runs[-1]} never logged {key!r}; pick --metric from its keys')
     return value
+
+
+# keys the training tool sets in the config it dumps, whatever the config says
+SET_BY_THE_TOOL = ('launcher', 'verbose', 'work_dir')
+
+
+def finished_run_of(config, work_dir, overrides):
+    """Whether ``work_dir`` holds a finished run of ``config`` with ``overrides``: its
+    ``summary.json``, and the config dumped there equal to today's."""
+    dumped = osp.join(work_dir, osp.basename(config))
+    if not (osp.isfile(osp.join(work_dir, 'summary.json')) and osp.isfile(dumped)):
+        return False
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--options', nargs='*', action=DictAction, default={})
+    today = Config.fromfile(config)
+    today.merge_from_dict(parser.parse_args(['--options', *overrides]).options)
+    then = Config.fromfile(dumped).to_dict()
+    today = today.to_dict()
+    return all(
+        then.get(k) == today.get(k) for k in set(then) | set(today) if k not in SET_BY_THE_TOOL)
 
 
 def test_metric(config, work_dir, key, overrides):
@@ -126,7 +147,7 @@ def main():
                 osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir,
                 '--cfg-options', *overrides
             ]
-            if args.reuse and osp.isfile(osp.join(work_dir, 'summary.json')):
+            if args.reuse and finished_run_of(config, work_dir, overrides):
                 print(f'[{name} seed {seed}] finished before, in {work_dir}', flush=True)
             else:
                 print(f'[{name} seed {seed}] ' + ' '.join(command[1:]), flush=True)
