@@ -120,8 +120,7 @@ def zero_map_for_no_detections():
     original = CocoMetric.compute_metrics
 
     def compute_metrics(self, results):
-        nothing_detected = all(len(pred['bboxes']) == 0 for _, pred in results)
-        if self.format_only or not nothing_detected:
+        if self.format_only or any(len(pred['bboxes']) for _, pred in results):
             metrics = original(self, results)
             if metrics or self.format_only:
                 return metrics

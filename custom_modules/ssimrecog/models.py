@@ -27,19 +27,18 @@ IMAGENET_NORMALISATION = dict(
     mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 
 
-def build_preprocessor(cfg, default_type):
+def build_preprocessor(cfg, default_type, unused_keys=()):
     """The model's data preprocessor from ``cfg``, ImageNet normalisation when ``None``.
 
     A dict without ``type`` (what mmengine's runner merges in from a dataset base's
     top-level ``data_preprocessor``: mean, std, to_rgb, num_classes) becomes
-    ``default_type``; ``num_classes`` is dropped, as only a single-view
-    ``ClsDataPreprocessor`` (one-hot batch augments) uses it.
+    ``default_type``, less ``unused_keys`` (those ``default_type`` does not take).
     """
     cfg = dict(cfg or IMAGENET_NORMALISATION)
     if 'type' not in cfg:
         cfg['type'] = default_type
-        if default_type != 'ClsDataPreprocessor':
-            cfg.pop('num_classes', None)
+        for key in unused_keys:
+            cfg.pop(key, None)
     return MODELS.build(cfg)
 
 
@@ -162,7 +161,9 @@ class SemiSupervisedClassifier(BaseModel):
                            f"{self.semi_train_cfg['threshold_mode']!r}; use "
                            f"{' or '.join(map(repr, THRESHOLD_MODES))}")
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            data_preprocessor = build_preprocessor(data_preprocessor, 'SelfSupDataPreprocessor')
+            # num_classes is for one-hot batch augments of one view, which two views lack
+            data_preprocessor = build_preprocessor(
+                data_preprocessor, 'SelfSupDataPreprocessor', unused_keys=('num_classes', ))
             student = MODELS.build(classifier)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.student = student

@@ -10,10 +10,11 @@ images for each seed. ``--split val`` (default): the metric logged at the last
 validation. ``--split test``: the final checkpoint (never one chosen on val) evaluated by
 ``tools/test.py`` on the config's test split. ``--reuse``: a seed whose work dir holds a
 finished run (its ``summary.json``) of the same config and options (the config dumped
-there equals today's) is not trained again; one of a changed config is. Writes ``results.json`` and
-``results.md`` to the work dir and prints the table.
+there equals today's) is not trained again; one of a changed config is. Writes
+``results.json`` and ``results.md`` to the work dir and prints the table.
 """
 import argparse
+import copy
 import glob
 import json
 import os
@@ -29,11 +30,17 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from custom_modules.cli import clean_errors, nested_items  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
+from custom_modules.zoo_index import read_run_file  # noqa: E402
 
 
-def split_seed_options(cfg, seed):
-    """``key=value`` overrides setting every ``split_seed`` found in ``cfg`` to ``seed``."""
-    return [f'{path}={seed}' for path, key, _ in nested_items(cfg.to_dict()) if key == 'split_seed']
+def seed_options(cfg, seed):
+    """The overrides of seed ``seed``: ``randomness.seed`` and every ``split_seed`` found
+    in ``cfg``."""
+    split_seeds = {
+        path: seed
+        for path, key, _ in nested_items(cfg.to_dict()) if key == 'split_seed'
+    }
+    return {'randomness.seed': seed, **split_seeds}
 
 
 def final_metric(work_dir, key):
@@ -54,18 +61,16 @@ def final_metric(work_dir, key):
 SET_BY_THE_TOOL = ('launcher', 'verbose', 'work_dir')
 
 
-def finished_run_of(config, work_dir, overrides):
-    """Whether ``work_dir`` holds a finished run of ``config`` with ``overrides``: its
-    ``summary.json``, and the config dumped there equal to today's."""
+def finished_run_of(cfg, config, work_dir, options):
+    """Whether ``work_dir`` holds a finished run of ``cfg`` (read from ``config``) with the
+    overrides ``options``: its ``summary.json``, and the config dumped there equal to
+    today's."""
     dumped = osp.join(work_dir, osp.basename(config))
     if not (osp.isfile(osp.join(work_dir, 'summary.json')) and osp.isfile(dumped)):
         return False
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--options', nargs='*', action=DictAction, default={})
-    today = Config.fromfile(config)
-    today.merge_from_dict(parser.parse_args(['--options', *overrides]).options)
-    then = Config.fromfile(dumped).to_dict()
-    today = today.to_dict()
+    today = copy.deepcopy(cfg)
+    today.merge_from_dict(options)
+    today, then = today.to_dict(), Config.fromfile(dumped).to_dict()
     return all(
         then.get(k) == today.get(k) for k in set(then) | set(today) if k not in SET_BY_THE_TOOL)
 
@@ -82,8 +87,8 @@ def test_metric(config, work_dir, key, overrides):
     ]
     if subprocess.run(command).returncode:
         raise ZooError(f'testing {checkpoint} failed; see {test_dir}')
-    with open(osp.join(test_dir, 'test_metrics.json')) as f:
-        metrics = json.load(f)
+    metrics = read_run_file(
+        osp.join(test_dir, 'test_metrics.json'), f'tools/test.py wrote no metrics; see {test_dir}')
     if key not in metrics:
         raise ZooError(f'the test of {checkpoint} has no {key!r}; pick --metric from '
                        f'{sorted(metrics)}')
@@ -132,7 +137,6 @@ def parse_args():
 @clean_errors
 def main():
     args = parse_args()
-    extra = [f'{k}={v}' for k, v in args.cfg_options.items()]
     results = {}
     for config in args.configs:
         if not osp.isfile(config):
@@ -141,13 +145,14 @@ def main():
         cfg = Config.fromfile(config)
         for seed in args.seeds:
             work_dir = osp.join(args.work_dir, name, f'seed{seed}')
-            overrides = [f'randomness.seed={seed}', *split_seed_options(cfg, seed), *extra]
+            options = {**seed_options(cfg, seed), **args.cfg_options}
+            overrides = [f'{k}={v}' for k, v in options.items()]
             command = [
                 sys.executable,
                 osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir,
                 '--cfg-options', *overrides
             ]
-            if args.reuse and finished_run_of(config, work_dir, overrides):
+            if args.reuse and finished_run_of(cfg, config, work_dir, options):
                 print(f'[{name} seed {seed}] finished before, in {work_dir}', flush=True)
             else:
                 print(f'[{name} seed {seed}] ' + ' '.join(command[1:]), flush=True)

