@@ -63,3 +63,22 @@ def test_with_skip_too_many_broken_files_stop_the_run(tmp_path, data):
     assert proc.stderr.strip().splitlines()[-1].startswith(
         'error: 2 of 32 samples could not be loaded, more than max_skip_share=0.05 of the '
         'dataset; the dataset looks broken; last: ')
+
+
+def test_the_share_counts_every_worker_skips(tmp_path, data):
+    """Four broken files of 32 in two data loader workers: over 10 % for the run, though
+    no single worker need see more than 10 % (each counted its own before)."""
+    root, _ = data
+    broken = sorted((root / 'train' / 'marsh').iterdir())[:4]  # among the 32 used
+    proc = train(
+        tmp_path,
+        root,
+        broken,
+        'train_dataloader.dataset.on_bad=skip',
+        'train_dataloader.dataset.max_skip_share=0.1',
+        workers=2)
+    assert len(broken) == 4
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        'error: 4 of 32 samples could not be loaded, more than max_skip_share=0.1 of the '
+        'dataset; the dataset looks broken; last: ')

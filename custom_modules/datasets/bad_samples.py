@@ -83,7 +83,8 @@ def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
 
 
 def list_skipped(lines, what):
-    """Append ``lines`` to the run's ``skipped_samples.txt`` and say how many were skipped."""
+    """Append ``lines`` to the run's ``skipped_samples.txt``, say how many were skipped and
+    return the file's path."""
     out = osp.join(current_log_dir(), 'skipped_samples.txt')
     os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     with open(out, 'a') as f:
@@ -92,6 +93,7 @@ def list_skipped(lines, what):
         f'skipped {len(lines)} {what} (on_bad=skip); the list is in {out}',
         logger='current',
         level=logging.WARNING)
+    return out
 
 
 MIN_SIDE = 4  # smaller ones are placeholders, not pictures (1x1 crashed the networks)
@@ -169,8 +171,11 @@ class LoadErrorsMixin:
     ``on_bad='skip'`` and while training, is listed in ``skipped_samples.txt`` and
     replaced by another sample (mmengine's ``BaseDataset`` draws another index when a
     sample is ``None``). More distinct failures than ``max_skip_share`` of the dataset
-    (default 1 %) stop the run: a dataset quietly half-skipped is a broken dataset. Counts
-    are per process (each data loader worker counts the samples it loads)."""
+    (default 1 %) stop the run: a dataset quietly half-skipped is a broken dataset. They
+    are counted from ``skipped_samples.txt``, which every data loader worker and every
+    rank of a node appends to, so the share is the run's, not one worker's."""
+
+    LOAD_FAILURE = ': could not be loaded ('
 
     def __init__(self, *args, max_skip_share=0.01, **kwargs):
         self.max_skip_share = max_skip_share
@@ -183,16 +188,19 @@ class LoadErrorsMixin:
             if not _is_load_error(err):
                 raise
             source = self.get_data_info(idx).get('img_path', f'sample {idx}')
-            problem = f'{source}: could not be loaded ({err.__class__.__name__}: {err})'
+            problem = f'{source}{self.LOAD_FAILURE}{err.__class__.__name__}: {err})'
             if getattr(self, 'on_bad', 'error') != 'skip' or self.test_mode:
                 raise ZooError(f'{problem}; it changed after the check before training, or '
                                "cannot be read now; fix it, or skip such samples with the "
                                "dataset option on_bad='skip'") from None
-            failed = self.__dict__.setdefault('_load_failures', set())
-            failed.add(source)
+            listing = list_skipped([problem], 'sample(s) that could not be loaded')
+            with open(listing) as f:
+                failed = {
+                    line.split(self.LOAD_FAILURE)[0]
+                    for line in f if self.LOAD_FAILURE in line
+                }
             if len(failed) > self.max_skip_share * len(self):
                 raise ZooError(f'{len(failed)} of {len(self)} samples could not be loaded, more '
                                f'than max_skip_share={self.max_skip_share:g} of the dataset; '
                                f'the dataset looks broken; last: {problem}') from None
-            list_skipped([problem], 'sample(s) that could not be loaded')
             return None
