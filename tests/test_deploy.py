@@ -174,6 +174,22 @@ def test_tiled_detection_reports_each_object_once_border_objects_too():
     assert np.array_equal(found['boxes'][order], expected)  # every square once, whole
 
 
+def test_tiled_detection_joins_objects_larger_than_the_overlap():
+    """Objects no window holds whole (wider than the overlap, one wider than a window)
+    were dropped: each is now reported once, with its whole extent, beside small ones."""
+    from custom_modules.deploy.runtime import Predictor
+    img = np.zeros((300, 400, 3), np.uint8)
+    objects = [(30, 150, 180, 180), (200, 20, 330, 150), (10, 10, 30, 30), (255, 240, 275, 260)]
+    for x0, y0, x1, y1 in objects:  # a 150 x 30 bar, a 130 px square, two 20 px squares
+        img[y0:y1, x0:x1] = 255
+    spec = dict(task='detection', postprocess=dict(iou_threshold=0.5))
+    predictor = Predictor(spec, network=None, tile=100, overlap=40)
+    predictor.predict_whole = SquareDetector()
+    found = predictor.predict(img)
+    order = np.lexsort((found['boxes'][:, 1], found['boxes'][:, 0]))
+    assert np.array_equal(found['boxes'][order], np.float32(sorted(objects)))
+
+
 def test_tiled_detection_with_the_exported_detector(exported):
     _, _, model_dir, _ = exported('objrecog')
     from custom_modules.deploy.processing import box_iou

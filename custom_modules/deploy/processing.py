@@ -161,12 +161,40 @@ def windows(height, width, tile, overlap):
             for x in tile_origins(width, tile, overlap)]
 
 
+def _clip(boxes, regions):
+    """Each box of ``boxes`` (N x 4) clipped to its region (N x 4); x1 <= x0 when apart."""
+    return np.concatenate(
+        [np.maximum(boxes[:, :2], regions[:, :2]),
+         np.minimum(boxes[:, 2:], regions[:, 2:])],
+        axis=1)
+
+
+def _paired_iou(a, b):
+    """IoU of ``a[i]`` with ``b[i]`` for every i (N x 4 each; empty boxes give 0)."""
+    inter = np.clip(_clip(a, b)[:, 2:] - _clip(a, b)[:, :2], 0, None).prod(axis=1)
+    area = (
+        np.clip(a[:, 2:] - a[:, :2], 0, None).prod(axis=1) +
+        np.clip(b[:, 2:] - b[:, :2], 0, None).prod(axis=1))
+    return inter / np.maximum(area - inter, 1e-12)
+
+
+def _seen_alike(a, window_a, b, window_b, threshold=0.5):
+    """Whether boxes ``a[i]`` and ``b[i]``, found in windows ``window_a[i]`` and
+    ``window_b[i]``, show the same object: where both windows see the image, the two
+    boxes agree (IoU >= ``threshold``). A part of an object cut by one window and the
+    whole of it in another agree there, as do two parts of an object no window holds."""
+    shared = _clip(window_a, window_b)
+    return _paired_iou(_clip(a, shared), _clip(b, shared)) >= threshold
+
+
 def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
     """Detections of overlapping windows -> detections of the whole image, each object
-    once: a box that touches a window side inside the image (cut by the window) is left
-    to the window that sees it whole; the same object seen whole by two windows is
-    merged by class-aware NMS."""
-    boxes, scores, labels = [], [], []
+    once. A box that touches a window side inside the image is a part of an object cut by
+    that window: it is dropped when another window sees that object whole, and the
+    parts of an object no window holds whole (one larger than the overlap) are joined
+    into one box, with their best score. Whole boxes seen by two windows are merged by
+    class-aware NMS."""
+    found = {k: [] for k in ('boxes', 'scores', 'labels', 'windows', 'cut')}
     for (x0, y0, x1, y1), det in per_tile:
         b = det['boxes'] + np.float32([x0, y0, x0, y0])
         cut = np.zeros(len(b), bool)
@@ -178,9 +206,43 @@ def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
             cut |= b[:, 2] >= x1 - edge
         if y1 < height:
             cut |= b[:, 3] >= y1 - edge
-        boxes.append(b[~cut])
-        scores.append(det['scores'][~cut])
-        labels.append(det['labels'][~cut])
-    boxes, scores, labels = (np.concatenate(v) for v in (boxes, scores, labels))
+        for key, value in zip(
+                found,
+            (b, det['scores'], det['labels'], np.tile(np.float32([x0, y0, x1, y1]),
+                                                      (len(b), 1)), cut)):
+            found[key].append(value)
+    boxes, scores, labels, windows_, cut = (np.concatenate(v) for v in found.values())
+    whole = np.flatnonzero(~cut)[batched_nms(boxes[~cut], scores[~cut], labels[~cut],
+                                             iou_threshold)]
+    parts = [
+        i for i in np.flatnonzero(cut) if not np.any((labels[whole] == labels[i]) & _seen_alike(
+            boxes[[i] * len(whole)], windows_[[i] * len(whole)], boxes[whole], windows_[whole]))
+    ]
+    group = {i: i for i in parts}  # union-find over the parts of objects no window holds
+
+    def root(i):
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for n, i in enumerate(parts):
+        others = np.int64(parts[n + 1:])
+        if not len(others):
+            break
+        alike = (labels[others] == labels[i]) & np.any(
+            windows_[others] != windows_[i],
+            axis=1) & _seen_alike(boxes[[i] * len(others)], windows_[[i] * len(others)],
+                                  boxes[others], windows_[others])
+        for j in others[alike]:
+            group[root(j)] = root(i)
+    joined = {}
+    for i in parts:
+        joined.setdefault(root(i), []).append(i)
+    members = list(joined.values())
+    boxes = np.concatenate([boxes[whole]] + [
+        np.concatenate([boxes[m, :2].min(axis=0), boxes[m, 2:].max(axis=0)])[None] for m in members
+    ]).reshape(-1, 4).astype(np.float32)
+    scores = np.concatenate([scores[whole]] + [scores[m].max()[None] for m in members])
+    labels = np.concatenate([labels[whole]] + [labels[m[:1]] for m in members])
     keep = batched_nms(boxes, scores, labels, iou_threshold)
     return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
