@@ -12,9 +12,9 @@ detections.csv (the course's columns plus score) and detections.json with counts
 segmentation writes <name>_mask.png (class indices) and <name>_overlay.png. --tile SIZE
 predicts large images (orthomosaics, 4K frames) in overlapping windows: detections are
 merged so that an object on a window border, or larger than the overlap, is reported
-once, segmentation logits are averaged. Both backends run the same pre- and post-processing (custom_modules.deploy);
-the PyTorch one runs the network of the config and checkpoint, ONNX Runtime the exported
-model.onnx.
+once, segmentation logits are averaged. Both backends run the same pre- and
+post-processing (custom_modules.deploy); the PyTorch one runs the network of the config
+and checkpoint, ONNX Runtime the exported model.onnx.
 """
 import argparse
 

@@ -206,10 +206,8 @@ def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
             cut |= b[:, 2] >= x1 - edge
         if y1 < height:
             cut |= b[:, 3] >= y1 - edge
-        for key, value in zip(
-                found,
-            (b, det['scores'], det['labels'], np.tile(np.float32([x0, y0, x1, y1]),
-                                                      (len(b), 1)), cut)):
+        window = np.tile(np.float32([x0, y0, x1, y1]), (len(b), 1))
+        for key, value in zip(found, (b, det['scores'], det['labels'], window, cut)):
             found[key].append(value)
     boxes, scores, labels, windows_, cut = (np.concatenate(v) for v in found.values())
     whole = np.flatnonzero(~cut)[batched_nms(boxes[~cut], scores[~cut], labels[~cut],
