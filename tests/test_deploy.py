@@ -159,6 +159,40 @@ class SquareDetector:
             labels=np.zeros(len(boxes), np.int64))
 
 
+FOLDERS = dict(
+    imrecog='data/demo/imrecog/val/marsh',
+    objrecog='data/demo/objrecog/images/val',
+    imseg='data/demo/imseg/images/val')
+
+
+@pytest.mark.parametrize('name', sorted(FOLDERS))
+def test_batched_prediction_equals_one_image_at_a_time(exported, name):
+    from custom_modules.deploy.runtime import OnnxNetwork, Predictor, list_images, load_spec
+    _, _, model_dir, _ = exported(name)
+    spec = load_spec(str(model_dir))
+    network, calls = OnnxNetwork(str(model_dir), spec), []
+
+    def counted(x):
+        calls.append(len(x))
+        return network(x)
+
+    images = [cv2.imread(path) for path in list_images(FOLDERS[name])[:7]]
+    images.insert(3, cv2.resize(images[0], None, fx=2, fy=1))  # another shape in between
+    one = [Predictor(spec, network).predict(img) for img in images]
+    many = Predictor(spec, counted, batch_size=4).predict_many(images)
+    assert sum(calls) == len(images) and max(calls) == 4 and len(calls) <= 3
+    for a, b in zip(one, many):
+        assert a.keys() == b.keys()
+        if 'mask' in a:
+            assert (a['mask'] == b['mask']).mean() >= 0.999
+        elif 'boxes' in a:
+            assert np.array_equal(a['labels'], b['labels'])
+            assert np.allclose(a['boxes'], b['boxes'], atol=0.01)
+            assert np.allclose(a['scores'], b['scores'], atol=1e-4)
+        else:
+            assert a['label'] == b['label'] and a['score'] == pytest.approx(b['score'], abs=1e-4)
+
+
 def test_tiled_detection_reports_each_object_once_border_objects_too():
     from custom_modules.deploy.runtime import Predictor
     img = np.zeros((300, 400, 3), np.uint8)

@@ -1,7 +1,7 @@
 """Predict on new images with a trained model, writing pictures and machine-readable results.
 
     python tools/infer.py CONFIG CHECKPOINT IMAGES [--out-dir DIR] [--score-thr S]
-        [--tile SIZE [--overlap PX]] [--device cpu|cuda] [--on-bad skip|error]
+        [--tile SIZE [--overlap PX]] [--batch N] [--device cpu|cuda] [--on-bad skip|error]
         [--cfg-options k=v ...]
     python tools/infer.py --backend onnxruntime --model DIR IMAGES [same options]
 
@@ -58,14 +58,15 @@ def pytorch_predictor(args):
     task, _ = task_of(cfg)
     model = build_model(cfg, checkpoint, args.device)
     network = TorchNetwork(ExportModule(model, task).eval(), args.device)
-    return Predictor(spec_of(cfg, model), network, args.tile, args.overlap), images
+    return Predictor(spec_of(cfg, model), network, args.tile, args.overlap, args.batch), images
 
 
 def onnx_predictor(args):
     if not args.model or len(args.inputs) != 1:
         raise ZooError('onnxruntime backend: give --model DIR and IMAGES')
     spec = load_spec(args.model)
-    return Predictor(spec, OnnxNetwork(args.model, spec), args.tile, args.overlap), args.inputs[0]
+    predictor = Predictor(spec, OnnxNetwork(args.model, spec), args.tile, args.overlap, args.batch)
+    return predictor, args.inputs[0]
 
 
 @clean_errors

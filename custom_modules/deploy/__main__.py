@@ -1,5 +1,5 @@
 """python -m custom_modules.deploy predict MODEL_DIR IMAGES [--out-dir DIR] [--tile SIZE
-[--overlap PX]] [--score-thr S] [--on-bad skip|error] [--threads N]
+[--overlap PX]] [--batch N] [--score-thr S] [--on-bad skip|error] [--threads N]
 
 Predicts with an exported model (model.onnx + model.json) on ONNX Runtime, without
 PyTorch or OpenMMLab; writes the same files as tools/infer.py.
@@ -27,6 +27,11 @@ def add_predict_args(parser):
         help='pixels shared by neighbouring '
         'windows (default 64); objects up to this size are found whole')
     parser.add_argument(
+        '--batch',
+        type=int,
+        default=8,
+        help='images of one size that go through the network together (default 8)')
+    parser.add_argument(
         '--on-bad',
         choices=['skip', 'error'],
         default='skip',
@@ -47,7 +52,7 @@ def main(argv=None):
     try:
         spec = load_spec(args.model_dir)
         predictor = Predictor(spec, OnnxNetwork(args.model_dir, spec, args.threads), args.tile,
-                              args.overlap)
+                              args.overlap, args.batch)
         print(predict_folder(predictor, args.images, args.out_dir, args.on_bad, args.score_thr))
     except ZooError as err:
         print(f'error: {err}', file=sys.stderr)

@@ -61,28 +61,53 @@ class OnnxNetwork:
 
 class Predictor:
     """Pre-processing, a network (ONNX Runtime, or the PyTorch module of a config), and
-    post-processing, for one image at a time; ``tile`` splits large images into
-    overlapping windows (detection and segmentation)."""
+    post-processing. ``predict_many`` sends images whose network inputs have one shape
+    through the network together, ``batch_size`` at a time; ``tile`` splits large images
+    into overlapping windows (detection and segmentation), predicted one at a time."""
 
-    def __init__(self, spec, network, tile=None, overlap=0):
+    def __init__(self, spec, network, tile=None, overlap=0, batch_size=1):
         self.spec, self.network, self.tile, self.overlap = spec, network, tile, overlap
+        self.batch_size = batch_size
         if tile and spec['task'] not in ('detection', 'segmentation'):
             raise DeployError(f'--tile: a {spec["task"]} model sees whole images; tiles are '
                               'for detection and segmentation')
         if tile and not 0 <= overlap < tile:
             raise DeployError(f'--overlap {overlap} must be at least 0 and less than --tile '
                               f'{tile}')
+        if not (isinstance(batch_size, int) and batch_size >= 1):
+            raise DeployError(f'--batch {batch_size} must be a whole number >= 1')
+
+    def _run_many(self, imgs):
+        """``(outputs, meta)`` of each image, in order: pre-processed, then grouped by
+        input shape into network calls of at most ``batch_size`` images."""
+        prepared = [processing.preprocess(img, self.spec) for img in imgs]
+        by_shape = {}
+        for i, (x, _) in enumerate(prepared):
+            by_shape.setdefault(x.shape, []).append(i)
+        results = [None] * len(imgs)
+        for members in by_shape.values():
+            for start in range(0, len(members), self.batch_size):
+                chunk = members[start:start + self.batch_size]
+                outputs = self.network(np.concatenate([prepared[i][0] for i in chunk]))
+                for k, i in enumerate(chunk):
+                    results[i] = [o[k] for o in outputs], prepared[i][1]
+        return results
 
     def _run(self, img):
-        x, meta = processing.preprocess(img, self.spec)
-        return [o[0] for o in self.network(x)], meta
+        return self._run_many([img])[0]
 
     def predict(self, img):
         """A BGR image -> the task's prediction (see ``processing``); window by window when
         it is larger than ``tile``."""
-        if self.tile and max(img.shape[:2]) > self.tile:
-            return self._predict_tiled(img)
-        return self.predict_whole(img)
+        return self.predict_many([img])[0]
+
+    def predict_many(self, imgs):
+        """The predictions of several BGR images (a list, in order)."""
+        tiled = [bool(self.tile) and max(img.shape[:2]) > self.tile for img in imgs]
+        whole = iter(
+            self.postprocess(outputs, meta)
+            for outputs, meta in self._run_many([img for img, t in zip(imgs, tiled) if not t]))
+        return [self._predict_tiled(img) if t else next(whole) for img, t in zip(imgs, tiled)]
 
     def predict_whole(self, img):
         """The prediction of the whole image at once."""
@@ -157,6 +182,23 @@ def read_images(paths, out_dir, on_bad='skip'):
             file=sys.stderr)
 
 
+def _predicted(predictor, images):
+    """``(path, image, prediction)`` for each ``(path, image)``, predicted
+    ``predictor.batch_size`` images at a time."""
+    chunk = []
+    for item in images:
+        chunk.append(item)
+        if len(chunk) == predictor.batch_size:
+            yield from _predict_chunk(predictor, chunk)
+            chunk = []
+    yield from _predict_chunk(predictor, chunk)
+
+
+def _predict_chunk(predictor, chunk):
+    preds = predictor.predict_many([img for _, img in chunk])
+    return [(path, img, pred) for (path, img), pred in zip(chunk, preds)]
+
+
 def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
     """Predict every image of ``source`` and write the task's files to ``out_dir``:
 
@@ -173,9 +215,8 @@ def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
     classes = spec.get('classes') or []
     os.makedirs(out_dir, exist_ok=True)
     rows, records, counts, thumbnails = [], [], np.zeros(max(len(classes), 1)), []
-    for path, img in read_images(list_images(source), out_dir, on_bad):
+    for path, img, pred in _predicted(predictor, read_images(list_images(source), out_dir, on_bad)):
         name, (height, width) = osp.basename(path), img.shape[:2]
-        pred = predictor.predict(img)
         if task == 'classification':
             rows.append([
                 name, classes[pred['label']],
