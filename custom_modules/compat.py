@@ -173,6 +173,22 @@ def pycocotools_output_to_the_log():
         setattr(COCOeval, name, to_log(getattr(COCOeval, name)))
 
 
+class UpstreamDeprecationsOffTheConsole(logging.Filter):
+    """A console log filter: mmengine 0.10.7's own ``CheckpointHook.before_train`` builds
+    the ``FileClient`` it deprecates, so every training printed two warnings about it
+    ('"FileClient" will be deprecated in future', '"HardDiskBackend" is the alias of
+    "LocalBackend"') that no config can avoid. They stay in the log file; the console
+    (not ``--verbose``) drops them. Upstream: ``mmengine/hooks/checkpoint_hook.py``
+    (``FileClient.infer_client`` in ``before_train``) and ``mmengine/fileio/file_client.py``,
+    https://github.com/open-mmlab/mmengine/blob/v0.10.7/mmengine/hooks/checkpoint_hook.py"""
+
+    MESSAGES = ('"FileClient" will be deprecated in future',
+                '"HardDiskBackend" is the alias of "LocalBackend"')
+
+    def filter(self, record):
+        return not str(record.msg).startswith(self.MESSAGES)
+
+
 def without_mmpretrain_multimodal():
     """Keep mmpretrain's multimodal models (BLIP, OFA, RAM, ...) switched off.
 

@@ -9,7 +9,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import BaseLoop, Runner
 
 from .checkpoints import check_checkpoint_fits
-from .compat import find_resumable_checkpoint
+from .compat import UpstreamDeprecationsOffTheConsole, find_resumable_checkpoint
 from .errors import ZooError
 from .weights import resolve_checkpoint
 
@@ -31,7 +31,8 @@ class ZooRunner(Runner):
       at every step ("Grad strides do not match bucket view strides").
     - a model class may name hooks it cannot train without (``required_hooks``); training
       without them stops before the first step.
-    - the console shows warnings and errors, the progress bars and metric lines of
+    - the console shows warnings and errors (but not mmengine's notices about its own
+      deprecated ``FileClient``), the progress bars and metric lines of
       ``ConsoleProgressHook``; the log file keeps everything (``verbose=True``, the tools'
       ``--verbose``: everything on the console too, as mmengine prints it);
     - a checkpoint to resume, test or fine-tune from is checked against the model before
@@ -45,6 +46,7 @@ class ZooRunner(Runner):
             for handler in logger.handlers:
                 if type(handler) is logging.StreamHandler and handler.stream is sys.stdout:
                     handler.setLevel(max(handler.level, logging.WARNING))
+                    handler.addFilter(UpstreamDeprecationsOffTheConsole())
         return logger
 
     def train(self):
