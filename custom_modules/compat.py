@@ -82,6 +82,18 @@ def _quiet_pkg_resources_warning():
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 
+def _quiet_mmseg_notices_about_itself():
+    """Two warnings mmseg 1.2.2 prints about its own code on every U-Net run: its
+    ``BaseDecodeHead`` calls the ``build_loss`` it deprecates
+    (``mmseg/models/decode_heads/decode_head.py``), and its ``SegVisualizationHook``
+    warns that it draws nothing while training, which is how the zoo uses it (pictures
+    come with ``tools/test.py --show-dir``; ``mmseg/engine/hooks/visualization_hook.py``).
+    Neither asks anything of a user. https://github.com/open-mmlab/mmsegmentation/tree/v1.2.2
+    """
+    warnings.filterwarnings('ignore', message='``build_loss`` would be deprecated soon')
+    warnings.filterwarnings('ignore', message='The draw is False, it means that the hook')
+
+
 def setup_cpu_distributed(cfg):
     """Make ``--launcher pytorch`` work on machines without a GPU.
 
@@ -292,4 +304,5 @@ def apply():
     """Apply every workaround (idempotent)."""
     _allow_mmengine_checkpoints()
     _quiet_pkg_resources_warning()
+    _quiet_mmseg_notices_about_itself()
     _crash_safe_checkpoints()

@@ -6,7 +6,11 @@ from mmseg.registry import METRICS
 @METRICS.register_module()
 class SegReport(IoUMetric):
     """mmseg's ``IoUMetric`` (``aAcc``, ``mIoU``, ``mDice``, ...) plus ``IoU/<class>`` and
-    ``Dice/<class>`` for every class, in percent."""
+    ``Dice/<class>`` for every class, in percent. Its keys have no prefix, as mmseg's
+    (``mIoU``, not ``seg/mIoU``): an empty one, so that mmengine does not warn that none
+    is set."""
+
+    default_prefix = ''
 
     def __init__(self, iou_metrics=('mIoU', 'mDice'), **kwargs):
         super().__init__(iou_metrics=list(iou_metrics), **kwargs)
