@@ -4,6 +4,7 @@ import argparse
 import difflib
 import importlib
 import importlib.util
+import inspect
 import os
 import os.path as osp
 import pickle
@@ -14,7 +15,7 @@ from functools import wraps
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
+from mmengine.registry import RUNNERS, Registry
 from mmengine.runner import Runner
 
 from . import demo_data
@@ -142,10 +143,45 @@ def build_runner(cfg):
     return Runner.from_cfg(cfg)
 
 
+def _registered(name, scope):
+    """The class (or function) registered as ``name`` (``scope.Name`` allowed) in the
+    registries of ``scope`` and their parents, then mmengine's; None if none has it."""
+    if '.' in name:
+        scope, name = name.split('.', 1)
+    for package in dict.fromkeys((scope or 'mmengine', 'mmengine')):
+        try:
+            module = importlib.import_module(f'{package}.registry')
+        except ImportError:
+            continue
+        for registry in vars(module).values():
+            while isinstance(registry, Registry):
+                if name in registry.module_dict:
+                    return registry.module_dict[name]
+                registry = registry.parent
+    return None
+
+
+def type_parameters(type_, scope):
+    """The keyword names a config dict of type ``type_`` takes: the parameters of its
+    class's ``__init__`` and its bases' (or of the function); empty when unknown."""
+    built = type_ if callable(type_) else _registered(str(type_), scope) if type_ else None
+    names = set()
+    for part in getattr(built, '__mro__', [built] if built else []):
+        try:
+            names.update(
+                inspect.signature(part.__init__ if isinstance(part, type) else part).parameters)
+        except (TypeError, ValueError):
+            continue
+    return names - {'self', 'args', 'kwargs'}
+
+
 def check_option_keys(cfg, options):
     """Refuse a ``--cfg-options`` key that is a near-miss of an existing one
     (``train_cfg.max_epoch``), or that indexes a list wrongly. New keys without a near-miss
-    are allowed: they add a hook, a dataset option, ..."""
+    are allowed: they add a hook, a dataset option, ...; so is a near-miss that the dict's
+    ``type`` takes as an argument (``default_hooks.checkpoint.save_last`` beside
+    ``save_best``)."""
+    scope = cfg.get('default_scope')
     for key in options:
         node, walked = cfg, []
         for part in key.split('.'):
@@ -157,9 +193,12 @@ def check_option_keys(cfg, options):
                 node = node[int(part)]
             elif isinstance(node, dict):
                 if part not in node:
-                    close = difflib.get_close_matches(
-                        part, [k for k in node if isinstance(k, str)], n=3, cutoff=0.75)
-                    if close:
+                    takes = type_parameters(node.get('type'), node.get('_scope_', scope))
+                    keys = [k for k in node if isinstance(k, str)]
+                    close = difflib.get_close_matches(part, keys, n=3, cutoff=0.75)
+                    if close and part not in takes:
+                        close = difflib.get_close_matches(
+                            part, sorted(set(keys) | takes), n=3, cutoff=0.75)
                         raise ZooError(f'--cfg-options {key}: {where} has no key {part!r}; '
                                        f'did you mean {" or ".join(close)}?')
                     break

@@ -501,6 +501,20 @@ def test_misspelt_cfg_options_are_one_line(tmp_path, option, message):
     assert message in one_line_error(train(config, '--work-dir', tmp_path, '--cfg-options', option))
 
 
+def test_a_near_miss_the_type_takes_is_a_new_key_not_a_typo():
+    """``save_last`` is close to the config's ``save_best`` but an argument of
+    CheckpointHook: it was refused as a misspelling. A real misspelling still is."""
+    from mmengine.config import Config
+
+    from custom_modules.cli import check_option_keys, type_parameters
+    cfg = Config.fromfile(DEMO_CONFIGS['objrecog']).to_dict()
+    check_option_keys(cfg, {'default_hooks.checkpoint.save_last': False})
+    # our head in mmdet's registry, with the arguments of its bases (AnchorHead)
+    assert {'stacked_convs', 'reg_decoded_bbox'} <= type_parameters('FocalRetinaHead', 'mmdet')
+    with pytest.raises(ZooError, match="has no key 'save_lst'; did you mean save_last"):
+        check_option_keys(cfg, {'default_hooks.checkpoint.save_lst': False})
+
+
 @pytest.mark.parametrize('family', sorted(DEMO_CONFIGS))
 def test_missing_data_root_is_one_line(tmp_path, family):
     line = one_line_error(

@@ -1,5 +1,6 @@
 """The ssimrecog configs train through our tools; the seed comparison tool tabulates them."""
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,17 @@ def test_tuned_digits_configs_never_flip_and_keep_the_rest(config):
         weak, strong = next(t for t in pipeline if t.type == 'MultiView').transforms
         assert [t.type for t in weak] == ['RandomCrop']
         assert [t.type for t in strong] == ['RandomCrop', 'RandAugment', 'RandomErasing']
+
+
+def test_compare_seeds_on_the_test_split_without_a_checkpoint_is_one_line(tmp_path):
+    proc = run([
+        sys.executable, 'tools/analysis_tools/compare_seeds.py', SUPERVISED, '--seeds', '0',
+        '--split', 'test', '--work-dir', tmp_path, '--cfg-options', *SHORT,
+        'default_hooks.checkpoint.interval=1000', 'default_hooks.checkpoint.save_last=False'
+    ],
+               check=False,
+               timeout=900)
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f'error: {tmp_path / Path(SUPERVISED).stem / "seed0"} has no last_checkpoint to test: '
+        'training saved no checkpoint (see default_hooks.checkpoint in the config)')

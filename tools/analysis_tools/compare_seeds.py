@@ -77,7 +77,11 @@ def finished_run_of(cfg, config, work_dir, options):
 
 def test_metric(config, work_dir, key, overrides):
     """``key`` of the final checkpoint of the run in ``work_dir`` on the test split."""
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        raise ZooError(f'{work_dir} has no last_checkpoint to test: training saved no '
+                       'checkpoint (see default_hooks.checkpoint in the config)')
+    with open(pointer) as f:
         checkpoint = f.read().strip()
     test_dir = osp.join(work_dir, 'test')
     command = [
