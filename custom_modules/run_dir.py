@@ -66,16 +66,45 @@ def lock_work_dir(work_dir, launcher='none'):
                 raise ZooError(f'work dir {work_dir} is in use by another training ({who}); '
                                'wait for it, choose another --work-dir, or delete '
                                f'{path} if that run is gone') from None
-            print(
-                f"WARNING: taking over the lock of a run that is gone (pid {held['pid']} on "
-                f"{held['host']}, started {held['started']}): {path}",
-                file=sys.stderr)
-            os.remove(path)
+            if _remove_if_unchanged(path, held):
+                print(
+                    f"WARNING: taking over the lock of a run that is gone (pid {held['pid']} "
+                    f"on {held['host']}, started {held['started']}): {path}",
+                    file=sys.stderr)
             continue
         with os.fdopen(fd, 'w') as f:
             json.dump(mine, f)
         atexit.register(_unlock, path, mine['pid'])
         return
+
+
+TAKEOVER_TIMEOUT = 30  # seconds: a takeover guard older than this was left by a crash
+
+
+def _remove_if_unchanged(path, held):
+    """Remove the stale lock ``path`` if it still holds ``held``; False when another
+    process got there first. Two runs that find the same stale lock would otherwise both
+    remove it, the second removing the lock the first had just taken, and both train: a
+    guard file (created exclusively) lets one of them at a time re-read and remove."""
+    guard = path + '.takeover'
+    try:
+        fd = os.open(guard, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try:
+            if time.time() - os.path.getmtime(guard) > TAKEOVER_TIMEOUT:
+                os.remove(guard)
+        except OSError:
+            pass
+        time.sleep(0.05)
+        return False
+    try:
+        if _read_lock(path) != held:
+            return False
+        os.remove(path)
+        return True
+    finally:
+        os.close(fd)
+        os.remove(guard)
 
 
 def _stale(held, mine):

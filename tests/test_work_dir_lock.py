@@ -43,3 +43,37 @@ def test_a_requeued_slurm_job_takes_over_its_own_lock_on_another_host():
     assert _stale(held, dict(pid=7, host='node-b', slurm_job='42'))
     assert not _stale(held, dict(pid=7, host='node-b', slurm_job='43'))
     assert not _stale(held, dict(pid=7, host='node-b', slurm_job=None))
+
+
+def _take(work_dir, start, results):
+    from custom_modules.errors import ZooError
+    from custom_modules.run_dir import lock_work_dir
+    start.wait()
+    try:
+        lock_work_dir(str(work_dir))
+        results.put('took')
+    except ZooError:
+        results.put('refused')
+    start.wait()  # hold the lock until every process has tried
+
+
+def test_runs_that_find_one_stale_lock_together_take_it_one_at_a_time(tmp_path):
+    """Eight runs start together on the lock of a dead run: one takes it, seven stop.
+    (Each removed the stale lock before, so a late one could remove a fresh one.)"""
+    import multiprocessing
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'],
+                          capture_output=True,
+                          text=True).stdout
+    for attempt in range(3):
+        work_dir = tmp_path / str(attempt)
+        write_lock(work_dir, int(dead))
+        context = multiprocessing.get_context('fork')
+        start, results = context.Barrier(8), context.Queue()
+        procs = [context.Process(target=_take, args=(work_dir, start, results)) for _ in range(8)]
+        for proc in procs:
+            proc.start()
+        outcomes = sorted(results.get(timeout=60) for _ in procs)
+        for proc in procs:
+            proc.join(60)
+        assert outcomes == ['refused'] * 7 + ['took'], outcomes
+        assert not (work_dir / (LOCK_NAME + '.takeover')).exists()
