@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
+from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, REPO, run, run_tool
 
 METRIC = {'imrecog': 'cls/accuracy', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'Dice/sand'}
 # Two iterations leave RetinaNet's scores near its 0.01 prior; keep all boxes so that
@@ -147,6 +147,16 @@ def test_dist_train_two_processes_on_cpu(tmp_path):
     # Rank 0 alone writes: one epoch checkpoint (and the best-so-far copy).
     assert sorted(
         p.name for p in tmp_path.glob('*.pth')) == ['best_cls_accuracy_epoch_1.pth', 'epoch_1.pth']
+    # testing on 2 ranks: the prediction grid is drawn once, from both ranks' images
+    out = run([
+        'bash', 'tools/dist_test.sh', DEMO_CONFIGS['imrecog'], tmp_path / 'epoch_1.pth', '2',
+        '--work-dir', tmp_path / 'test', '--show-dir', tmp_path / 'pictures', '--verbose',
+        '--cfg-options', 'test_dataloader.dataset.indices=8', *IN_PROCESS_LOADERS
+    ],
+              env=dict(PYTHON=sys.executable, PORT='29612'))
+    log = out.stdout + out.stderr
+    assert log.count('prediction grids of') == 1 and 'prediction grids of 8 images' in log
+    assert (tmp_path / 'pictures' / 'prediction_grid.png').stat().st_size > 1000
 
 
 def test_launchers_find_the_interpreter_without_a_bare_python(tmp_path):

@@ -3,6 +3,7 @@ import json
 import os.path as osp
 
 import numpy as np
+from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
@@ -67,6 +68,8 @@ class PredictionGridHook(Hook):
     """At the end of testing, draw a grid of test images with their true and predicted
     labels (green where right, red where wrong): ``prediction_grid.png``, and the
     mistakes alone: ``prediction_mistakes.png``. ``tools/test.py --show-dir`` enables it.
+    In a distributed test every rank keeps up to ``max_images`` of each kind from its
+    share and the main process draws from all of them.
 
     Args:
         enable (bool): draw at all. Default False.
@@ -94,15 +97,20 @@ class PredictionGridHook(Hook):
                 bucket.append((rgb, true, pred, float(sample.pred_score[pred])))
 
     def after_test_epoch(self, runner, metrics=None):
-        if not self.enable or not (self._right or self._wrong):
+        """Draw, on the main process, from the images every rank kept."""
+        if not self.enable:
+            return
+        right, wrong = (sum(all_gather_object(kept), []) for kept in (self._right, self._wrong))
+        if not is_main_process() or not (right or wrong):
             return
         out_dir = self.out_dir or runner.log_dir
         classes = runner.test_dataloader.dataset.metainfo.get('classes')
-        mixed = (self._wrong + self._right)[:self.max_images]
+        mixed = (wrong + right)[:self.max_images]
         draw_prediction_grid(mixed, classes, f'{out_dir}/prediction_grid.png')
-        if self._wrong:
-            draw_prediction_grid(self._wrong, classes, f'{out_dir}/prediction_mistakes.png')
-        runner.logger.info(f'prediction grids written to {out_dir}')
+        if wrong:
+            draw_prediction_grid(wrong[:self.max_images], classes,
+                                 f'{out_dir}/prediction_mistakes.png')
+        runner.logger.info(f'prediction grids of {len(mixed)} images written to {out_dir}')
 
 
 @HOOKS.register_module()
