@@ -46,15 +46,16 @@ def truncation_problem(f, image_format):
     return None
 
 
-def image_headers(paths):
+def image_headers(paths, encoded=None):
     """``({path: (width, height)}, {path: problem})`` from the image headers and the last
-    bytes of each file: unreadable headers and truncated JPEG/PNG files are problems. The
-    size is the one the image has once decoded, EXIF orientation applied (as OpenCV and
-    mmcv decode it)."""
+    bytes of each file (or of ``encoded[path]``, the bytes of a record, when given):
+    unreadable headers and truncated JPEG/PNG files are problems. The size is the one the
+    image has once decoded, EXIF orientation applied (as OpenCV and mmcv decode it)."""
     sizes, bad = {}, {}
     for path in paths:
         try:
-            with open(path, 'rb') as f, Image.open(f) as img:
+            with (io.BytesIO(encoded[path]) if encoded else open(path, 'rb')) as f, \
+                    Image.open(f) as img:
                 width, height = img.size
                 if img.getexif().get(0x0112) in TRANSPOSED:
                     width, height = height, width
@@ -100,16 +101,6 @@ MIN_SIDE = 4  # smaller ones are placeholders, not pictures (1x1 crashed the net
 MAX_UNRESIZED_SIDE = 4096  # a batch of larger ones, not resized, would not fit in memory
 
 
-def image_bytes_problem(data):
-    """What is wrong with encoded image ``data`` as far as its header tells, or None."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.size  # noqa: B018 (parses the header)
-    except (OSError, UnidentifiedImageError, ValueError) as err:
-        return f'{err.__class__.__name__}: {err}'
-    return None
-
-
 def tiny_images(sizes):
     """``{path: problem}`` for images smaller than :data:`MIN_SIDE` pixels a side."""
     return {
@@ -145,13 +136,15 @@ def check_sizes_fit_the_pipeline(sizes, pipeline, where):
                        "the model's input size")
 
 
-def check_images(data_list, on_bad, pipeline, where):
+def check_images(data_list, on_bad, pipeline, where, encoded_key=None, unit='image'):
     """``data_list`` without its unreadable and too small images (or, with
     ``on_bad='error'``, an error naming them), once the ``pipeline`` is known to give the
-    others one size (:func:`check_sizes_fit_the_pipeline`)."""
-    sizes, unreadable = image_headers([d['img_path'] for d in data_list])
-    data_list = drop_bad_samples(data_list, unreadable, 'unreadable image(s)', on_bad)
-    data_list = drop_bad_samples(data_list, tiny_images(sizes), 'too small image(s)', on_bad)
+    others one size (:func:`check_sizes_fit_the_pipeline`). ``encoded_key``: the images
+    are the bytes under that key of each sample (records), not files."""
+    encoded = encoded_key and {d['img_path']: d[encoded_key] for d in data_list}
+    sizes, unreadable = image_headers([d['img_path'] for d in data_list], encoded)
+    data_list = drop_bad_samples(data_list, unreadable, f'unreadable {unit}(s)', on_bad)
+    data_list = drop_bad_samples(data_list, tiny_images(sizes), f'too small {unit}(s)', on_bad)
     check_sizes_fit_the_pipeline({d['img_path']: sizes[d['img_path']]
                                   for d in data_list}, pipeline, where)
     return data_list

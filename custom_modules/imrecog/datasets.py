@@ -12,8 +12,7 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
-from ..datasets.bad_samples import (LoadErrorsMixin, check_images, check_on_bad, drop_bad_samples,
-                                    image_bytes_problem)
+from ..datasets.bad_samples import LoadErrorsMixin, check_images, check_on_bad
 from ..datasets.image_files import IMAGE_EXTENSIONS, decode_image, find_images
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
@@ -151,7 +150,9 @@ class TFRecordClsDataset(LoadErrorsMixin, BaseDataset):
         shards (str | list[str]): file names or glob patterns, relative to ``data_root``.
         image_key, label_key (str): the feature names. Defaults ``'image'``, ``'class'``.
         on_bad (str): ``'error'`` (default) or ``'skip'`` records whose image bytes are
-            not an image (listed by shard and record index in ``skipped_samples.txt``).
+            not an image, or one smaller than 4 pixels a side (listed by shard and record
+            index in ``skipped_samples.txt``). Images of several sizes with a pipeline
+            that does not resize them are an error, as in the folder datasets.
     """
 
     def __init__(self, shards, image_key='image', label_key='class', on_bad='error', **kwargs):
@@ -175,14 +176,11 @@ class TFRecordClsDataset(LoadErrorsMixin, BaseDataset):
                                    f'({len(classes)} classes given)')
                 data_list.append(
                     dict(img_bytes=example[self.image_key][0], gt_label=label, img_path=source))
-        _require_samples(data_list, ', '.join(self.shards))
-        bad = {
-            d['img_path']: problem
-            for d in data_list
-            for problem in [image_bytes_problem(d['img_bytes'])] if problem
-        }
-        data_list = drop_bad_samples(data_list, bad, 'unreadable record(s)', self.on_bad)
-        return _require_samples(data_list, ', '.join(self.shards))
+        where = ', '.join(self.shards)
+        _require_samples(data_list, where)
+        data_list = check_images(data_list, self.on_bad, self.pipeline, where, 'img_bytes',
+                                 'record')
+        return _require_samples(data_list, where)
 
 
 @TRANSFORMS.register_module()

@@ -106,6 +106,37 @@ def test_tfrecord_shard_loads_with_labels(tmp_path):
     assert tuple(ds[0]['inputs'].shape) == (3, 6, 10)
 
 
+def test_tfrecord_images_of_several_sizes_need_a_resize(tmp_path):
+    """Records of 10x6 and 20x6 images with a pipeline that does not resize: zero-padded
+    silently before, as the folder datasets were; now the same error as theirs."""
+    init_default_scope('mmpretrain')
+    wide = io.BytesIO()
+    Image.fromarray(np.zeros((6, 20, 3), np.uint8)).save(wide, format='JPEG')
+    write_examples(tmp_path / 's.tfrec', [{
+        'image': jpeg_bytes(0),
+        'class': 0
+    }, {
+        'image': wide.getvalue(),
+        'class': 1
+    }])
+    kw = dict(shards='s.tfrec', data_root=str(tmp_path), classes=('a', 'b'))
+    with pytest.raises(
+            ZooError,
+            match=r"s.tfrec: the images are 20x6, 10x6 and the pipeline "
+            r"does not resize them"):
+        TFRecordClsDataset(
+            pipeline=[dict(type='LoadImageFromBytes'),
+                      dict(type='PackInputs')], **kw)
+    resized = TFRecordClsDataset(
+        pipeline=[
+            dict(type='LoadImageFromBytes'),
+            dict(type='Resize', scale=(8, 8)),
+            dict(type='PackInputs')
+        ],
+        **kw)
+    assert [tuple(resized[i]['inputs'].shape) for i in range(2)] == [(3, 8, 8)] * 2
+
+
 def test_tfrecord_label_outside_classes(tmp_path):
     write_examples(tmp_path / 's.tfrec', [{'image': jpeg_bytes(0), 'class': 7}])
     with pytest.raises(ZooError, match=r's.tfrec record 0: class 7 is outside 0..1'):
