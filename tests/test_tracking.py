@@ -72,3 +72,42 @@ def test_no_upstream_notice_about_upstream_code_on_the_console(tmp_path):
     for notice in ('FileClient', 'build_loss', 'The draw is False', 'prefix is not set'):
         assert notice not in console
     assert ' | val: aAcc ' in console and ', mIoU ' in console
+
+
+def test_on_a_terminal_the_bar_is_redrawn_in_place(tmp_path):
+    """stderr a terminal (a pseudo-terminal here): each epoch's bar is one line redrawn
+    with carriage returns up to n/n, then the epoch's metrics on a line of their own."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from zoo_test_utils import REPO
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen([
+        sys.executable, 'tools/train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path,
+        '--cfg-options', *QUICK[1:], 'train_cfg.max_epochs=2', 'train_dataloader.batch_size=4'
+    ],
+                            cwd=REPO,
+                            stdin=subprocess.DEVNULL,
+                            stdout=secondary,
+                            stderr=secondary)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert proc.wait(timeout=300) == 0
+    os.close(main)
+    screen = b''.join(chunks).decode(errors='replace')
+    for epoch in (1, 2):
+        assert f'\repoch {epoch}/2 [' in screen  # drawn from the line's start, in place
+        assert f'] 4/4 loss ' in screen.split(f'epoch {epoch}/2 [', 2)[-1]
+        assert f'val epoch {epoch}: cls/accuracy ' in screen
+    assert '\x1b[K' in screen  # the rest of the old bar is cleared
+    assert screen.count('\n') < 20
