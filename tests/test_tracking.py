@@ -107,7 +107,7 @@ def test_on_a_terminal_the_bar_is_redrawn_in_place(tmp_path):
     screen = b''.join(chunks).decode(errors='replace')
     for epoch in (1, 2):
         assert f'\repoch {epoch}/2 [' in screen  # drawn from the line's start, in place
-        assert f'] 4/4 loss ' in screen.split(f'epoch {epoch}/2 [', 2)[-1]
+        assert '] 4/4 loss ' in screen.split(f'epoch {epoch}/2 [', 2)[-1]
         assert f'val epoch {epoch}: cls/accuracy ' in screen
     assert '\x1b[K' in screen  # the rest of the old bar is cleared
     assert screen.count('\n') < 20
