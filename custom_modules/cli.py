@@ -143,21 +143,32 @@ def build_runner(cfg):
     return Runner.from_cfg(cfg)
 
 
+def _scope_registries(scope):
+    """The registries ``<scope>.registry`` defines, or None when it cannot be imported."""
+    try:
+        module = importlib.import_module(f'{scope}.registry')
+    except ImportError:
+        return None
+    return [r for r in vars(module).values() if isinstance(r, Registry)]
+
+
+def _with_parents(registry):
+    """``registry`` and its parents, nearest first."""
+    while registry is not None:
+        yield registry
+        registry = registry.parent
+
+
 def _registered(name, scope):
     """The class (or function) registered as ``name`` (``scope.Name`` allowed) in the
     registries of ``scope`` and their parents, then mmengine's; None if none has it."""
     if '.' in name:
         scope, name = name.split('.', 1)
     for package in dict.fromkeys((scope or 'mmengine', 'mmengine')):
-        try:
-            module = importlib.import_module(f'{package}.registry')
-        except ImportError:
-            continue
-        for registry in vars(module).values():
-            while isinstance(registry, Registry):
+        for top in _scope_registries(package) or []:
+            for registry in _with_parents(top):
                 if name in registry.module_dict:
                     return registry.module_dict[name]
-                registry = registry.parent
     return None
 
 
@@ -301,16 +312,11 @@ def unknown_type_message(err):
     if not found:
         return None
     wanted, scope, name = found.groups()
-    try:
-        module = importlib.import_module(f'{scope}.registry')
-    except ImportError:
+    registries = _scope_registries(scope)
+    if registries is None:
         return None
-    registry = next((r for r in vars(module).values()
-                     if hasattr(r, 'module_dict') and r.name == name and r.scope == scope), None)
-    names = set()
-    while registry is not None:
-        names.update(registry.module_dict)
-        registry = registry.parent
+    top = next((r for r in registries if r.name == name and r.scope == scope), None)
+    names = {key for registry in _with_parents(top) for key in registry.module_dict}
     close = difflib.get_close_matches(wanted, sorted(names), n=5, cutoff=0.5)
     hint = f'did you mean {", ".join(close)}? ' if close else ''
     return (f'unknown {name} type {wanted!r} in scope {scope}: {hint}Check the spelling, or '

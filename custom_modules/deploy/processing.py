@@ -170,8 +170,10 @@ def _clip(boxes, regions):
 
 
 def _paired_iou(a, b):
-    """IoU of ``a[i]`` with ``b[i]`` for every i (N x 4 each; empty boxes give 0)."""
-    inter = np.clip(_clip(a, b)[:, 2:] - _clip(a, b)[:, :2], 0, None).prod(axis=1)
+    """IoU of ``a[i]`` with ``b[i]`` for every i (N x 4 each, or 1 x 4 against N x 4;
+    empty boxes give 0)."""
+    both = _clip(a, b)
+    inter = np.clip(both[:, 2:] - both[:, :2], 0, None).prod(axis=1)
     area = (
         np.clip(a[:, 2:] - a[:, :2], 0, None).prod(axis=1) +
         np.clip(b[:, 2:] - b[:, :2], 0, None).prod(axis=1))
@@ -213,8 +215,9 @@ def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
     whole = np.flatnonzero(~cut)[batched_nms(boxes[~cut], scores[~cut], labels[~cut],
                                              iou_threshold)]
     parts = [
-        i for i in np.flatnonzero(cut) if not np.any((labels[whole] == labels[i]) & _seen_alike(
-            boxes[[i] * len(whole)], windows_[[i] * len(whole)], boxes[whole], windows_[whole]))
+        i for i in np.flatnonzero(cut) if not np.any(
+            (labels[whole] == labels[i])
+            & _seen_alike(boxes[i:i + 1], windows_[i:i + 1], boxes[whole], windows_[whole]))
     ]
     group = {i: i for i in parts}  # union-find over the parts of objects no window holds
 
@@ -227,10 +230,8 @@ def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
         others = np.int64(parts[n + 1:])
         if not len(others):
             break
-        alike = (labels[others] == labels[i]) & np.any(
-            windows_[others] != windows_[i],
-            axis=1) & _seen_alike(boxes[[i] * len(others)], windows_[[i] * len(others)],
-                                  boxes[others], windows_[others])
+        alike = ((labels[others] == labels[i]) & np.any(windows_[others] != windows_[i], axis=1)
+                 & _seen_alike(boxes[i:i + 1], windows_[i:i + 1], boxes[others], windows_[others]))
         for j in others[alike]:
             group[root(j)] = root(i)
     joined = {}

@@ -2,6 +2,7 @@
 prediction loop every backend shares: read an image, pre-process, run the network
 (whole or tile by tile), post-process, write pictures and result files."""
 import csv
+import itertools
 import json
 import os
 import os.path as osp
@@ -185,18 +186,10 @@ def read_images(paths, out_dir, on_bad='skip'):
 def _predicted(predictor, images):
     """``(path, image, prediction)`` for each ``(path, image)``, predicted
     ``predictor.batch_size`` images at a time."""
-    chunk = []
-    for item in images:
-        chunk.append(item)
-        if len(chunk) == predictor.batch_size:
-            yield from _predict_chunk(predictor, chunk)
-            chunk = []
-    yield from _predict_chunk(predictor, chunk)
-
-
-def _predict_chunk(predictor, chunk):
-    preds = predictor.predict_many([img for _, img in chunk])
-    return [(path, img, pred) for (path, img), pred in zip(chunk, preds)]
+    images = iter(images)
+    while chunk := list(itertools.islice(images, predictor.batch_size)):
+        preds = predictor.predict_many([img for _, img in chunk])
+        yield from ((path, img, pred) for (path, img), pred in zip(chunk, preds))
 
 
 def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
