@@ -21,6 +21,13 @@ from mmengine.runner import Runner
 from . import demo_data
 from .errors import ZooError
 
+try:  # raised by mmcv's ops where mmcv was installed without them (the default install)
+    from mmcv._ext import CompiledOpsMissing
+except ImportError:  # mmcv with its compiled ops (ZOO_MMCV_OPS=cpu or cuda): never raised
+
+    class CompiledOpsMissing(Exception):
+        pass
+
 
 def add_common_args(parser):
     """Arguments every tool takes, in OpenMMLab's spelling."""
@@ -345,8 +352,9 @@ def zoo_error_message(err):
 
 
 def clean_errors(main):
-    """Run ``main``; a :class:`ZooError` or a refused checkpoint prints ``error: ...`` and
-    exits 2, no traceback (a distributed rank leaves its process group first)."""
+    """Run ``main``; a :class:`ZooError`, a refused checkpoint or an mmcv op this install
+    left out (``tools/install/mmcv_ext_standin.py``) prints ``error: ...`` and exits 2, no
+    traceback (a distributed rank leaves its process group first)."""
 
     @wraps(main)
     def wrapper(*args, **kwargs):
@@ -356,6 +364,8 @@ def clean_errors(main):
             print(f'error: {zoo_error_message(err)}', file=sys.stderr)
         except pickle.UnpicklingError as err:
             print(f'error: {refused_checkpoint_message(err)}', file=sys.stderr)
+        except CompiledOpsMissing as err:
+            print(f'error: {err}', file=sys.stderr)
         except KeyError as err:
             message = unknown_type_message(err)
             if message is None:

@@ -6,24 +6,29 @@
 #   bash tools/install.sh fetch-mmcv DIR   # only download and check the mmcv sdist
 #
 # mmcv 2.1.0 has no wheel for current torch: we download its sdist through pip (so pip's
-# configured index, mirror or proxy is used), check its sha256, apply
+# configured index, mirror or proxy is used), check its sha256 and apply
 # tools/install/mmcv-2.1.0.patch (C++20 for torch >= 2.14 headers, no pkg_resources, the
-# THC include newer torch dropped) and build it with its C++ ops (8 to 16 minutes on
-# 2 cores). The wheel is cached outside the repository, keyed by the mmcv, torch and
-# Python versions and the ops flavour, so that build is paid once per machine.
+# THC include newer torch dropped, the name 'mmcv' also without ops).
 #
-# Only mmcv's CPU ops are built, GPU or not: no zoo config calls an mmcv kernel (our
-# RetinaNet head uses a plain-torch focal loss and torchvision's NMS; see
-# docs/benchmarks.md and tools/gpu/without_mmcv_ops.py), but mmdet and mmengine import
-# the compiled extension. ZOO_MMCV_OPS=cuda builds the CUDA kernels too (about twice the
-# time; needs nvcc, and a visible GPU or TORCH_CUDA_ARCH_LIST), for stock OpenMMLab
-# models that need them. A second run with everything in place takes seconds.
+# By default mmcv is built WITHOUT its compiled C++ ops (MMCV_WITH_OPS=0: pure Python,
+# seconds). No zoo config calls an mmcv kernel (our RetinaNet head uses a plain-torch
+# focal loss and torchvision's NMS; tests/test_without_mmcv_ops.py), but mmdet, mmseg and
+# mmpretrain import mmcv.ops, which asks for mmcv._ext: tools/install/mmcv_ext_standin.py
+# is installed as mmcv/_ext.py and answers every op with one line naming
+# ZOO_MMCV_OPS when a stock OpenMMLab module calls it.
+#
+# ZOO_MMCV_OPS=cpu builds mmcv's C++ ops (8 to 18 minutes on 2 cores), ZOO_MMCV_OPS=cuda
+# its CUDA kernels too (about twice that; needs nvcc, and a visible GPU or
+# TORCH_CUDA_ARCH_LIST), for stock OpenMMLab models that need them. Each wheel is cached
+# outside the repository, keyed by the mmcv, torch and Python versions and the flavour,
+# so a build is paid once per machine. A second run with everything in place takes seconds.
 #
 # Environment: ZOO_VENV (venv path), ZOO_CACHE (wheel cache, default
 # ~/.cache/mlmondays-zoo), PYTHON (interpreter for a new venv, default python3),
-# MAX_JOBS (parallel compiler jobs, default: all cores), ZOO_MMCV_OPS (cpu or cuda),
-# ZOO_NEED_GB (free disk asked for before installing; default 7, what a new venv takes:
-# torch 2.14.1's x86_64 wheel is a CUDA build of about 5.6 GB; 2 where torch is in place).
+# MAX_JOBS (parallel compiler jobs, default: all cores), ZOO_MMCV_OPS (none, the default,
+# cpu or cuda), ZOO_NEED_GB (free disk asked for before installing; default 7, what a new
+# venv takes: torch 2.14.1's x86_64 wheel is a CUDA build of about 5.6 GB; 2 where torch
+# is in place).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,9 +37,33 @@ CACHE=${ZOO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlmondays-zoo}
 MMCV_VERSION=2.1.0
 MMCV_SHA256=d387bcab66b467479b6660310e23746cfc79c6e57acf04094680adb499a5cd3f
 MMCV_PATCH=$REPO/tools/install/mmcv-$MMCV_VERSION.patch
+MMCV_STANDIN=$REPO/tools/install/mmcv_ext_standin.py
 START=$SECONDS
 
 log() { printf '[install %4ds] %s\n' $((SECONDS - START)) "$*"; }
+
+# `step N "what" SECONDS command...`: run a step of the install, saying which one it is,
+# what it usually takes on a new 2-core machine, and every 20 s how long it has run.
+STEPS=4
+step() {
+    local n=$1 what=$2 usual=$3 t0=$SECONDS
+    shift 3
+    log "step $n/$STEPS: $what (usually ${usual}s on a new machine, seconds when in place)"
+    "$@" &
+    local pid=$! next=20
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        local ran=$((SECONDS - t0))
+        if [ "$ran" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
+            next=$((next + 20))
+            local left=$((usual - ran))
+            if [ "$left" -gt 0 ]; then left="about ${left}s left"; else left="longer than usual"; fi
+            log "  ... step $n/$STEPS still running: ${ran}s ($left)"
+        fi
+    done
+    wait "$pid"
+    log "  step $n/$STEPS done in $((SECONDS - t0))s"
+}
 
 # pip, quiet, without the noise of pip configurations that name local index folders
 # which do not exist.
@@ -45,20 +74,28 @@ pip_quiet() {
 
 # Everything the installed stack depends on: a change here means "install again".
 inputs_digest() {
-    cat "$REPO"/requirements/*.txt "$REPO/setup.py" "$MMCV_PATCH" "$REPO/tools/install.sh" | sha256sum | cut -c1-16
+    { cat "$REPO"/requirements/*.txt "$REPO/setup.py" "$MMCV_PATCH" "$MMCV_STANDIN" \
+        "$REPO/tools/install.sh"; echo "ops=${ZOO_MMCV_OPS:-none}"; } | sha256sum | cut -c1-16
 }
 
 stack_works() {
     "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, mim, custom_modules' 2>/dev/null
 }
 
+# What mmcv/_ext is after the install: the stand-in (none) or a compiled extension.
+installed_ops() {
+    "$PY" -c 'import mmcv._ext as e; print("none" if getattr(e, "STAND_IN", False) else "compiled")' 2>/dev/null
+}
+
 ops_flavour() {
-    case ${ZOO_MMCV_OPS:-cpu} in
+    case ${ZOO_MMCV_OPS:-none} in
+        none) echo none ;;
         cpu) echo cpu ;;
         cuda)
             command -v nvcc >/dev/null || { echo "ZOO_MMCV_OPS=cuda needs nvcc on PATH" >&2; return 1; }
             echo "cuda$("$PY" -c 'import torch; print(torch.version.cuda or "")')" ;;
-        *) echo "ZOO_MMCV_OPS=${ZOO_MMCV_OPS}: use cpu (default) or cuda" >&2; return 1 ;;
+        *) echo "ZOO_MMCV_OPS=${ZOO_MMCV_OPS}: use none (the default: no compiled ops), cpu or cuda" >&2
+           return 1 ;;
     esac
 }
 
@@ -77,12 +114,21 @@ fetch_mmcv_sdist() {
 build_mmcv_wheel() {
     local out=$1 flavour=$2 src
     src=$(mktemp -d)
-    trap 'rm -rf "$src"' RETURN
+    trap 'rm -rf "$src"; trap - RETURN' RETURN
     log "downloading the mmcv $MMCV_VERSION sdist (pip download)"
     fetch_mmcv_sdist "$src"
     tar -xzf "$src/mmcv-$MMCV_VERSION.tar.gz" -C "$src"
     log "applying $(basename "$MMCV_PATCH")"
     patch -d "$src/mmcv-$MMCV_VERSION" -p1 --quiet < "$MMCV_PATCH"
+    if [ "$flavour" = none ]; then
+        log "building mmcv without compiled ops, with the stand-in $(basename "$MMCV_STANDIN")"
+        cp "$MMCV_STANDIN" "$src/mmcv-$MMCV_VERSION/mmcv/_ext.py"
+        (cd "$src/mmcv-$MMCV_VERSION" && MMCV_WITH_OPS=0 "$PY" setup.py -q bdist_wheel \
+            >"$out/build.log" 2>&1) \
+            || { tail -n 30 "$out/build.log" >&2; echo "mmcv build failed, see $out/build.log" >&2; return 1; }
+        cp "$src/mmcv-$MMCV_VERSION"/dist/mmcv-*.whl "$out/"
+        return
+    fi
     local -a env_vars=(MMCV_WITH_OPS=1 "MAX_JOBS=${MAX_JOBS:-$(nproc)}")
     if [ "$flavour" = cpu ]; then
         env_vars+=(CUDA_VISIBLE_DEVICES=)
@@ -93,7 +139,7 @@ build_mmcv_wheel() {
         env_vars+=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$arch")
     fi
     local build_log=$out/build.log
-    log "building mmcv with its C++ ops ($flavour): this takes 8 to 16 minutes on 2 cores;"
+    log "building mmcv with its C++ ops ($flavour): this takes 8 to 18 minutes on 2 cores;"
     log "  progress below, full log in $build_log"
     (cd "$src/mmcv-$MMCV_VERSION" \
         && env "${env_vars[@]}" "$PY" setup.py bdist_wheel >"$build_log" 2>&1) &
@@ -120,11 +166,15 @@ fi
 
 # --- 1. the virtual environment -------------------------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then
-    log "creating virtual environment $VENV (${PYTHON:-python3})"
+    log "step 1/$STEPS: creating virtual environment $VENV (${PYTHON:-python3})"
     "${PYTHON:-python3}" -m venv "$VENV"
 fi
 PY=$VENV/bin/python
 STAMP=$VENV/.mlmondays-zoo-installed
+case ${ZOO_MMCV_OPS:-none} in
+    none | cpu | cuda) ;;
+    *) ops_flavour; exit 1 ;;
+esac
 DIGEST=$(inputs_digest)
 if [ "$(cat "$STAMP" 2>/dev/null)" = "$DIGEST" ] && stack_works; then
     log "everything in place in $VENV (delete $STAMP to force a reinstall)"
@@ -145,42 +195,60 @@ if [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
 fi
 
 # --- 2. build requirements and torch (local files on our machines) ---------------------
-log "installing build requirements and torch (requirements/build.txt)"
-pip_quiet -r "$REPO/requirements/build.txt"
+step 2 "build requirements and torch 2.14.1, a 5.6 GB CUDA build (requirements/build.txt)" 90 \
+    pip_quiet -r "$REPO/requirements/build.txt"
 
 # --- 3. mmcv, from the cache or built once ----------------------------------------------
 FLAVOUR=$(ops_flavour)
-KEY="mmcv-$MMCV_VERSION+torch-$("$PY" -c 'import torch; print(torch.__version__)')"
-KEY="$KEY+$("$PY" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')+$FLAVOUR"
-WHEEL_DIR=$CACHE/wheels/$KEY
-if ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-    log "mmcv wheel found in cache: $WHEEL_DIR"
+if [ "$FLAVOUR" = none ]; then
+    # pure Python: the wheel depends on neither torch nor Python, only on what goes in it
+    KEY="mmcv-$MMCV_VERSION+none+$(cat "$MMCV_PATCH" "$MMCV_STANDIN" | sha256sum | cut -c1-12)"
+    USUAL=15
 else
-    mkdir -p "$CACHE/wheels"
-    TMP_DIR=$(mktemp -d "$CACHE/wheels/.building-XXXXXX")
-    build_mmcv_wheel "$TMP_DIR" "$FLAVOUR"
-    rm -rf "$WHEEL_DIR"
-    mv "$TMP_DIR" "$WHEEL_DIR"  # only a complete build lands in the cache
-    log "mmcv wheel cached in $WHEEL_DIR"
+    KEY="mmcv-$MMCV_VERSION+torch-$("$PY" -c 'import torch; print(torch.__version__)')"
+    KEY="$KEY+$("$PY" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')+$FLAVOUR"
+    USUAL=1100
 fi
+WHEEL_DIR=$CACHE/wheels/$KEY
+mmcv_wheel() {
+    if ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+        log "mmcv wheel found in cache: $WHEEL_DIR"
+        return
+    fi
+    mkdir -p "$CACHE/wheels"
+    local tmp_dir
+    tmp_dir=$(mktemp -d "$CACHE/wheels/.building-XXXXXX")
+    build_mmcv_wheel "$tmp_dir" "$FLAVOUR"
+    rm -rf "$WHEEL_DIR"
+    mv "$tmp_dir" "$WHEEL_DIR"  # only a complete build lands in the cache
+    log "mmcv wheel cached in $WHEEL_DIR"
+}
+step 3 "mmcv $MMCV_VERSION, compiled ops: $FLAVOUR (ZOO_MMCV_OPS)" "$USUAL" mmcv_wheel
 
 # --- 4. the stack, our package, the test tools -------------------------------------------
-log "installing mmcv and the pinned OpenMMLab stack (requirements/mminstall.txt)"
-pip_quiet "$WHEEL_DIR"/mmcv-*.whl -r "$REPO/requirements/runtime.txt" \
-    -r "$REPO/requirements/mminstall.txt" -r "$REPO/requirements/tests.txt"
-pip_quiet --no-deps -r "$REPO/requirements/mim.txt"
-pip_quiet --no-deps -e "$REPO"
+stack() {
+    # --force-reinstall: the same mmcv version with other ops (ZOO_MMCV_OPS changed)
+    pip_quiet --no-deps --force-reinstall "$WHEEL_DIR"/mmcv-*.whl
+    pip_quiet -r "$REPO/requirements/runtime.txt" -r "$REPO/requirements/mminstall.txt" \
+        -r "$REPO/requirements/tests.txt"
+    pip_quiet --no-deps -r "$REPO/requirements/mim.txt"
+    pip_quiet --no-deps -e "$REPO"
+}
+step 4 "mmcv and the pinned OpenMMLab stack (requirements/runtime.txt, mminstall.txt, tests.txt)" \
+    120 stack
 # mim looks for the package's .mim folder (configs, tools, model-index.yml; setup.py makes
 # it) in <location of its dist-info>/mlmondays-zoo, then <location>/custom_modules; a PEP 660
 # editable install keeps its dist-info in site-packages and the code here, so point the
 # first at the code (mim's get_installed_path, openmim 0.3.9: mim/utils/utils.py).
 SITE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 ln -sfn "$REPO/custom_modules" "$SITE/mlmondays-zoo"
-if ! "$PY" -c 'import mmcv._ext' 2>/dev/null; then
-    echo "mmcv was installed without its compiled ops (import mmcv._ext failed);" \
-        "delete $WHEEL_DIR and run again" >&2
+want=compiled
+[ "$FLAVOUR" = none ] && want=none
+if [ "$(installed_ops)" != "$want" ]; then
+    echo "install: mmcv's ops are '$(installed_ops)', not '$want' as ZOO_MMCV_OPS=$FLAVOUR asks" \
+        "(a compiled build without torch importable has no ops): delete $WHEEL_DIR and run again" >&2
     exit 1
 fi
 stack_works || { "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, mim, custom_modules'; exit 1; }
 echo "$DIGEST" > "$STAMP"
-log "done: $VENV ($("$PY" -c 'import torch, mmcv; print("torch", torch.__version__, "mmcv", mmcv.__version__)'))"
+log "done in $((SECONDS - START))s: $VENV ($("$PY" -c 'import torch, mmcv; print("torch", torch.__version__, "mmcv", mmcv.__version__)'), compiled mmcv ops: $FLAVOUR)"

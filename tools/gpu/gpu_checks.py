@@ -6,11 +6,14 @@ budget, leaving a short report. Standard library only (it runs before the instal
 
 Stage 1, smoke:
   env       python, torch, CUDA, GPU, bf16, ninja, g++, nvcc
-  install   the wheels of tools/gpu/fetch_wheels.sh (``--wheels``) into /tmp, and mmcv's
-            CPU ops built from the carried sdist with tools/install/mmcv-2.1.0.patch
+  install   the wheels of tools/gpu/fetch_wheels.sh (``--wheels``) into /tmp, and mmcv from
+            the carried sdist with tools/install/mmcv-2.1.0.patch: without compiled ops
+            (the stand-in tools/install/mmcv_ext_standin.py as mmcv/_ext.py, seconds), as
+            the default install; ZOO_MMCV_OPS=cpu builds its CPU ops (about 170 s on 16
+            cores), ZOO_MMCV_OPS=cuda its CUDA kernels too
   syncs     the semi-supervised training steps never wait for the GPU
   train_*   one ``tools/train.py --amp`` run of every family's demo config (one epoch, or
-            50 iterations), with every compiled mmcv op replaced by one that raises
+            50 iterations), with every mmcv op raising (tools/gpu/without_mmcv_ops.py)
   test_*    ``tools/test.py`` of each checkpoint, mmcv ops raising too
   dist      ``tools/dist_train.sh`` of the U-Net demo on one GPU
 Stage 2, benchmarks: ``gpu_benchmarks.py`` one family at a time (RetinaNet R50-FPN at
@@ -57,12 +60,21 @@ set -euo pipefail
 rm -rf "$MMCV_SRC" && mkdir -p "$(dirname "$MMCV_SRC")"
 tar -xzf "$WHEELS"/mmcv-2.1.0.tar.gz -C "$(dirname "$MMCV_SRC")"
 patch -d "$MMCV_SRC" -p1 --quiet < tools/install/mmcv-2.1.0.patch
-cd "$MMCV_SRC"
-echo "building mmcv's CPU ops with $(nproc) jobs"
-MMCV_WITH_OPS=1 MAX_JOBS=$(nproc) CUDA_VISIBLE_DEVICES= PYTHONPATH="$SITE" \
-    "$PY" setup.py build_ext --inplace > "$LOGS/mmcv_build.log" 2>&1 \
-    || { tail -n 30 "$LOGS/mmcv_build.log"; exit 1; }
-cd "$REPO"
+case ${ZOO_MMCV_OPS:-none} in
+    none)
+        echo "mmcv without compiled ops: the stand-in tools/install/mmcv_ext_standin.py"
+        cp tools/install/mmcv_ext_standin.py "$MMCV_SRC/mmcv/_ext.py" ;;
+    cpu | cuda)
+        ops=(CUDA_VISIBLE_DEVICES=)
+        if [ "$ZOO_MMCV_OPS" = cuda ]; then
+            ops=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST:-9.0}")
+        fi
+        echo "building mmcv's $ZOO_MMCV_OPS ops with $(nproc) jobs"
+        (cd "$MMCV_SRC" && env MMCV_WITH_OPS=1 MAX_JOBS=$(nproc) "${ops[@]}" PYTHONPATH="$SITE" \
+            "$PY" setup.py build_ext --inplace > "$LOGS/mmcv_build.log" 2>&1) \
+            || { tail -n 30 "$LOGS/mmcv_build.log"; exit 1; } ;;
+    *) echo "ZOO_MMCV_OPS=$ZOO_MMCV_OPS: use none (the default), cpu or cuda"; exit 1 ;;
+esac
 "$PY" -c 'import mmcv._ext, mmengine, mmdet, mmseg, mmpretrain, custom_modules, torch
 print("stack imports; mmcv", mmcv.__version__, "torch", torch.__version__)'
 '''
@@ -301,7 +313,8 @@ def main():
         '--install-timeout',
         type=float,
         default=300,
-        help='seconds for the install (the mmcv build: about 170 s on 16 cores)')
+        help='seconds for the install (seconds; with ZOO_MMCV_OPS=cpu the mmcv build takes '
+        'about 170 s on 16 cores)')
     parser.add_argument('--work', default=WORK, help='scratch folder, emptied first')
     parser.add_argument('--cpu-dry-run', action='store_true')
     parser.add_argument(
