@@ -195,7 +195,7 @@ if [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
 fi
 
 # --- 2. build requirements and torch (local files on our machines) ---------------------
-step 2 "build requirements and torch 2.14.1, a 5.6 GB CUDA build (requirements/build.txt)" 90 \
+step 2 "build requirements and torch 2.14.1, a 5.6 GB CUDA build (requirements/build.txt)" 50 \
     pip_quiet -r "$REPO/requirements/build.txt"
 
 # --- 3. mmcv, from the cache or built once ----------------------------------------------
@@ -203,7 +203,7 @@ FLAVOUR=$(ops_flavour)
 if [ "$FLAVOUR" = none ]; then
     # pure Python: the wheel depends on neither torch nor Python, only on what goes in it
     KEY="mmcv-$MMCV_VERSION+none+$(cat "$MMCV_PATCH" "$MMCV_STANDIN" | sha256sum | cut -c1-12)"
-    USUAL=15
+    USUAL=5
 else
     KEY="mmcv-$MMCV_VERSION+torch-$("$PY" -c 'import torch; print(torch.__version__)')"
     KEY="$KEY+$("$PY" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')+$FLAVOUR"
@@ -235,7 +235,7 @@ stack() {
     pip_quiet --no-deps -e "$REPO"
 }
 step 4 "mmcv and the pinned OpenMMLab stack (requirements/runtime.txt, mminstall.txt, tests.txt)" \
-    120 stack
+    40 stack
 # mim looks for the package's .mim folder (configs, tools, model-index.yml; setup.py makes
 # it) in <location of its dist-info>/mlmondays-zoo, then <location>/custom_modules; a PEP 660
 # editable install keeps its dist-info in site-packages and the code here, so point the

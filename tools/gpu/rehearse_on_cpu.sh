@@ -2,9 +2,10 @@
 # Rehearse the GPU check on a machine without a GPU, with the GPU machine's Python and
 # torch: a Python 3.12 venv with torch 2.11.0 / torchvision 0.26.0 and the other packages
 # of that machine's image, then tools/gpu/run_gpu_checks.sh's own install (the wheels of
-# fetch_wheels.sh; mmcv built against torch 2.11's headers) and its checks with CUDA hidden.
+# fetch_wheels.sh; mmcv without compiled ops, or with ZOO_MMCV_OPS=cpu built against torch
+# 2.11's headers) and its checks with CUDA hidden.
 #   PYTHON312=/path/to/python3.12 bash tools/gpu/rehearse_on_cpu.sh [OUT_DIR]
-# Takes 10 to 20 minutes on 2 cores (mostly the mmcv build).
+# Takes a few minutes on 2 cores (10 to 20 with ZOO_MMCV_OPS=cpu: the mmcv build).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT_DIR=${1:-$REPO/work_dirs/gpu_rehearsal}
