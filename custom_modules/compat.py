@@ -6,20 +6,17 @@ idempotent; ``setup_cpu_distributed``, ``zero_map_for_no_detections`` and
 ``without_mmpretrain_multimodal`` are called by the tools and by the family packages that
 need them, so that this module imports no toolbox.
 """
-import glob
 import logging
 import os
 import os.path as osp
 import pickle
 import warnings
-import zipfile
 
 import numpy as np
 import torch
 
 __all__ = [
-    'apply', 'checkpoint_safe_globals', 'pycocotools_output_to_the_log',
-    'find_resumable_checkpoint', 'is_complete_checkpoint', 'setup_cpu_distributed',
+    'apply', 'checkpoint_safe_globals', 'pycocotools_output_to_the_log', 'setup_cpu_distributed',
     'without_mmpretrain_multimodal', 'zero_map_for_no_detections'
 ]
 
@@ -244,46 +241,6 @@ def _atomic_put(self, obj, filepath):
     os.replace(tmp, filepath)
 
 
-def is_complete_checkpoint(path):
-    """Whether ``path`` is a whole torch zip checkpoint (a cut-off file has no zip directory)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return any(name.endswith('data.pkl') for name in zf.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
-
-
-def find_resumable_checkpoint(work_dir):
-    """The checkpoint ``--resume`` should use: the ``last_checkpoint`` pointer if it names a
-    complete file, else the newest complete ``*.pth`` in ``work_dir`` (None if there is none).
-    """
-    from mmengine.logging import print_log
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    named = None
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        if named and is_complete_checkpoint(named):
-            return named
-    candidates = sorted(
-        (p for p in glob.glob(osp.join(work_dir, '*.pth')) if is_complete_checkpoint(p)),
-        key=osp.getmtime)
-    newest = candidates[-1] if candidates else None
-    if named:
-        print_log(
-            f'last_checkpoint names {named!r}, which is missing or incomplete; '
-            f'resuming from the newest complete checkpoint: {newest}',
-            logger='current',
-            level=logging.WARNING)
-    elif newest:
-        print_log(
-            f'no last_checkpoint pointer in {work_dir}; resuming from the newest '
-            f'complete checkpoint: {newest}',
-            logger='current',
-            level=logging.WARNING)
-    return newest
-
-
 def _crash_safe_checkpoints():
     """Checkpoints survive a kill at any moment, and ``--resume`` finds the newest whole one.
 
@@ -296,6 +253,8 @@ def _crash_safe_checkpoints():
     """
     from mmengine.fileio.backends import LocalBackend
     from mmengine.runner import runner as runner_module
+
+    from .run.checkpoints import find_resumable_checkpoint
     LocalBackend.put = _atomic_put
     runner_module.find_latest_checkpoint = find_resumable_checkpoint
 

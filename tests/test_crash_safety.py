@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import custom_modules  # noqa: F401 (applies compat)
-from custom_modules.compat import find_resumable_checkpoint, is_complete_checkpoint
+from custom_modules.run.checkpoints import find_resumable_checkpoint, is_complete_checkpoint
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run
 
 
@@ -118,7 +118,7 @@ def test_skip_mode_skips_non_finite_steps_then_stops():
     from mmengine.logging import MessageHub
 
     from custom_modules.errors import ZooError
-    from custom_modules.optim_wrappers import FiniteOptimWrapper
+    from custom_modules.run.optim_wrappers import FiniteOptimWrapper
     weight = torch.nn.Parameter(torch.zeros(1))
     wrapper = FiniteOptimWrapper(
         optimizer=torch.optim.SGD([weight], lr=1.0), nonfinite='skip', max_skips=2)

@@ -72,11 +72,12 @@ def test_a_model_that_disagrees_fails_the_check_naming_the_worst_image(exported,
     spec = json.loads((tmp_path / 'onnx' / 'model.json').read_text())
     spec['input']['to_rgb'] = not spec['input']['to_rgb']  # a pre-processing bug
     (tmp_path / 'onnx' / 'model.json').write_text(json.dumps(spec))
-    code = ('import sys; from custom_modules.cli import load_config; '
-            'from custom_modules.export import *; '
-            'cfg = load_config(type("A", (), dict(config=sys.argv[1]))()); '
-            'module = ExportModule(build_model(cfg, sys.argv[2]), "classification"); '
-            'print(check_parity(cfg, module, sys.argv[3], config_images(cfg, 20)))')
+    code = (
+        'import sys; from custom_modules.cli import load_config; '
+        'from custom_modules.deploy.export import *; from custom_modules.deploy.parity import *; '
+        'cfg = load_config(type("A", (), dict(config=sys.argv[1]))()); '
+        'module = ExportModule(build_model(cfg, sys.argv[2]), "classification"); '
+        'print(check_parity(cfg, module, sys.argv[3], config_images(cfg, 20)))')
     proc = run([sys.executable, '-c', code, config, checkpoint, tmp_path / 'onnx'], check=False)
     assert proc.returncode != 0
     assert 'parity check failed on ' in proc.stderr and '; worst data/demo/imrecog/val/' \
@@ -279,8 +280,8 @@ def test_bad_deployment_inputs_are_one_line(exported, tmp_path):
 def test_unsupported_model_is_named():
     from mmengine.config import Config
 
+    from custom_modules.deploy.export import task_of
     from custom_modules.errors import ZooError
-    from custom_modules.export import task_of
     with pytest.raises(
             ZooError,
             match=r"export: model type 'FasterRCNN' is not supported; "

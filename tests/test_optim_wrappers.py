@@ -6,7 +6,7 @@ from mmengine.registry import OPTIM_WRAPPERS
 
 import custom_modules  # noqa: F401 (registers the wrappers)
 from custom_modules.errors import ZooError
-from custom_modules.speed import use_amp
+from custom_modules.run.speed import use_amp
 
 
 def amp_config(monkeypatch, bf16):

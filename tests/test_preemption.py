@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from custom_modules.run_dir import LOCK_NAME
+from custom_modules.run.run_dir import LOCK_NAME
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_ranks
 
 HELPERS = dict(PYTHONPATH=str(REPO / 'tests' / 'helpers'))

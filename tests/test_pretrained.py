@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 
 import custom_modules  # noqa: F401 (registers the URL loader)
 from custom_modules.errors import ZooError
-from custom_modules.weights import cache_path, hash_in_name, is_url
+from custom_modules.zoo.weights import cache_path, hash_in_name, is_url
 from zoo_test_utils import REPO, run_tool
 
 TAMUCC4 = 'configs/imrecog/mobilenet-v2_1xb16-50e_tamucc4-400.py'

@@ -4,7 +4,7 @@ import torch
 from mmengine.optim import OptimWrapper
 
 from custom_modules.errors import ZooError
-from custom_modules.schedulers import RampDecayLR
+from custom_modules.run.schedulers import RampDecayLR
 
 
 def course_lrfn(epoch, start=1e-5, peak=1e-3, floor=1e-5, ramp=5, sustain=0, decay=0.9):

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 
-from custom_modules.run_dir import LOCK_NAME, _stale
+from custom_modules.run.run_dir import LOCK_NAME, _stale
 from zoo_test_utils import DEMO_CONFIGS, QUICK, run_tool
 
 
@@ -47,7 +47,7 @@ def test_a_requeued_slurm_job_takes_over_its_own_lock_on_another_host():
 
 def _take(work_dir, start, results):
     from custom_modules.errors import ZooError
-    from custom_modules.run_dir import lock_work_dir
+    from custom_modules.run.run_dir import lock_work_dir
     start.wait()
     try:
         lock_work_dir(str(work_dir))

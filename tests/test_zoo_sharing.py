@@ -15,7 +15,7 @@ import torch
 
 from custom_modules import zoo_index
 from custom_modules.errors import ZooError
-from custom_modules.weights import cache_path, fetch, resolve_checkpoint
+from custom_modules.zoo.weights import cache_path, fetch, resolve_checkpoint
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
 
 CONFIG = DEMO_CONFIGS['imrecog']

@@ -49,7 +49,8 @@ def parse_args():
 
 
 def pytorch_predictor(args):
-    from custom_modules.export import ExportModule, TorchNetwork, build_model, spec_of, task_of
+    from custom_modules.deploy.export import (ExportModule, TorchNetwork, build_model, spec_of,
+                                              task_of)
     if len(args.inputs) != 3:
         raise ZooError('pytorch backend: give CONFIG CHECKPOINT IMAGES')
     args.config, checkpoint, images = args.inputs

@@ -11,8 +11,8 @@ import os.path as osp
 from custom_modules.cli import (add_common_args, add_output_args, apply_output_options,
                                 build_runner, clean_errors, load_config, prepare_run)
 from custom_modules.errors import ZooError
-from custom_modules.run_dir import lock_work_dir
-from custom_modules.speed import add_speed_args, apply_speed_options
+from custom_modules.run.run_dir import lock_work_dir
+from custom_modules.run.speed import add_speed_args, apply_speed_options
 
 
 def parse_args():

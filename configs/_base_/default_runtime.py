@@ -1,6 +1,6 @@
 # Runtime settings shared by every family; each scope's default_runtime_<scope>.py adds
 # its visualisation and custom_imports. Checkpoints: every epoch, best one kept.
-# custom_modules.runner: mmengine's Runner, plus channels_last=True applied before DDP
+# custom_modules.run.runner: mmengine's Runner, plus channels_last=True applied before DDP
 runner_type = 'ZooRunner'
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -13,7 +13,7 @@ from mmengine.logging import print_log
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import ZooError, bad_files_error
-from ..run_dir import current_log_dir
+from ..run.run_dir import current_log_dir
 
 ON_BAD = ('error', 'skip')
 

@@ -1,4 +1,6 @@
-"""The torch-free runtime: a model exported by ``tools/deployment/export_onnx.py`` (a folder
+"""Deployment: the export and the torch-free runtime.
+
+The runtime: a model exported by ``tools/deployment/export_onnx.py`` (a folder
 with ``model.onnx`` and ``model.json``) predicts on images with ONNX Runtime, numpy and
 OpenCV only, without PyTorch or OpenMMLab:
 
@@ -6,6 +8,8 @@ OpenCV only, without PyTorch or OpenMMLab:
 
 ``processing`` holds each step once (pre-processing, post-processing per task, tiling),
 ``drawing`` the pictures, ``runtime`` the model folder, the ONNX Runtime network and the
-prediction loop with its result files. ``tools/infer.py`` runs the same steps with the
-PyTorch network of a config and checkpoint (``custom_modules.export``).
+prediction loop with its result files; none of them imports torch. ``export`` (with
+torch) builds each task's network from a config and checkpoint, writes ``model.onnx`` and
+``model.json``, and gives ``tools/infer.py`` the same network in PyTorch; ``parity``
+checks an export against the training stack.
 """

@@ -8,8 +8,8 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 from ..errors import ZooError
-from ..hooks import MetricFigureHook
-from ..runner import unwrap
+from ..run.hooks import MetricFigureHook
+from ..run.runner import unwrap
 from .metrics import ClassificationReport
 from .visualization import draw_prediction_grid, plot_confusion_matrix
 

@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
-from ..run_dir import current_log_dir
+from ..run.run_dir import current_log_dir
 
 
 def confusion_matrix(labels, preds, num_classes):

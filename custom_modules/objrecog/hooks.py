@@ -5,7 +5,7 @@ import os.path as osp
 import numpy as np
 from mmdet.registry import HOOKS
 
-from ..hooks import MetricFigureHook
+from ..run.hooks import MetricFigureHook
 from .metrics import CountingMetric
 from .visualization import save_count_scatter
 

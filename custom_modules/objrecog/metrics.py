@@ -7,7 +7,7 @@ import numpy as np
 from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 
-from ..run_dir import current_log_dir
+from ..run.run_dir import current_log_dir
 
 
 @METRICS.register_module()

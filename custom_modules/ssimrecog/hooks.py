@@ -9,8 +9,8 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 from ..errors import ZooError
-from ..hooks import MetricFigureHook
-from ..runner import unwrap
+from ..run.hooks import MetricFigureHook
+from ..run.runner import unwrap
 from .metrics import KNNAccuracy
 from .visualization import plot_tsne
 

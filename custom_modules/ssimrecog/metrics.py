@@ -8,7 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..errors import ZooError
-from ..run_dir import current_log_dir
+from ..run.run_dir import current_log_dir
 
 
 def knn_predict(gallery, gallery_labels, queries, k, exclude_self=False):

@@ -4,7 +4,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from custom_modules.runner import unwrap
+from custom_modules.run.runner import unwrap
 
 
 @HOOKS.register_module()

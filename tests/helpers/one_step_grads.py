@@ -15,7 +15,7 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from custom_modules.cli import build_runner, load_config, prepare_run  # noqa: E402
-from custom_modules.runner import unwrap  # noqa: E402
+from custom_modules.run.runner import unwrap  # noqa: E402
 
 
 def main():

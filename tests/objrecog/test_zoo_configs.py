@@ -20,7 +20,7 @@ def coco_retinanet_checkpoint(torch_home, monkeypatch):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from custom_modules.weights import cache_path
+    from custom_modules.zoo.weights import cache_path
     monkeypatch.setenv('TORCH_HOME', str(torch_home))
     init_default_scope('mmdet')
     import mmdet

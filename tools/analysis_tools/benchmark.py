@@ -41,7 +41,7 @@ from mmengine.utils import import_modules_from_strings  # noqa: E402
 
 from custom_modules.cli import build_runner, clean_errors, load_config, prepare_run  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
-from custom_modules.speed import add_speed_args, amp_dtype, apply_speed_options  # noqa: E402
+from custom_modules.run.speed import add_speed_args, amp_dtype, apply_speed_options  # noqa: E402
 
 
 def parse_args():

@@ -24,8 +24,9 @@ import cv2
 import torch
 
 from custom_modules.cli import load_config
+from custom_modules.deploy.export import export_onnx, model_config
+from custom_modules.deploy.parity import test_batcher
 from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
-from custom_modules.export import export_onnx, model_config, test_batcher
 
 FAMILIES = {
     'imrecog': 'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
@@ -36,7 +37,7 @@ FAMILIES = {
 
 
 def images_of(cfg, n):
-    from custom_modules.export import config_images
+    from custom_modules.deploy.parity import config_images
     return [cv2.imread(p) for p in config_images(cfg, n)]
 
 

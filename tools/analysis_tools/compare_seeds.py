@@ -30,7 +30,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from custom_modules.cli import clean_errors, nested_items  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
-from custom_modules.zoo_index import read_run_file  # noqa: E402
+from custom_modules.zoo.zoo_index import read_run_file  # noqa: E402
 
 
 def seed_options(cfg, seed):

@@ -18,7 +18,8 @@ import time
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.export import check_parity, config_images, export_onnx
+from custom_modules.deploy.export import export_onnx
+from custom_modules.deploy.parity import check_parity, config_images
 
 
 def parse_args():

@@ -15,7 +15,7 @@ import argparse
 
 from custom_modules.cli import clean_errors
 from custom_modules.errors import ZooError
-from custom_modules.zoo_index import FAMILIES, REPO, add_run, metafile_path, write_table
+from custom_modules.zoo.zoo_index import FAMILIES, REPO, add_run, metafile_path, write_table
 
 
 def parse_args():

@@ -14,7 +14,7 @@ import argparse
 import os.path as osp
 
 from custom_modules.cli import clean_errors
-from custom_modules.publish import publish
+from custom_modules.zoo.publish import publish
 
 
 def parse_args():

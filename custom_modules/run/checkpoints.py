@@ -1,4 +1,9 @@
-"""Does a checkpoint belong to the model a config builds? Checked before weights are loaded.
+"""Checkpoints of a run: which one ``--resume`` takes, and does a checkpoint belong to the
+model a config builds? (checked before weights are loaded).
+
+``--resume`` takes the ``last_checkpoint`` pointer if it names a whole file, else the
+newest whole ``*.pth`` (:func:`find_resumable_checkpoint`; ``compat`` points mmengine's
+own search at it).
 
 mmengine loads checkpoints with ``strict=False``: the weights of another model load "with
 warnings" and testing or inference then runs on random weights and exits 0; resuming
@@ -12,13 +17,16 @@ is compared with the model tensor by tensor (name and shape) first:
   name are left at their initial values (a new head for new classes, as mmengine
   does), but at least ``MIN_FINE_TUNE_SHARE`` of the model's tensors must load.
 """
+import glob
 import logging
+import os.path as osp
 import re
+import zipfile
 
 import torch
 from mmengine.logging import print_log
 
-from .errors import ZooError
+from ..errors import ZooError
 
 TOLERANCE = 0.01
 MIN_FINE_TUNE_SHARE = 0.5
@@ -90,3 +98,42 @@ def check_checkpoint_fits(path, model, purpose='exact'):
         'the tolerance: ' + _examples(missing, unexpected, reshaped),
         logger='current',
         level=logging.WARNING)
+
+
+def is_complete_checkpoint(path):
+    """Whether ``path`` is a whole torch zip checkpoint (a cut-off file has no zip directory)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(name.endswith('data.pkl') for name in zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def find_resumable_checkpoint(work_dir):
+    """The checkpoint ``--resume`` should use: the ``last_checkpoint`` pointer if it names a
+    complete file, else the newest complete ``*.pth`` in ``work_dir`` (None if there is none).
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    named = None
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named and is_complete_checkpoint(named):
+            return named
+    candidates = sorted(
+        (p for p in glob.glob(osp.join(work_dir, '*.pth')) if is_complete_checkpoint(p)),
+        key=osp.getmtime)
+    newest = candidates[-1] if candidates else None
+    if named:
+        print_log(
+            f'last_checkpoint names {named!r}, which is missing or incomplete; '
+            f'resuming from the newest complete checkpoint: {newest}',
+            logger='current',
+            level=logging.WARNING)
+    elif newest:
+        print_log(
+            f'no last_checkpoint pointer in {work_dir}; resuming from the newest '
+            f'complete checkpoint: {newest}',
+            logger='current',
+            level=logging.WARNING)
+    return newest

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ZooError
+from ..errors import ZooError
 from .weights import file_url_path, hash_in_name, is_url, sha256_of
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -3,7 +3,7 @@ from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmengine.optim.scheduler.param_scheduler import _ParamScheduler
 from mmengine.registry import PARAM_SCHEDULERS
 
-from .errors import ZooError
+from ..errors import ZooError
 
 
 class RampDecayParamScheduler(_ParamScheduler):

@@ -3,7 +3,7 @@ mixed precision (``--amp``), channels-last memory format, ``torch.compile`` (mme
 ``compile`` option), ``cudnn.benchmark``, and persistent, pinned dataloader workers."""
 import torch
 
-from .errors import ZooError
+from ..errors import ZooError
 
 
 def add_speed_args(parser):

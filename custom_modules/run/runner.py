@@ -8,10 +8,10 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import BaseLoop, Runner
 
-from .checkpoints import check_checkpoint_fits
-from .compat import UpstreamDeprecationsOffTheConsole, find_resumable_checkpoint
-from .errors import ZooError
-from .weights import resolve_checkpoint
+from ..compat import UpstreamDeprecationsOffTheConsole
+from ..errors import ZooError
+from ..zoo.weights import resolve_checkpoint
+from .checkpoints import check_checkpoint_fits, find_resumable_checkpoint
 
 
 def unwrap(model):

@@ -3,7 +3,7 @@ ranks together, and bf16 mixed precision without a loss scaler.
 
 The schedule bases select :class:`FiniteOptimWrapper` (``optim_wrapper.type``);
 ``--amp`` switches it to :class:`Bf16OptimWrapper` or, on GPUs without bf16,
-:class:`FiniteAmpOptimWrapper` (:func:`custom_modules.speed.use_amp`).
+:class:`FiniteAmpOptimWrapper` (:func:`custom_modules.run.speed.use_amp`).
 """
 import logging
 import math
@@ -15,7 +15,7 @@ from mmengine.logging import MessageHub, print_log
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import OPTIM_WRAPPERS
 
-from .errors import ZooError
+from ..errors import ZooError
 
 
 def loss_of_every_rank(loss):

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .errors import ZooError
+from ..errors import ZooError
 
 URL_SCHEMES = ('http://', 'https://', 'file://')
 HASH_IN_NAME = re.compile(r'-([0-9a-f]{8,64})\.pth$')

@@ -10,7 +10,7 @@ import time
 
 from mmengine.logging import MMLogger
 
-from .errors import ZooError
+from ..errors import ZooError
 
 
 def current_log_dir():

@@ -1,0 +1,103 @@
+"""A tool's run, before its runner is built: the config with the command line's options,
+the work dir, the data, the checkpoint; then the runner."""
+import os
+import os.path as osp
+import sys
+import tempfile
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from .. import demo_data
+from ..errors import ZooError
+from ..nested import nested_items
+from .option_checks import check_option_keys, check_option_values
+
+
+def load_config(args):
+    """Read ``args.config`` and apply ``--cfg-options``, ``--work-dir`` and ``--launcher``
+    (each where ``args`` has it). Nothing else: :func:`prepare_run` sets a run up.
+
+    The working directory goes on ``sys.path`` first: loading a config imports its
+    ``custom_imports``, which may name plugins living in the repository, e.g.
+    ``projects.example_project.tiny_convnet``.
+    """
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    if not osp.isfile(args.config):
+        raise ZooError(f'config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    options = getattr(args, 'cfg_options', None) or {}
+    check_option_keys(cfg.to_dict(), options)
+    cfg.merge_from_dict(options)
+    check_option_values(cfg.to_dict(), options)
+    cfg.launcher = getattr(args, 'launcher', 'none')
+    if getattr(args, 'work_dir', None):
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def prepare_run(cfg, args, loaders=()):
+    """Set up a training or test run of ``cfg`` before its runner is built:
+
+    - ``--unsafe-load-checkpoint``: checkpoints load without torch's ``weights_only``
+      check in this process (said loudly);
+    - the work dir must be writable, now rather than after hours of training;
+    - ``--launcher pytorch`` on a machine without a GPU starts the gloo process group
+      (:func:`compat.setup_cpu_distributed`);
+    - the config's demo data is generated, once;
+    - every ``data_root`` of the dataloaders named in ``loaders`` must exist.
+    """
+    if getattr(args, 'unsafe_load_checkpoint', False):
+        print(
+            'WARNING: --unsafe-load-checkpoint: checkpoints are unpickled without '
+            'restrictions and can run code',
+            file=sys.stderr)
+        os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
+    check_work_dir(cfg.work_dir)
+    if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
+        from ..compat import setup_cpu_distributed
+        setup_cpu_distributed(cfg)
+    demo_data.ensure_for_config(cfg)
+    check_data_roots(cfg, loaders)
+
+
+def build_runner(cfg):
+    """The config's runner: ``runner_type`` (``ZooRunner`` in our runtime bases), else
+    mmengine's ``Runner``, as OpenMMLab's ``tools/train.py`` does."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def require_checkpoint(path):
+    """The local file of a checkpoint path or URL (a URL is fetched into the torch hub
+    cache, a published file's hash checked: :func:`weights.resolve_checkpoint`), or a
+    one-line error."""
+    from ..zoo.weights import resolve_checkpoint
+    return resolve_checkpoint(path)
+
+
+def check_work_dir(work_dir):
+    """Fail now, not after hours of training, if the work dir cannot be written."""
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        tempfile.TemporaryFile(dir=work_dir).close()
+    except OSError as err:
+        raise ZooError(f'work dir {work_dir} cannot be written ({err.strerror}); choose '
+                       'another with --work-dir') from None
+
+
+def check_data_roots(cfg, loaders):
+    """Every ``data_root`` of the datasets of ``loaders`` must be a folder."""
+    for loader in loaders:
+        if not cfg.get(loader):
+            continue
+        for path, key, value in nested_items(cfg[loader].to_dict(), f'{loader}.'):
+            if key == 'data_root' and isinstance(value, str) and not osp.isdir(value):
+                raise ZooError(f'data root not found: {value} ({path}); point it at your '
+                               f'data with --cfg-options {path}=/path/to/data')

@@ -1,0 +1,12 @@
+"""The hooks every family's runtime uses, one job a module; :class:`MetricFigureHook` is
+the base of the families' drawing hooks."""
+from .console_progress import ConsoleProgressHook
+from .metric_figure import MetricFigureHook
+from .preemption import PreemptionHook
+from .randomness import ResumableRandomnessHook, derived_seed
+from .run_summary import RunSummaryHook, hardware, summary_markdown
+
+__all__ = [
+    'ConsoleProgressHook', 'MetricFigureHook', 'PreemptionHook', 'ResumableRandomnessHook',
+    'RunSummaryHook', 'derived_seed', 'hardware', 'summary_markdown'
+]
