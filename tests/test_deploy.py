@@ -263,7 +263,7 @@ def test_bad_deployment_inputs_are_one_line(exported, tmp_path):
                check=False)
     assert proc.returncode == 2 and proc.stderr.strip() == (
         f'error: {tmp_path} has no model.json: export a model into it with '
-        'tools/deployment/export_onnx.py CONFIG CHECKPOINT --out DIR')
+        f'python tools/deployment/export_onnx.py CONFIG CHECKPOINT --out {tmp_path}')
     mixed = tmp_path / 'mixed'
     shutil.copytree(seg_dir, mixed)
     shutil.copy(det_dir / 'model.onnx', mixed / 'model.onnx')  # another family's network

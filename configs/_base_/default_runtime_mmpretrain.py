@@ -5,6 +5,9 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
     # a clear error when model.head.num_classes disagrees with the dataset's classes
     num_classes_check=dict(type='NumClassesCheckHook'),
+    # the training split's class counts, for a loss that asks for them
+    # (model.head.loss.type=BalancedCrossEntropyLoss); nothing for the others
+    class_counts=dict(type='ClassCountsHook'),
     # confusion_matrix.png from the confusion_matrix.json ClassificationReport writes
     confusion_matrix=dict(type='ConfusionMatrixHook'),
     # true/predicted label grids; tools/test.py --show-dir turns it on

@@ -11,6 +11,7 @@ import sys
 import cv2
 import numpy as np
 
+from .. import commands
 from ..errors import ZooError as DeployError  # torch-free; the tools print it in one line
 from . import drawing, processing
 
@@ -24,8 +25,8 @@ def load_spec(model_dir):
     """``model.json`` of a model folder, checked."""
     path = osp.join(model_dir, 'model.json')
     if not osp.isfile(path):
-        raise DeployError(f'{model_dir} has no model.json: export a model into it with '
-                          'tools/deployment/export_onnx.py CONFIG CHECKPOINT --out DIR')
+        raise DeployError(f'{model_dir} has no model.json: export a model into it with ' +
+                          commands.export('CONFIG', 'CHECKPOINT', model_dir))
     try:
         with open(path) as f:
             spec = json.load(f)

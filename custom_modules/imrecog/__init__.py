@@ -1,8 +1,9 @@
 """Image recognition (mmpretrain scope): the course's whole-image classifiers.
 
-Registers backbones (CourseConvNet, GlobalMaxPooling), datasets (ImageFolderDataset,
-FlatPrefixDataset, TFRecordClsDataset, LoadImageFromBytes), the ClassificationReport
-metric and hooks (NumClassesCheckHook, BalancedClassWeightHook, PredictionGridHook).
+Registers backbones (CourseConvNet, GlobalMaxPooling), the BalancedCrossEntropyLoss,
+datasets (ImageFolderDataset, FlatPrefixDataset, TFRecordClsDataset, LoadImageFromBytes),
+the ClassificationReport metric and hooks (NumClassesCheckHook, ClassCountsHook,
+PredictionGridHook).
 """
 from .. import compat
 

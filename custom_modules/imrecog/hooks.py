@@ -19,16 +19,6 @@ def _head(runner):
     return getattr(unwrap(runner.model), 'head', None)
 
 
-def balanced_class_weights(labels, num_classes):
-    """``n / (k * count_c)`` per class (scikit-learn's "balanced", as the course used)."""
-    counts = np.bincount(np.asarray(labels), minlength=num_classes).astype(float)
-    if (counts == 0).any():
-        missing = np.flatnonzero(counts == 0).tolist()
-        raise ZooError(f'class weights: classes {missing} have no training images; '
-                       'remove them from `classes` or add images')
-    return (counts.sum() / (num_classes * counts)).tolist()
-
-
 @HOOKS.register_module()
 class NumClassesCheckHook(Hook):
     """Stop before training or testing when the head's ``num_classes`` disagrees with
@@ -50,17 +40,18 @@ class NumClassesCheckHook(Hook):
 
 
 @HOOKS.register_module()
-class BalancedClassWeightHook(Hook):
-    """Weight the cross-entropy by class, from the training split's class counts."""
+class ClassCountsHook(Hook):
+    """Give every module of the model that asks for them (a ``set_class_counts(labels,
+    classes)`` method, e.g. :class:`BalancedCrossEntropyLoss`) the training split's labels
+    and class names, once before training. Models that ask for nothing are untouched."""
 
     def before_train(self, runner):
-        dataset = runner.train_dataloader.dataset
-        head = _head(runner)
-        weights = balanced_class_weights(dataset.get_gt_labels(), head.num_classes)
-        head.loss_module.class_weight = weights
-        runner.logger.info('balanced class weights: ' +
-                           ', '.join(f'{c}={w:.3f}'
-                                     for c, w in zip(dataset.metainfo['classes'], weights)))
+        askers = [m for m in unwrap(runner.model).modules() if hasattr(m, 'set_class_counts')]
+        if askers:
+            dataset = runner.train_dataloader.dataset
+            labels, classes = dataset.get_gt_labels(), dataset.metainfo['classes']
+            for module in askers:
+                module.set_class_counts(labels, classes)
 
 
 @HOOKS.register_module()

@@ -1,7 +1,13 @@
-"""The course's small conv net, and the global max pooling it ends with."""
+"""The course's small conv net, the global max pooling it ends with, and the class-balanced
+cross-entropy the course trained it with."""
+import numpy as np
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
+from mmpretrain.models.losses import CrossEntropyLoss
 from mmpretrain.registry import MODELS
+
+from ..errors import ZooError
 
 
 @MODELS.register_module()
@@ -44,3 +50,35 @@ class GlobalMaxPooling(nn.Module):
         if isinstance(inputs, tuple):
             return tuple(x.amax(dim=(2, 3)) for x in inputs)
         return inputs.amax(dim=(2, 3))
+
+
+def balanced_class_weights(labels, num_classes):
+    """``n / (k * count_c)`` per class (scikit-learn's "balanced", as the course used)."""
+    counts = np.bincount(np.asarray(labels), minlength=num_classes).astype(float)
+    if (counts == 0).any():
+        missing = np.flatnonzero(counts == 0).tolist()
+        raise ZooError(f'class weights: classes {missing} have no training images; '
+                       'remove them from `classes` or add images')
+    return (counts.sum() / (num_classes * counts)).tolist()
+
+
+@MODELS.register_module()
+class BalancedCrossEntropyLoss(CrossEntropyLoss):
+    """mmpretrain's ``CrossEntropyLoss`` weighted by class from the training split's class
+    counts (:func:`balanced_class_weights`): the course's balancing.
+
+    The loss owns its weights. It asks for the counts through :meth:`set_class_counts`,
+    which :class:`~custom_modules.imrecog.hooks.ClassCountsHook` (in every imrecog
+    runtime) calls with the training split's labels before training, as mmdet's
+    ``SetEpochInfoHook`` calls a model's ``set_epoch``. Until then, and when testing, it
+    is the plain cross-entropy or the ``class_weight`` it was given.
+    """
+
+    def set_class_counts(self, labels, classes):
+        """Weight each of ``classes`` by how rare it is among the training ``labels``."""
+        weights = balanced_class_weights(labels, len(classes))
+        self.class_weight = weights
+        print_log(
+            'balanced class weights: ' + ', '.join(f'{c}={w:.3f}'
+                                                   for c, w in zip(classes, weights)),
+            logger='current')

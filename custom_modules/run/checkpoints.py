@@ -24,6 +24,7 @@ import re
 import zipfile
 
 import torch
+from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
 from ..errors import ZooError
@@ -137,3 +138,29 @@ def find_resumable_checkpoint(work_dir):
             logger='current',
             level=logging.WARNING)
     return newest
+
+
+def best_so_far(runner):
+    """``({metric: best score}, best checkpoint or None)``: what mmengine's
+    ``CheckpointHook`` (``save_best``) publishes of the best validation, read in this one
+    place.
+
+    mmengine 0.10.7 keeps it in the message hub's runtime info, which checkpoints carry
+    (``_save_best_checkpoint`` in
+    https://github.com/open-mmlab/mmengine/blob/v0.10.7/mmengine/hooks/checkpoint_hook.py):
+    ``best_score`` and ``best_ckpt`` when it watches one metric, ``best_score_<metric>``
+    and ``best_ckpt_<metric>`` when several. With one, the metric's name is only on the
+    hook (``key_indicators``; ``save_best='auto'`` takes the first metric of the first
+    validation).
+    """
+    info = runner.message_hub.runtime_info
+    saver = next((h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+    watched = list(getattr(saver, 'key_indicators', None) or ['score'])
+    best = {watched[0]: float(info['best_score'])} if 'best_score' in info else {}
+    best.update({
+        key[len('best_score_'):]: float(value)
+        for key, value in info.items() if key.startswith('best_score_')
+    })
+    checkpoint = info.get('best_ckpt') or next(
+        (value for key, value in info.items() if key.startswith('best_ckpt_')), None)
+    return best, checkpoint

@@ -5,6 +5,8 @@ data, its licence, and how it was trained. A published checkpoint carries it in
 import importlib.metadata
 import os.path as osp
 
+from .. import commands
+
 TOOLBOXES = dict(mmpretrain='mmpretrain', mmdet='mmdet', mmseg='mmseg')
 
 
@@ -95,9 +97,6 @@ def card_markdown(card, file_name=None, sha256=None):
     lines += ['', '## Trained with', '', '```bash', card['command'] or 'not recorded', '```', '']
     if file_name:
         config = osp.basename(card['config'] or 'CONFIG.py')
-        lines += [
-            '## Use', '', '```bash', f'python tools/test.py {config} {file_name}',
-            f'python tools/infer.py {config} {file_name} IMAGES',
-            f'python tools/deployment/export_onnx.py {config} {file_name} --out DIR', '```', ''
-        ]
+        steps = commands.next_steps(config, file_name).values()
+        lines += ['## Use', '', '```bash', *steps, '```', '']
     return '\n'.join(lines)

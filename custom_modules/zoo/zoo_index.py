@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import commands
 from ..errors import ZooError
 from .weights import file_url_path, hash_in_name, is_url, sha256_of
 
@@ -137,7 +138,7 @@ def weights_url(weights):
     (or ``file://`` URL) must be there with the hash its name carries."""
     if not hash_in_name(weights):
         raise ZooError(f'--weights {weights}: the name carries no hash; publish the checkpoint '
-                       'first (tools/model_converters/publish_model.py)')
+                       f'first ({commands.TOOLS["publish"]})')
     path = file_url_path(weights) if weights.startswith('file://') else weights
     if is_url(path):
         return weights
@@ -154,10 +155,11 @@ def add_run(work_dir, weights=None, data=None, course=None, zoo_root=REPO):
     README table. Returns ``(family, entry)``."""
     metrics = read_run_file(
         osp.join(work_dir, 'test_metrics.json'),
-        f'test the model first: python tools/test.py CONFIG CHECKPOINT --work-dir {work_dir}')
+        'test the model first: ' + commands.test('CONFIG', 'CHECKPOINT', '--work-dir', work_dir))
     summary = read_run_file(
         osp.join(work_dir, 'summary.json'),
-        'train it with tools/train.py --work-dir on this folder (its summary has the time)')
+        f'train it with {commands.TOOLS["train"]} --work-dir on this folder (its summary has the '
+        'time)')
     family, config = find_config(osp.basename(summary['config']), zoo_root)
     name = osp.splitext(osp.basename(config))[0]
     index = read_metafile(family, zoo_root)

@@ -60,7 +60,7 @@ def test_balanced_class_weight_switch(tmp_path):
     # every training image (the first 16 are all of one class), 1 epoch
     options = [o for o in QUICK if not o.startswith('train_dataloader.dataset.indices')]
     out = run_tool('train.py', DEMO, '--work-dir', tmp_path, '--verbose', '--cfg-options', *options,
-                   'default_hooks.class_weight.type=BalancedClassWeightHook')
+                   'model.head.loss.type=BalancedCrossEntropyLoss')
     # the demo training split is balanced: 60 images a class
     assert ('balanced class weights: marsh=1.000, pebbles=1.000, ripples=1.000, '
             'water=1.000') in out.stdout + out.stderr

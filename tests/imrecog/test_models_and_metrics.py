@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from custom_modules.errors import ZooError
-from custom_modules.imrecog.hooks import ConfusionMatrixHook, balanced_class_weights
+from custom_modules.imrecog.hooks import ConfusionMatrixHook
 from custom_modules.imrecog.metrics import ClassificationReport
-from custom_modules.imrecog.models import CourseConvNet, GlobalMaxPooling
+from custom_modules.imrecog.models import (BalancedCrossEntropyLoss, CourseConvNet,
+                                           GlobalMaxPooling, balanced_class_weights)
 from custom_modules.imrecog.visualization import draw_prediction_grid
 from zoo_test_utils import runner_evaluating
 
@@ -68,6 +69,22 @@ def test_balanced_class_weights():
     assert balanced_class_weights([0, 0, 0, 0, 1, 1], 2) == pytest.approx([0.75, 1.5])
     with pytest.raises(ZooError, match=r'classes \[2\] have no training images'):
         balanced_class_weights([0, 1], 3)
+
+
+def test_the_balanced_loss_weights_itself_from_the_class_counts_it_is_given():
+    """The loss owns its weights (no hook writes them): plain cross-entropy until it is
+    given the counts, then rare classes weigh more, by hand: 3 of class 0, 1 of class 1 ->
+    weights 4/(2*3) and 4/(2*1)."""
+    import torch
+    loss = BalancedCrossEntropyLoss()
+    logits, target = torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])
+    plain = torch.nn.functional.cross_entropy(logits, target)
+    assert float(loss(logits, target)) == pytest.approx(float(plain))
+    loss.set_class_counts([0, 0, 0, 1], ['sand', 'marsh'])
+    assert loss.class_weight == pytest.approx([2 / 3, 2.0])
+    per_sample = torch.nn.functional.cross_entropy(logits, target, reduction='none')
+    expected = (per_sample * torch.tensor([2 / 3, 2.0])).mean()
+    assert float(loss(logits, target)) == pytest.approx(float(expected))
 
 
 def test_prediction_grid_is_written(tmp_path):

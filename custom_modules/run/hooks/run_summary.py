@@ -16,6 +16,7 @@ from mmengine.registry import HOOKS
 from ... import commands
 from ...nested import nested_items
 from ...visualization import default_curve_keys, plot_curves, read_scalars
+from ..checkpoints import best_so_far
 
 
 @HOOKS.register_module()
@@ -53,14 +54,7 @@ class RunSummaryHook(Hook):
             f.write(summary_markdown(summary))
 
     def summary(self, runner):
-        info = runner.message_hub.runtime_info
-        saver = next((h for h in runner.hooks if type(h).__name__ == 'CheckpointHook'), None)
-        indicators = getattr(saver, 'key_indicators', None) or ['score']
-        best = {
-            k[len('best_score'):].lstrip('_') or indicators[0]: float(v)
-            for k, v in info.items() if k.startswith('best_score')
-        }
-        checkpoint = next((v for k, v in info.items() if k.startswith('best_ckpt')), None)
+        best, checkpoint = best_so_far(runner)
         last = osp.join(runner.work_dir, 'last_checkpoint')
         if checkpoint is None and osp.isfile(last):
             with open(last) as f:
