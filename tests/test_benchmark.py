@@ -39,7 +39,7 @@ def test_references_run_on_cpu(tmp_path):
     for reference in ('retinanet', 'mobilenetv2', 'unet'):
         out = tmp_path / f'{reference}.json'
         run([
-            sys.executable, 'tools/analysis_tools/reference_benchmarks.py', reference, '--batch',
+            sys.executable, '.dev_scripts/benchmarks/reference_benchmarks.py', reference, '--batch',
             '2', '--size', '64', '--iters', '1', '--warmup', '0', '--out', out
         ])
         report = json.loads(out.read_text())
@@ -48,7 +48,7 @@ def test_references_run_on_cpu(tmp_path):
 
 def test_gpu_benchmark_driver_dry_run_on_cpu(tmp_path):
     run([
-        sys.executable, 'tools/analysis_tools/gpu_benchmarks.py', '--device', 'cpu', '--small',
+        sys.executable, '.dev_scripts/benchmarks/gpu_benchmarks.py', '--device', 'cpu', '--small',
         '--batch', '2', '--iters', '1', '--warmup', '1', '--workers', '0', '--families', 'imseg',
         '--out-dir', tmp_path
     ],

@@ -1,4 +1,4 @@
-"""tools/gpu/run_gpu_checks.sh dry-runs on the CPU and stays inside the device's limits on
+""".dev_scripts/gpu/run_gpu_checks.sh dry-runs on the CPU and stays inside the device's limits on
 what comes back (at most 8 files, at most 2 folders down) and inside its time budget."""
 import json
 import sys
@@ -8,7 +8,7 @@ import time
 from zoo_test_utils import run
 
 SCRIPT = [
-    'bash', 'tools/gpu/run_gpu_checks.sh', '--cpu-dry-run', '--skip-install', '--python',
+    'bash', '.dev_scripts/gpu/run_gpu_checks.sh', '--cpu-dry-run', '--skip-install', '--python',
     sys.executable
 ]
 CHECKS = [

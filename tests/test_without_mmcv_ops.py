@@ -29,7 +29,7 @@ LOADERS = [
 @pytest.mark.parametrize('family', sorted(CONFIGS))
 def test_family_trains_and_tests_without_mmcv_ops(family, tmp_path):
     options = [*ONE_ITERATION.get(family, EPOCH_OF_ONE), *LOADERS]
-    wrapper = [sys.executable, 'tools/gpu/without_mmcv_ops.py']
+    wrapper = [sys.executable, '.dev_scripts/gpu/without_mmcv_ops.py']
     train = run([
         *wrapper, 'tools/train.py', CONFIGS[family], '--work-dir', tmp_path, '--cfg-options',
         *options

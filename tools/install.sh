@@ -155,7 +155,7 @@ build_mmcv_wheel() {
 }
 
 # `bash tools/install.sh fetch-mmcv DIR`: only download and check the sdist (for a
-# machine without network access; tools/gpu/fetch_wheels.sh uses it).
+# machine without network access; .dev_scripts/gpu/fetch_wheels.sh uses it).
 if [ "${1:-}" = fetch-mmcv ]; then
     PY=${PYTHON:-$VENV/bin/python}
     [ -x "$PY" ] || PY=python3

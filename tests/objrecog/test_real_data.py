@@ -69,8 +69,8 @@ def test_torchvision_peer_trains_and_reports(tmp_path):
     out = tmp_path / 'trees'
     deepforest_trees.convert(str(fake_wheel(tmp_path / 'deepforest.whl')), str(out), 400)
     run([
-        sys.executable, 'tools/analysis_tools/torchvision_retinanet.py', '--data', out, '--minutes',
-        '0.05', '--out', tmp_path / 'peer.json'
+        sys.executable, '.dev_scripts/benchmarks/torchvision_retinanet.py', '--data', out,
+        '--minutes', '0.05', '--out', tmp_path / 'peer.json'
     ])
     result = json.loads((tmp_path / 'peer.json').read_text())
     assert result['trained']['iterations'] >= 1

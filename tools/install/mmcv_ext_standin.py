@@ -18,7 +18,7 @@ instead, as before. This file imports nothing: it is part of the installed mmcv.
 STAND_IN = True  # how the installer and the tests tell this file from the compiled one
 REINSTALL = ('reinstall with compiled ops: ZOO_MMCV_OPS=cpu bash tools/install.sh '
              '(ZOO_MMCV_OPS=cuda on a GPU machine)')
-called = []  # names of the ops called in this process, for tools/gpu/without_mmcv_ops.py
+called = []  # names of the ops called in this process, for .dev_scripts/gpu/without_mmcv_ops.py
 
 
 class CompiledOpsMissing(RuntimeError):

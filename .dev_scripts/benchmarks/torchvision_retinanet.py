@@ -2,7 +2,7 @@
 as a zoo config: the peer the zoo's detection figures are put beside. A plain loop in the
 style of torchvision's references/detection; no OpenMMLab.
 
-    python tools/analysis_tools/torchvision_retinanet.py --data data/deepforest-trees \\
+    python .dev_scripts/benchmarks/torchvision_retinanet.py --data data/deepforest-trees \\
         --minutes 30 [--backbone resnet18] [--size 400] [--batch 4] [--lr 0.01]
         [--smallest-anchor 32] [--flips horizontal|all] [--out result.json]
 

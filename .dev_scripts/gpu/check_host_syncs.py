@@ -1,6 +1,6 @@
 """Check that the semi-supervised training steps never wait for the GPU.
 
-    python tools/gpu/check_host_syncs.py [--device cuda|cpu]
+    python .dev_scripts/gpu/check_host_syncs.py [--device cuda|cpu]
 
 Runs, on a fixed batch, the FixMatch model's ``loss`` and backward with the mean
 teacher's EMA update, and the N-pairs model's ``loss`` and backward, under

@@ -4,8 +4,8 @@
 # opencv, matplotlib, scikit-learn, ... already there): the pure-Python OpenMMLab wheels
 # and their small dependencies for CPython 3.12 on x86-64 Linux, setuptools < 81 for the
 # pkg_resources mmengine imports, and the mmcv 2.1.0 sdist (hash-checked), about 12 MB.
-# tools/gpu/run_gpu_checks.sh installs them there.
-#   bash tools/gpu/fetch_wheels.sh [DEST]
+# .dev_scripts/gpu/run_gpu_checks.sh installs them there.
+#   bash .dev_scripts/gpu/fetch_wheels.sh [DEST]
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DEST=${1:-$REPO/.whl}

@@ -1,6 +1,6 @@
 """Benchmark every family next to its plain-PyTorch reference and write one table.
 
-    python tools/analysis_tools/gpu_benchmarks.py [--device cuda] [--amp] [--batch 16]
+    python .dev_scripts/benchmarks/gpu_benchmarks.py [--device cuda] [--amp] [--batch 16]
         [--iters 20] [--warmup 5] [--workers 8] [--families ...] [--small]
         [--out-dir work_dirs/gpu_benchmarks]
 
@@ -80,7 +80,7 @@ def bench_family(family, args):
         return ours, None
     ref_out = osp.join(args.out_dir, f'{family}_reference.json')
     ref = run_json([
-        sys.executable, 'tools/analysis_tools/reference_benchmarks.py', reference, '--device',
+        sys.executable, '.dev_scripts/benchmarks/reference_benchmarks.py', reference, '--device',
         args.device, '--batch',
         str(args.batch), '--size',
         str(size), '--iters',

@@ -1,19 +1,19 @@
 """The GPU check: install the zoo on a GPU machine and prove it there, inside a fixed time
 budget, leaving a short report. Standard library only (it runs before the install).
 
-    bash tools/gpu/run_gpu_checks.sh [--out DIR] [--budget 480] [--python python3]
+    bash .dev_scripts/gpu/run_gpu_checks.sh [--out DIR] [--budget 480] [--python python3]
         [--cpu-dry-run] [--skip-install] [--wheels .whl]
 
 Stage 1, smoke:
   env       python, torch, CUDA, GPU, bf16, ninja, g++, nvcc
-  install   the wheels of tools/gpu/fetch_wheels.sh (``--wheels``) into /tmp, and mmcv from
+  install   the wheels of .dev_scripts/gpu/fetch_wheels.sh (``--wheels``) into /tmp, and mmcv from
             the carried sdist with tools/install/mmcv-2.1.0.patch: without compiled ops
             (the stand-in tools/install/mmcv_ext_standin.py as mmcv/_ext.py, seconds), as
             the default install; ZOO_MMCV_OPS=cpu builds its CPU ops (about 170 s on 16
             cores), ZOO_MMCV_OPS=cuda its CUDA kernels too
   syncs     the semi-supervised training steps never wait for the GPU
   train_*   one ``tools/train.py --amp`` run of every family's demo config (one epoch, or
-            50 iterations), with every mmcv op raising (tools/gpu/without_mmcv_ops.py)
+            50 iterations), with every mmcv op raising (.dev_scripts/gpu/without_mmcv_ops.py)
   test_*    ``tools/test.py`` of each checkpoint, mmcv ops raising too
   dist      ``tools/dist_train.sh`` of the U-Net demo on one GPU
 Stage 2, benchmarks: ``gpu_benchmarks.py`` one family at a time (RetinaNet R50-FPN at
@@ -131,7 +131,7 @@ def checks(args):
     py, dry = args.python, args.cpu_dry_run
     amp = [] if dry else ['--amp']
     device = 'cpu' if dry else 'cuda'
-    raising = [py, 'tools/gpu/without_mmcv_ops.py']
+    raising = [py, '.dev_scripts/gpu/without_mmcv_ops.py']
     found = [Check('env', 'smoke', [py, '-c', ENV_FACTS], 60)]
     installed = []  # what every later check needs
     if not args.skip_install:
@@ -140,7 +140,7 @@ def checks(args):
     found.append(
         Check(
             'syncs',
-            'smoke', [py, 'tools/gpu/check_host_syncs.py', '--device', device],
+            'smoke', [py, '.dev_scripts/gpu/check_host_syncs.py', '--device', device],
             90,
             needs=installed))
     for family, config in DEMOS.items():
@@ -187,7 +187,7 @@ def checks(args):
             Check(
                 f'bench_{family}',
                 'benchmarks', [
-                    py, 'tools/analysis_tools/gpu_benchmarks.py', '--families', family, *bench,
+                    py, '.dev_scripts/benchmarks/gpu_benchmarks.py', '--families', family, *bench,
                     '--out-dir',
                     osp.join(WORK, 'bench', family)
                 ],

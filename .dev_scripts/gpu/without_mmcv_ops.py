@@ -1,6 +1,6 @@
 """Run a tool with every compiled mmcv op raising, and report which were called.
 
-    python tools/gpu/without_mmcv_ops.py tools/train.py CONFIG [train.py options...]
+    python .dev_scripts/gpu/without_mmcv_ops.py tools/train.py CONFIG [train.py options...]
 
 Proves that a config needs none of mmcv's compiled kernels (``mmcv._ext``) on its path.
 On the default install mmcv has no compiled ops: ``mmcv._ext`` is the stand-in

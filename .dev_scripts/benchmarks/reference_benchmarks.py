@@ -9,7 +9,7 @@ batches already on the device:
   2x2 max pooling, transposed-conv upsampling, concatenated skips, 1x1 conv, sigmoid,
   Dice loss), written here without OpenMMLab.
 
-    python tools/analysis_tools/reference_benchmarks.py {retinanet,mobilenetv2,unet}
+    python .dev_scripts/benchmarks/reference_benchmarks.py {retinanet,mobilenetv2,unet}
         [--device cpu|cuda] [--amp] [--batch 16] [--size 800] [--iters 20] [--warmup 5]
         [--channels-last] [--out result.json]
 """
