@@ -48,3 +48,26 @@ def test_the_budget_bounds_the_whole_run(tmp_path):
     assert all(c['tail'] == ['out of time budget'] for c in report['checks']
                if c['status'] == 'skipped' and not c['tail'][0].startswith('needs'))
     assert proc.returncode in (0, 1)
+
+
+def test_without_fetched_wheels_one_line_names_fetch_wheels(tmp_path):
+    """No .whl/ folder, an empty one, or one without the mmcv sdist: one line naming
+    fetch_wheels.sh before any check runs (pip said "*.whl is not a valid wheel filename")."""
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    only_wheels = tmp_path / 'only_wheels'
+    only_wheels.mkdir()
+    (only_wheels / 'addict-2.4.0-py3-none-any.whl').write_bytes(b'')
+    for folder, problem in [(tmp_path / 'none', 'no such folder'), (empty, 'no wheels in it'),
+                            (only_wheels, 'the mmcv 2.1.0 sdist is not in it')]:
+        proc = run([
+            'bash', '.dev_scripts/gpu/run_gpu_checks.sh', '--wheels', folder, '--out',
+            tmp_path / 'out', '--work', tmp_path / 'work'
+        ],
+                   check=False)
+        assert proc.returncode == 1
+        assert proc.stderr.strip() == (
+            f'error: --wheels {folder}: {problem}: run .dev_scripts/gpu/fetch_wheels.sh '
+            f'{folder} where there is network first, and bring that folder along (or '
+            '--skip-install where the stack is installed)')
+        assert not (tmp_path / 'out').exists()

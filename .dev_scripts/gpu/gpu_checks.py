@@ -302,6 +302,19 @@ def run_check(check, deadline, results, env):
     return status, time.time() - start, tail
 
 
+def missing_wheels(folder):
+    """What is missing from ``folder`` for the install check, or None: the wheels and the
+    mmcv sdist that ``fetch_wheels.sh`` gathers (without them pip says only "*.whl is not a
+    valid wheel filename")."""
+    if not osp.isdir(folder):
+        return f'--wheels {folder}: no such folder'
+    if not glob.glob(osp.join(folder, '*.whl')):
+        return f'--wheels {folder}: no wheels in it'
+    if not osp.isfile(osp.join(folder, 'mmcv-2.1.0.tar.gz')):
+        return f'--wheels {folder}: the mmcv 2.1.0 sdist is not in it'
+    return None
+
+
 def main():
     global WORK
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -322,6 +335,12 @@ def main():
         action='store_true',
         help='use the environment as it is (the stack already installed)')
     args = parser.parse_args()
+    if not args.skip_install:
+        missing = missing_wheels(args.wheels)
+        if missing:
+            sys.exit(f'error: {missing}: run .dev_scripts/gpu/fetch_wheels.sh {args.wheels} where '
+                     'there is network first, and bring that folder along (or --skip-install '
+                     'where the stack is installed)')
     WORK = args.work
     start = time.time()
     deadline = start + args.budget
