@@ -33,12 +33,30 @@ def load_config(args):
     check_option_keys(cfg.to_dict(), options)
     cfg.merge_from_dict(options)
     check_option_values(cfg.to_dict(), options)
+    class_names_as_strings(cfg)
     cfg.launcher = getattr(args, 'launcher', 'none')
     if getattr(args, 'work_dir', None):
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def class_names_as_strings(cfg):
+    """Every ``classes`` list of the config holds strings: class names are names.
+
+    mmengine's ``--cfg-options`` parser strips the quotes of ``"classes=['0','1']"`` and
+    reads the items as numbers (``DictAction._parse_iterable``, mmengine 0.10.7), and a
+    config may write ``classes=[0, 1]``; a folder dataset then finds folder ``'0'`` missing
+    from the class list ``[0, 1]``."""
+    numeric = {
+        path: [str(c) for c in value]
+        for path, key, value in nested_items(cfg.to_dict())
+        if key == 'classes' and isinstance(value, (list, tuple)) and any(not isinstance(c, str)
+                                                                         for c in value)
+    }
+    if numeric:
+        cfg.merge_from_dict(numeric)
 
 
 def prepare_run(cfg, args, loaders=()):
