@@ -11,10 +11,10 @@ def test_class_names_that_look_like_numbers_stay_names(tmp_path):
         f'{loader}.dataset.{key}' for loader in ('train_dataloader', 'val_dataloader')
         for key in (f'data_root={tmp_path}', "classes=['0','1']")
     ]
-    out = run_tool(
-        'train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path / 'work', '--cfg-options',
-        *options, 'train_dataloader.dataset.data_prefix=train', 'val_dataloader.dataset.data_prefix=val',
-        'model.head.num_classes=2', 'data_preprocessor.num_classes=2', 'train_cfg.max_epochs=1',
-        'train_dataloader.batch_size=4', *IN_PROCESS_LOADERS)
+    out = run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', tmp_path / 'work',
+                   '--cfg-options', *options, 'train_dataloader.dataset.data_prefix=train',
+                   'val_dataloader.dataset.data_prefix=val', 'model.head.num_classes=2',
+                   'data_preprocessor.num_classes=2', 'train_cfg.max_epochs=1',
+                   'train_dataloader.batch_size=4', *IN_PROCESS_LOADERS)
     assert 'val epoch 1' in out.stdout or 'val:' in out.stdout, out.stdout[-2000:]
     assert (tmp_path / 'work' / 'epoch_1.pth').exists()

@@ -1,6 +1,8 @@
 """Pretrained starts: real-data configs name public weights, which load through the torch
 hub cache (offline: a file placed there, or one line saying where to put it)."""
+import hashlib
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -75,17 +77,31 @@ def mobilenet_checkpoint(path, broken=False):
     return state
 
 
-def build(config):
+def cached_weights(tmp_path, broken=False):
+    """Made-up MobileNetV2 weights in the hub cache under a URL whose name carries their
+    hash, as a download would leave them: ``(url, state)``."""
+    made = tmp_path / 'made.pth'
+    state = mobilenet_checkpoint(made, broken)
+    digest = hashlib.sha256(made.read_bytes()).hexdigest()
+    url = f'https://download.openmmlab.com/zoo-tests/mobilenet_v2-{digest[:8]}.pth'
+    os.makedirs(os.path.dirname(cache_path(url)), exist_ok=True)
+    shutil.copy(made, cache_path(url))
+    return url, state
+
+
+def build(config, checkpoint=None):
     from mmengine.registry import MODELS
     cfg = Config.fromfile(REPO / config)
     init_default_scope(cfg.default_scope)
+    if checkpoint:
+        cfg.model.backbone.init_cfg.checkpoint = checkpoint
     return MODELS.build(cfg.model), cfg
 
 
 def test_pretrained_weights_in_the_hub_cache_are_loaded(tmp_path, monkeypatch):
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
-    model, cfg = build(TAMUCC4)
-    expected = mobilenet_checkpoint(cache_path(starts(cfg)[0]))
+    url, expected = cached_weights(tmp_path)
+    model, cfg = build(TAMUCC4, url)
     model.init_weights()
     state = model.state_dict()
     for key, value in expected.items():
@@ -97,12 +113,42 @@ def test_mismatched_pretrained_keys_are_reported(tmp_path, monkeypatch):
     said = []
     import mmengine.runner.checkpoint as checkpoint
     monkeypatch.setattr(checkpoint, 'print_log', lambda msg, *a, **k: said.append(str(msg)))
-    model, cfg = build(TAMUCC4)
-    mobilenet_checkpoint(cache_path(starts(cfg)[0]), broken=True)
+    url, _ = cached_weights(tmp_path, broken=True)
+    model, cfg = build(TAMUCC4, url)
     model.init_weights()
     report = '\n'.join(said)
     assert 'size mismatch for conv1.conv.weight' in report
     assert 'missing keys in source state_dict: layer1.0.conv.0.conv.weight' in report
+
+
+def test_a_file_put_in_the_hub_cache_by_hand_is_checked_once(tmp_path, monkeypatch):
+    """The config's real URL, and a file of other weights placed under its name: one line
+    naming the file (it was trusted until its shapes failed). The right file is checked
+    once; the check is remembered until the file changes."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    model, cfg = build(TAMUCC4)
+    url = starts(cfg)[0]
+    mobilenet_checkpoint(cache_path(url))
+    with pytest.raises(ZooError) as err:
+        model.init_weights()
+    assert str(err.value).startswith(f'{cache_path(url)}: its sha256 starts with ')
+    assert 'not with 3b2dc3af as its name says: the file is damaged or not the one published; ' \
+        'delete it' in str(err.value)
+    from custom_modules.zoo import weights
+    good, _ = cached_weights(tmp_path)
+    hashed = []
+    monkeypatch.setattr(weights, 'sha256_of', lambda p: hashed.append(p) or sha256_file(p))
+    assert weights.fetch(good) == weights.fetch(good) == cache_path(good)
+    assert hashed == [cache_path(good)]  # once
+    with open(cache_path(good), 'ab') as f:
+        f.write(b'damage')
+    with pytest.raises(ZooError, match='damaged or not the one published'):
+        weights.fetch(good)
+
+
+def sha256_file(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def closed_port():

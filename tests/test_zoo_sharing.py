@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from custom_modules import zoo_index
 from custom_modules.errors import ZooError
+from custom_modules.zoo import zoo_index
 from custom_modules.zoo.weights import cache_path, fetch, resolve_checkpoint
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
 

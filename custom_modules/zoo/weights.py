@@ -68,12 +68,47 @@ def _hash_error(source, digest, expected, remedy):
                     f'published; {remedy}')
 
 
+def _checked_marker(path):
+    """Beside a cached checkpoint: its size, modification time and sha256 once checked."""
+    return f'{path}.sha256-checked'
+
+
+def _stamp(path):
+    info = os.stat(path)
+    return f'{info.st_size} {info.st_mtime_ns}'
+
+
+def _remember_checked(path, digest):
+    with open(_checked_marker(path), 'w') as f:
+        f.write(f'{_stamp(path)} {digest}\n')
+
+
+def _check_cached(path, expected):
+    """A file already in the cache is checked against the hash in its name once (it may
+    have been put there by hand, or damaged): a mismatch is one line naming the file. The
+    check is remembered beside it until the file changes."""
+    if not expected:
+        return
+    marker = _checked_marker(path)
+    if osp.isfile(marker):
+        with open(marker) as f:
+            if f.read().rsplit(' ', 1)[0] == _stamp(path):
+                return
+    digest = sha256_of(path)
+    if not digest.startswith(expected):
+        raise _hash_error(path, digest, expected, 'delete it, and download the file again or '
+                          'put the right one there')
+    _remember_checked(path, digest)
+
+
 def fetch(url):
     """The local path of the checkpoint at ``url``: the torch hub cache's copy, downloaded
-    (and hash-checked) the first time."""
+    the first time. Its sha256 is checked against the hash in its name once, whether it
+    was downloaded or put in the cache by hand."""
     dest = cache_path(url)
     expected = hash_in_name(url)
-    if osp.isfile(dest):  # checked when it came in, as torch.hub does
+    if osp.isfile(dest):
+        _check_cached(dest, expected)
         return dest
     os.makedirs(osp.dirname(dest), exist_ok=True)
     partial = f'{dest}.part-{os.getpid()}'
@@ -91,6 +126,8 @@ def fetch(url):
         os.remove(partial)
         raise _hash_error(url, digest, expected, 'nothing was kept')
     os.replace(partial, dest)
+    if expected:
+        _remember_checked(dest, digest)
     return dest
 
 

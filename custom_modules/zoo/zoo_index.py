@@ -20,7 +20,7 @@ from .. import commands
 from ..errors import ZooError
 from .weights import file_url_path, hash_in_name, is_url, sha256_of
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # custom_modules/zoo/..
 FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
 TASKS = dict(
     imrecog='Image Classification',
