@@ -135,9 +135,9 @@ def test_skip_mode_skips_non_finite_steps_then_stops():
 
 
 def test_resume_without_a_pointer_says_so(tmp_path, monkeypatch):
-    import mmengine.logging
+    import custom_modules.run.checkpoints as checkpoints
     said = []
-    monkeypatch.setattr(mmengine.logging, 'print_log', lambda msg, **kw: said.append(msg))
+    monkeypatch.setattr(checkpoints, 'print_log', lambda msg, **kw: said.append(msg))
     assert find_resumable_checkpoint(str(tmp_path)) is None
     assert said == []  # nothing to resume from, nothing to say
     save(tmp_path / 'epoch_1.pth', 1)

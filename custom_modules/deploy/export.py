@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ZooError
-from ..run.checkpoints import check_checkpoint_fits
+from ..run.checkpoints import check_checkpoint_fits, read_checkpoint
 from .runtime import FORMAT
 
 SUPPORTED = ('ImageClassifier', 'SemiSupervisedClassifier', 'NPairsEmbedder', 'RetinaNet',
@@ -53,11 +53,12 @@ def model_config(cfg):
 def build_model(cfg, checkpoint, device='cpu'):
     """The config's model with the checkpoint's weights (checked to fit), in eval mode."""
     from mmengine.registry import MODELS, init_default_scope
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
     init_default_scope(cfg.default_scope)
     model = MODELS.build(model_config(cfg))
-    check_checkpoint_fits(checkpoint, model)
-    meta = load_checkpoint(model, checkpoint, map_location='cpu', logger='silent').get('meta', {})
+    loaded = read_checkpoint(checkpoint)  # once, safely
+    check_checkpoint_fits(loaded, model, path=checkpoint)
+    meta = _load_checkpoint_to_model(model, loaded, logger='silent').get('meta', {})
     model.dataset_meta = meta.get('dataset_meta') or {}
     return model.to(device).eval()
 

@@ -19,11 +19,11 @@ is compared with the model tensor by tensor (name and shape) first:
 """
 import glob
 import logging
+import os
 import os.path as osp
 import re
 import zipfile
 
-import torch
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
@@ -62,11 +62,21 @@ def _examples(missing, unexpected, reshaped, n=3):
     return '; '.join(parts)
 
 
-def check_checkpoint_fits(path, model, purpose='exact'):
-    """Raise :class:`ZooError` when the checkpoint at ``path`` does not fit ``model`` (not
-    wrapped in DDP; see the module's docstring for ``purpose``); warn about small
+def read_checkpoint(path, map_location='cpu'):
+    """The checkpoint at ``path`` (a local file or URL), read once with mmengine's loader:
+    ``torch.load`` with its ``weights_only`` check on (``compat`` allows the plain data types
+    mmengine stores; the tools' ``--unsafe-load-checkpoint`` switches it off)."""
+    from mmengine.runner.checkpoint import _load_checkpoint
+    return _load_checkpoint(path, map_location=map_location)
+
+
+def check_checkpoint_fits(checkpoint, model, purpose='exact', path=None):
+    """Raise :class:`ZooError` when ``checkpoint`` (a path, read safely, or what
+    :func:`read_checkpoint` returned; ``path`` names it in messages) does not fit ``model``
+    (not wrapped in DDP; see the module's docstring for ``purpose``); warn about small
     differences."""
-    checkpoint = torch.load(path, map_location='cpu', mmap=True)
+    if isinstance(checkpoint, (str, os.PathLike)):
+        path, checkpoint = checkpoint, read_checkpoint(str(checkpoint))
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
     state = {re.sub(r'^module\.', '', k): v for k, v in state.items() if hasattr(v, 'shape')}
     model_state = model.state_dict()

@@ -4,14 +4,16 @@ import logging
 import sys
 
 import torch
+from mmengine.dist import is_main_process
 from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import BaseLoop, Runner
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from ..compat import UpstreamDeprecationsOffTheConsole
 from ..errors import ZooError
 from ..zoo.weights import resolve_checkpoint
-from .checkpoints import check_checkpoint_fits, find_resumable_checkpoint
+from .checkpoints import check_checkpoint_fits, find_resumable_checkpoint, read_checkpoint
 
 
 def unwrap(model):
@@ -67,25 +69,52 @@ class ZooRunner(Runner):
             model = model.to(memory_format=torch.channels_last)
         return super().wrap_model(model_wrapper_cfg, model)
 
+    _fit_purpose = 'exact'  # what load_checkpoint checks a checkpoint for
+
     def load_or_resume(self):
-        """mmengine's choice of checkpoint, checked first: resuming and testing need the
-        checkpoint of this model, fine-tuning (``load_from`` when training) most of it."""
+        """mmengine's choice of checkpoint, checked as it is loaded (:meth:`load_checkpoint`):
+        resuming and testing need the checkpoint of this model, fine-tuning (``load_from``
+        when training) most of it."""
         if self._has_loaded:
             return
+        self._fit_purpose = 'exact'
         if self._resume:
             path = self._load_from or find_resumable_checkpoint(self.work_dir)
-            if path is not None:
-                check_checkpoint_fits(path, unwrap(self.model), 'exact')
-            elif self._resume == 'if-any':
+            if path is None and self._resume == 'if-any':
                 self.logger.info(f'no checkpoint in {self.work_dir} yet: training starts fresh')
                 self._resume = False
-            else:
+            elif path is None:
                 raise ZooError(f'--resume: no checkpoint in {self.work_dir} to resume from; '
                                'check --work-dir, or use --auto-resume to start fresh when '
                                'there is none')
         elif self._load_from is not None:
             self._load_from = resolve_checkpoint(self._load_from)  # a URL: fetched, checked
-            training = isinstance(self._train_loop, BaseLoop)
-            check_checkpoint_fits(self._load_from, unwrap(self.model),
-                                  'fine-tune' if training else 'exact')
+            if isinstance(self._train_loop, BaseLoop):
+                self._fit_purpose = 'fine-tune'
         super().load_or_resume()
+
+    def load_checkpoint(self, filename, map_location='cpu', strict=False, revise_keys=None):
+        """mmengine's, reading the file once (it was read twice: our fit check, then
+        mmengine's load), safely (``weights_only``), and checked to fit before any weight
+        is loaded (:func:`check_checkpoint_fits`). Resuming comes through here too."""
+        checkpoint = read_checkpoint(filename, map_location)
+        model = unwrap(self.model)
+        check_checkpoint_fits(checkpoint, model, self._fit_purpose, path=filename)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        checkpoint = _load_checkpoint_to_model(
+            model, checkpoint, strict, revise_keys=revise_keys or [(r'^module.', '')])
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    def resume(self, filename, *args, **kwargs):
+        """mmengine's, then one line on the console saying what the run continues from
+        (mmengine said only "Loads checkpoint by local backend", then showed a later epoch)."""
+        super().resume(filename, *args, **kwargs)
+        if is_main_process():
+            loop = self.train_loop
+            if hasattr(loop, 'max_epochs'):
+                where = f'epoch {loop.epoch} of {loop.max_epochs} done, iteration {loop.iter}'
+            else:
+                where = f'iteration {loop.iter} of {loop.max_iters} done'
+            print(f'resumed from {filename} ({where}); training continues from there', flush=True)
