@@ -6,7 +6,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from zoo_test_utils import one_epoch, run_tool
+from zoo_test_utils import cache_as_published, one_epoch, run_tool
 
 CONFIG = 'configs/objrecog/retinanet_r50-fpn_1xb8-50e_secoora-person-800.py'
 FEW = one_epoch(batch_size=1, val_batch_size=1)
@@ -20,16 +20,16 @@ def coco_retinanet_checkpoint(torch_home, monkeypatch):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from custom_modules.zoo.weights import cache_path
     monkeypatch.setenv('TORCH_HOME', str(torch_home))
     init_default_scope('mmdet')
     import mmdet
     stock_cfg = os.path.join(
         os.path.dirname(mmdet.__file__), '.mim/configs/_base_/models/retinanet_r50_fpn.py')
     stock = MODELS.build(Config.fromfile(stock_cfg).model)
-    path = cache_path(Config.fromfile(CONFIG).load_from)
-    os.makedirs(os.path.dirname(path))
-    torch.save(dict(state_dict=stock.state_dict(), meta={}), path)
+    made = os.path.join(torch_home, 'made.pth')
+    os.makedirs(torch_home, exist_ok=True)
+    torch.save(dict(state_dict=stock.state_dict(), meta={}), made)
+    return cache_as_published(made, Config.fromfile(CONFIG).load_from)
 
 
 def test_secoora_config_trains_on_course_csv(tmp_path, monkeypatch):
@@ -50,7 +50,7 @@ def test_secoora_config_trains_on_course_csv(tmp_path, monkeypatch):
     options = [
         f'{loader}.dataset.data_root={data}/' for loader in ('train_dataloader', 'val_dataloader')
     ]
-    coco_retinanet_checkpoint(tmp_path / 'torch', monkeypatch)
+    options.append(f'load_from={coco_retinanet_checkpoint(tmp_path / "torch", monkeypatch)}')
     out = run_tool(
         'train.py',
         CONFIG,
