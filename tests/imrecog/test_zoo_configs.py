@@ -1,6 +1,5 @@
 """Every imrecog zoo config trains a few iterations on a small dataset in its own layout."""
 import json
-import os
 
 import numpy as np
 import pytest

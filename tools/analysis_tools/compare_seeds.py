@@ -28,8 +28,9 @@ sys.path.insert(0, REPO)
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from custom_modules.cli import clean_errors, nested_items  # noqa: E402
+from custom_modules.cli import clean_errors  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
+from custom_modules.nested import nested_items  # noqa: E402
 from custom_modules.zoo.zoo_index import read_run_file  # noqa: E402
 
 
