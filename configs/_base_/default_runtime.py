@@ -14,6 +14,9 @@ default_hooks = dict(
     # SIGTERM / SIGUSR1 (Slurm, cloud schedulers): checkpoint after the current iteration,
     # then exit 75 for the job to be requeued and resumed
     preemption=dict(type='PreemptionHook'),
+    # before training: the evaluation pipelines give the network inputs of the size, scale
+    # and channels it trains on (allow_other_eval_scale=True for a deliberate difference)
+    input_check=dict(type='InputConsistencyHook'),
     # summary.md / summary.json and curves.png in the work dir at the end of training
     summary=dict(type='RunSummaryHook'),
     # the console: a progress bar an epoch, a line of metrics a validation (the full log

@@ -1,12 +1,13 @@
 """The hooks every family's runtime uses, one job a module; :class:`MetricFigureHook` is
 the base of the families' drawing hooks."""
 from .console_progress import ConsoleProgressHook
+from .input_check import InputConsistencyHook
 from .metric_figure import MetricFigureHook
 from .preemption import PreemptionHook
 from .randomness import ResumableRandomnessHook, derived_seed
 from .run_summary import RunSummaryHook, hardware, summary_markdown
 
 __all__ = [
-    'ConsoleProgressHook', 'MetricFigureHook', 'PreemptionHook', 'ResumableRandomnessHook',
-    'RunSummaryHook', 'derived_seed', 'hardware', 'summary_markdown'
+    'ConsoleProgressHook', 'InputConsistencyHook', 'MetricFigureHook', 'PreemptionHook',
+    'ResumableRandomnessHook', 'RunSummaryHook', 'derived_seed', 'hardware', 'summary_markdown'
 ]
