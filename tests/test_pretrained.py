@@ -183,3 +183,41 @@ def test_a_training_whose_weights_cannot_be_fetched_stops_in_one_line(tmp_path):
         f'error: cannot download {url} ([Errno 111] Connection refused); on a machine '
         f'without network access, put the file at {tmp_path}/torch/hub/checkpoints/'
         'weights-0123abcd.pth')
+
+
+def test_a_pretrained_start_says_one_line(tmp_path, monkeypatch):
+    """Which weights, how many of the backbone's tensors they gave, which kept their
+    initial values: one console line; mmengine's loader lines go to the log file."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    url, _ = cached_weights(tmp_path, broken=True)
+    classes = '[marsh,pebbles,ripples,water]'
+    out = run_tool(
+        'train.py',
+        'configs/imrecog/mobilenet-v2_1xb16-50e_nwpu11-224.py',
+        '--work-dir',
+        tmp_path / 'work',
+        '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={url}',
+        *[
+            f'{loader}.dataset.data_root=data/demo/imrecog'
+            for loader in ('train_dataloader', 'val_dataloader')
+        ],
+        f'train_dataloader.dataset.classes={classes}',
+        f'val_dataloader.dataset.classes={classes}',
+        'model.head.num_classes=4',
+        'data_preprocessor.num_classes=4',
+        'train_cfg.max_epochs=1',
+        'train_dataloader.dataset.indices=8',
+        'val_dataloader.dataset.indices=4',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        env=dict(TORCH_HOME=str(tmp_path / 'torch')))
+    console = out.stdout + out.stderr
+    assert (f'pretrained backbone: {url} (its backbone.* tensors): 258 of 260 tensors loaded; '
+            '2 kept their initial values: conv1.conv.weight, layer1.0.conv.0.conv.weight'
+            ) in console.splitlines()
+    assert 'Loads checkpoint by' not in console and 'do not match exactly' not in console
+    log = next((tmp_path / 'work').rglob('*.log')).read_text()
+    assert 'Loads checkpoint by' in log and 'do not match exactly' in log

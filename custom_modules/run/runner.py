@@ -14,6 +14,7 @@ from ..compat import UpstreamDeprecationsOffTheConsole
 from ..errors import ZooError
 from ..zoo.weights import resolve_checkpoint
 from .checkpoints import check_checkpoint_fits, find_resumable_checkpoint, read_checkpoint
+from .pretrained import loading_quietly, pretrained_inits, summary_line
 
 
 def unwrap(model):
@@ -63,6 +64,19 @@ class ZooRunner(Runner):
                            ', '.join(f"dict(type='{name}')"
                                      for name in missing) + ' to custom_hooks')
         return super().train()
+
+    def _init_model_weights(self):
+        """mmengine's, with one console line a pretrained module instead of its loader's
+        messages (:mod:`.pretrained`; the log file keeps them all)."""
+        model = unwrap(self.model)
+        inits = pretrained_inits(model)
+        if not inits or self.cfg.get('verbose', False):
+            return super()._init_model_weights()
+        with loading_quietly(self.logger) as reports:
+            super()._init_model_weights()
+        if is_main_process():
+            for name, module, checkpoint, prefix in inits:
+                print(summary_line(name, module, checkpoint, prefix, reports), flush=True)
 
     def wrap_model(self, model_wrapper_cfg, model):
         if self.cfg.get('channels_last', False):
