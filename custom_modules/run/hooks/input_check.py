@@ -82,9 +82,12 @@ def _inside(value, low, high):
     return low * (1 - TOLERANCE) <= value <= high * (1 + TOLERANCE)
 
 
-def _first_input(sample):
-    """The network input (C, H, W) of one sample of a dataset (the first view of a
-    multi-view sample)."""
+def _first_input(dataset):
+    """The network input (C, H, W) of a dataset's first sample (the first view of a
+    multi-view sample), or None for a dataset that cannot be indexed (a stand-in)."""
+    if not hasattr(dataset, '__getitem__') or not len(dataset):
+        return None
+    sample = dataset[0]
     inputs = sample['inputs'] if isinstance(sample, dict) else sample
     while isinstance(inputs, (list, tuple, dict)):
         inputs = next(iter(inputs.values() if isinstance(inputs, dict) else inputs))
@@ -101,8 +104,7 @@ class InputConsistencyHook(Hook):
         self.allow_other_eval_scale = allow_other_eval_scale
 
     def before_train(self, runner):
-        train = runner.train_dataloader.dataset
-        train_input = _first_input(train[0])
+        train_input = _first_input(runner.train_dataloader.dataset)
         cfg = runner.cfg
         checked = [('val_dataloader', runner.val_loop.dataloader.dataset)] \
             if cfg.get('val_dataloader') and runner.val_loop is not None else []
@@ -110,20 +112,25 @@ class InputConsistencyHook(Hook):
         if test_cfg and _pipeline(test_cfg) != _pipeline(cfg.get('val_dataloader')):
             checked.append(('test_dataloader', None))
         for loader, dataset in checked:
-            self._check_pair(runner, loader, train, train_input, dataset)
-        self._check_normalisation(runner, train_input)
+            self._check_pair(runner, loader, train_input, dataset)
+        if train_input is not None:
+            self._check_normalisation(runner, train_input)
 
-    def _check_pair(self, runner, loader, train, train_input, dataset):
+    def _check_pair(self, runner, loader, train_input, dataset):
         cfg = runner.cfg
         scope = cfg.get('default_scope')
         if scope in ('mmdet', 'mmseg'):
             self._check_scales(cfg, loader)
             if dataset is None:
                 return
-        elif dataset is None:
+        if train_input is None:
+            return
+        if dataset is None:
             from mmengine.registry import DATASETS
             dataset = DATASETS.build(cfg[loader]['dataset'])
-        evaluated = _first_input(dataset[0])
+        evaluated = _first_input(dataset)
+        if evaluated is None:
+            return
         if evaluated.shape[0] != train_input.shape[0]:
             raise ZooError(f'train_dataloader gives {train_input.shape[0]}-channel inputs, '
                            f'{loader} {evaluated.shape[0]}-channel ones: read the same bands '
