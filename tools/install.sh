@@ -87,15 +87,14 @@ installed_ops() {
     "$PY" -c 'import mmcv._ext as e; print("none" if getattr(e, "STAND_IN", False) else "compiled")' 2>/dev/null
 }
 
+# The mmcv build ZOO_MMCV_OPS asks for (checked up front, before anything is installed;
+# the CUDA flavour is named for torch's CUDA version, so this runs once torch is in).
 ops_flavour() {
     case ${ZOO_MMCV_OPS:-none} in
-        none) echo none ;;
-        cpu) echo cpu ;;
         cuda)
             command -v nvcc >/dev/null || { echo "ZOO_MMCV_OPS=cuda needs nvcc on PATH" >&2; return 1; }
             echo "cuda$("$PY" -c 'import torch; print(torch.version.cuda or "")')" ;;
-        *) echo "ZOO_MMCV_OPS=${ZOO_MMCV_OPS}: use none (the default: no compiled ops), cpu or cuda" >&2
-           return 1 ;;
+        *) echo "${ZOO_MMCV_OPS:-none}" ;;
     esac
 }
 
@@ -120,32 +119,29 @@ build_mmcv_wheel() {
     tar -xzf "$src/mmcv-$MMCV_VERSION.tar.gz" -C "$src"
     log "applying $(basename "$MMCV_PATCH")"
     patch -d "$src/mmcv-$MMCV_VERSION" -p1 --quiet < "$MMCV_PATCH"
-    if [ "$flavour" = none ]; then
-        log "building mmcv without compiled ops, with the stand-in $(basename "$MMCV_STANDIN")"
-        cp "$MMCV_STANDIN" "$src/mmcv-$MMCV_VERSION/mmcv/_ext.py"
-        (cd "$src/mmcv-$MMCV_VERSION" && MMCV_WITH_OPS=0 "$PY" setup.py -q bdist_wheel \
-            >"$out/build.log" 2>&1) \
-            || { tail -n 30 "$out/build.log" >&2; echo "mmcv build failed, see $out/build.log" >&2; return 1; }
-        cp "$src/mmcv-$MMCV_VERSION"/dist/mmcv-*.whl "$out/"
-        return
-    fi
     local -a env_vars=(MMCV_WITH_OPS=1 "MAX_JOBS=${MAX_JOBS:-$(nproc)}")
-    if [ "$flavour" = cpu ]; then
-        env_vars+=(CUDA_VISIBLE_DEVICES=)
-    else
-        local arch=${TORCH_CUDA_ARCH_LIST:-}
-        [ -n "$arch" ] || arch=$("$PY" -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())') \
-            || { echo "ZOO_MMCV_OPS=cuda: no GPU visible; set TORCH_CUDA_ARCH_LIST" >&2; return 1; }
-        env_vars+=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$arch")
+    local build_log=$out/build.log poll=30
+    case $flavour in
+        none)
+            log "building mmcv without compiled ops, with the stand-in $(basename "$MMCV_STANDIN")"
+            cp "$MMCV_STANDIN" "$src/mmcv-$MMCV_VERSION/mmcv/_ext.py"
+            env_vars=(MMCV_WITH_OPS=0) poll=1 ;;
+        cpu) env_vars+=(CUDA_VISIBLE_DEVICES=) ;;
+        *)
+            local arch=${TORCH_CUDA_ARCH_LIST:-}
+            [ -n "$arch" ] || arch=$("$PY" -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())') \
+                || { echo "ZOO_MMCV_OPS=cuda: no GPU visible; set TORCH_CUDA_ARCH_LIST" >&2; return 1; }
+            env_vars+=(FORCE_CUDA=1 "TORCH_CUDA_ARCH_LIST=$arch") ;;
+    esac
+    if [ "$flavour" != none ]; then
+        log "building mmcv with its C++ ops ($flavour): this takes 8 to 18 minutes on 2 cores;"
+        log "  progress below, full log in $build_log"
     fi
-    local build_log=$out/build.log
-    log "building mmcv with its C++ ops ($flavour): this takes 8 to 18 minutes on 2 cores;"
-    log "  progress below, full log in $build_log"
     (cd "$src/mmcv-$MMCV_VERSION" \
         && env "${env_vars[@]}" "$PY" setup.py bdist_wheel >"$build_log" 2>&1) &
     local pid=$! last=''
     while kill -0 "$pid" 2>/dev/null; do
-        sleep 30
+        sleep "$poll"
         local now
         now=$(grep -oE '^\[[0-9]+/[0-9]+\]' "$build_log" | tail -n1 || true)
         [ -n "$now" ] && [ "$now" != "$last" ] && log "  compiled $now files" && last=$now
@@ -173,7 +169,8 @@ PY=$VENV/bin/python
 STAMP=$VENV/.mlmondays-zoo-installed
 case ${ZOO_MMCV_OPS:-none} in
     none | cpu | cuda) ;;
-    *) ops_flavour; exit 1 ;;
+    *) echo "ZOO_MMCV_OPS=${ZOO_MMCV_OPS}: use none (the default: no compiled ops), cpu or cuda" >&2
+       exit 1 ;;
 esac
 DIGEST=$(inputs_digest)
 if [ "$(cat "$STAMP" 2>/dev/null)" = "$DIGEST" ] && stack_works; then

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import ZooError
-from ..run.checkpoints import check_checkpoint_fits, read_checkpoint
+from ..run.checkpoints import check_checkpoint_fits
 from .runtime import FORMAT
 
 SUPPORTED = ('ImageClassifier', 'SemiSupervisedClassifier', 'NPairsEmbedder', 'RetinaNet',
@@ -56,8 +56,7 @@ def build_model(cfg, checkpoint, device='cpu'):
     from mmengine.runner.checkpoint import _load_checkpoint_to_model
     init_default_scope(cfg.default_scope)
     model = MODELS.build(model_config(cfg))
-    loaded = read_checkpoint(checkpoint)  # once, safely
-    check_checkpoint_fits(loaded, model, path=checkpoint)
+    loaded = check_checkpoint_fits(checkpoint, model)  # read once, safely
     meta = _load_checkpoint_to_model(model, loaded, logger='silent').get('meta', {})
     model.dataset_meta = meta.get('dataset_meta') or {}
     return model.to(device).eval()

@@ -74,7 +74,7 @@ def check_checkpoint_fits(checkpoint, model, purpose='exact', path=None):
     """Raise :class:`ZooError` when ``checkpoint`` (a path, read safely, or what
     :func:`read_checkpoint` returned; ``path`` names it in messages) does not fit ``model``
     (not wrapped in DDP; see the module's docstring for ``purpose``); warn about small
-    differences."""
+    differences. Returns the checkpoint, read, to load without reading it again."""
     if isinstance(checkpoint, (str, os.PathLike)):
         path, checkpoint = checkpoint, read_checkpoint(str(checkpoint))
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
@@ -82,7 +82,7 @@ def check_checkpoint_fits(checkpoint, model, purpose='exact', path=None):
     model_state = model.state_dict()
     missing, unexpected, reshaped = compare_state(state, model_state)
     if not (missing or unexpected or reshaped):
-        return
+        return checkpoint
     types = (f'the checkpoint\'s model is {checkpoint_model_type(checkpoint.get("meta"))}, '
              f'the config\'s {type(model).__name__}')
     total = max(len(model_state), 1)
@@ -98,7 +98,7 @@ def check_checkpoint_fits(checkpoint, model, purpose='exact', path=None):
             'their initial values (fine-tuning): ' + _examples(missing, unexpected, reshaped),
             logger='current',
             level=logging.WARNING)
-        return
+        return checkpoint
     if reshaped or max(len(missing), len(unexpected)) > TOLERANCE * total:
         raise ZooError(f'checkpoint {path} does not fit this model ({types}): '
                        f'{len(reshaped)} tensors differ in shape, {len(missing)} are missing '
@@ -109,6 +109,7 @@ def check_checkpoint_fits(checkpoint, model, purpose='exact', path=None):
         'the tolerance: ' + _examples(missing, unexpected, reshaped),
         logger='current',
         level=logging.WARNING)
+    return checkpoint
 
 
 def is_complete_checkpoint(path):

@@ -8,8 +8,9 @@ training) passes it through :func:`resolve_checkpoint`:
 
 - an ``http(s)://`` or ``file://`` URL is downloaded once into
   ``<torch hub dir>/checkpoints/`` (``TORCH_HOME``, as torchvision and mmengine cache
-  weights), and refused when its sha256 does not start with the hash in its name (a file
-  already in the cache is used as it is: put one there by hand on a machine offline);
+  weights), and refused when its sha256 does not start with the hash in its name; a file
+  already in the cache (put there by hand on a machine offline, say) is checked the same
+  way on first use, and the check remembered beside it until the file changes;
 - offline and not in the cache: one line saying which file to put where;
 - a local file whose name carries a hash is checked too when it is a checkpoint we
   published (``mim download`` fetches weights without checking them).
