@@ -2,7 +2,7 @@
 
     python tools/infer.py CONFIG CHECKPOINT IMAGES [--out-dir DIR] [--score-thr S]
         [--tile SIZE [--overlap PX]] [--batch N] [--device cpu|cuda] [--on-bad skip|error]
-        [--cfg-options k=v ...]
+        [--bands B ...] [--scale RULE] [--probabilities] [--cfg-options k=v ...]
     python tools/infer.py --backend onnxruntime --model DIR IMAGES [same options]
 
 IMAGES is an image or a folder. Every family: classification (the FixMatch model predicts
@@ -12,7 +12,11 @@ detections.csv (the course's columns plus score) and detections.json with counts
 segmentation writes <name>_mask.png (class indices) and <name>_overlay.png. --tile SIZE
 predicts large images (orthomosaics, 4K frames) in overlapping windows: detections are
 merged so that an object on a window border, or larger than the overlap, is reported
-once, segmentation logits are averaged. Both backends run the same pre- and
+once, segmentation logits are averaged. Rasters (GeoTIFFs with a CRS, 16-bit or 4-band
+files) are predicted window by window with results in map coordinates: segmentation a
+class GeoTIFF with the source's CRS, transform and nodata, detection a GeoPackage and
+GeoJSON of boxes, classification a GeoPackage and CSV of windows (--bands, --scale: see
+custom_modules/geo/raster.py). Both backends run the same pre- and
 post-processing (custom_modules.deploy); the PyTorch one runs the network of the config
 and checkpoint, ONNX Runtime the exported model.onnx.
 """
@@ -21,7 +25,7 @@ import argparse
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.deploy.__main__ import add_predict_args
+from custom_modules.deploy.__main__ import add_predict_args, geo_options
 from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec, predict_folder
 from custom_modules.errors import ZooError
 
@@ -75,7 +79,9 @@ def main():
     args = parse_args()
     build = pytorch_predictor if args.backend == 'pytorch' else onnx_predictor
     predictor, images = build(args)
-    print(predict_folder(predictor, images, args.out_dir, args.on_bad, args.score_thr))
+    print(
+        predict_folder(predictor, images, args.out_dir, args.on_bad, args.score_thr,
+                       geo_options(args)))
 
 
 if __name__ == '__main__':

@@ -1,13 +1,15 @@
 """python -m custom_modules.deploy predict MODEL_DIR IMAGES [--out-dir DIR] [--tile SIZE
 [--overlap PX]] [--batch N] [--score-thr S] [--on-bad skip|error] [--threads N]
+[--bands B ...] [--scale RULE] [--probabilities]
 
 Predicts with an exported model (model.onnx + model.json) on ONNX Runtime, without
-PyTorch or OpenMMLab; writes the same files as tools/infer.py.
+PyTorch or OpenMMLab; writes the same files as tools/infer.py, rasters included.
 """
 import argparse
 import sys
 
 from ..errors import ZooError
+from ..geo.raster import parse_scaling
 from .runtime import OnnxNetwork, Predictor, load_spec, predict_folder
 
 
@@ -32,11 +34,32 @@ def add_predict_args(parser):
         default=8,
         help='images of one size that go through the network together (default 8)')
     parser.add_argument(
+        '--bands',
+        type=int,
+        nargs='+',
+        help='rasters: the bands to read, in input order, e.g. 4 3 2 (default: the model\'s, '
+        'else the first ones)')
+    parser.add_argument(
+        '--scale',
+        help='rasters: how values become the 0-255 input: dtype (the type\'s range), '
+        'percentile[:LOW,HIGH] (default 2,98 per band), MIN:MAX or MIN1,..:MAX1,.. (default: '
+        'the model\'s; 8-bit as is; other types are refused without one)')
+    parser.add_argument(
+        '--probabilities',
+        action='store_true',
+        help='rasters, segmentation: also write <name>_probs.tif (a float32 band a class)')
+    parser.add_argument(
         '--on-bad',
         choices=['skip', 'error'],
         default='skip',
         help='an unreadable image: pass over it and list it in skipped_images.txt (skip), '
         'or stop (error)')
+
+
+def geo_options(args):
+    """``predict_folder``'s raster options from the parsed ``add_predict_args``."""
+    return dict(
+        bands=args.bands, scaling=parse_scaling(args.scale), probabilities=args.probabilities)
 
 
 def main(argv=None):
@@ -53,7 +76,9 @@ def main(argv=None):
         spec = load_spec(args.model_dir)
         predictor = Predictor(spec, OnnxNetwork(args.model_dir, spec, args.threads), args.tile,
                               args.overlap, args.batch)
-        print(predict_folder(predictor, args.images, args.out_dir, args.on_bad, args.score_thr))
+        print(
+            predict_folder(predictor, args.images, args.out_dir, args.on_bad, args.score_thr,
+                           geo_options(args)))
     except ZooError as err:
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)

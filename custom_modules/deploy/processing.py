@@ -19,7 +19,8 @@ def resized_size(width, height, size, keep_ratio):
 
 
 def preprocess(img, spec):
-    """A BGR uint8 image -> ``(1 x 3 x H x W float32 input, meta)``; ``meta`` holds what
+    """A BGR image (uint8, or float32 in 0-255 from a raster; C channels) -> ``(1 x C x H x
+    W float32 input, meta)``; ``meta`` holds what
     post-processing needs: the original size, the resized size, the scale factors."""
     inp = spec['input']
     height, width = img.shape[:2]
@@ -28,7 +29,9 @@ def preprocess(img, spec):
         if (new_w, new_h) != (width, height):
             img = cv2.resize(img, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     new_h, new_w = img.shape[:2]
-    x = img[..., ::-1] if inp.get('to_rgb', True) else img
+    # the training stack turns BGR into RGB for three channels only (mmengine's and the
+    # toolboxes' data pre-processors); more bands stay in their order
+    x = img[..., ::-1] if inp.get('to_rgb', True) and img.shape[-1] == 3 else img
     x = (x.astype(np.float32) - np.float32(inp['mean'])) / np.float32(inp['std'])
     divisor = inp.get('size_divisor') or 1
     pad_h, pad_w = -new_h % divisor, -new_w % divisor
@@ -139,6 +142,16 @@ def segment(logits, spec):
         probs = 1 / (1 + np.exp(-logits[0]))
         return dict(mask=(probs > spec['postprocess']['threshold']).astype(np.uint8))
     return dict(mask=logits.argmax(axis=0).astype(np.uint8))
+
+
+def probabilities(logits):
+    """Logits (C x H x W) -> per-class probabilities; one channel (a binary head's
+    sigmoid) gives two: background and the class."""
+    if logits.shape[0] == 1:
+        p = 1 / (1 + np.exp(-logits[0]))
+        return np.stack([1 - p, p])
+    e = np.exp(logits - logits.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
 
 
 # --- large images ------------------------------------------------------------------------

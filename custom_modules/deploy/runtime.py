@@ -65,14 +65,15 @@ class Predictor:
     """Pre-processing, a network (ONNX Runtime, or the PyTorch module of a config), and
     post-processing. ``predict_many`` sends images whose network inputs have one shape
     through the network together, ``batch_size`` at a time; ``tile`` splits large images
-    into overlapping windows (detection and segmentation), predicted one at a time."""
+    into overlapping windows (detection and segmentation), predicted one at a time, and
+    is the window of rasters (``rasters``; classification too)."""
 
     def __init__(self, spec, network, tile=None, overlap=0, batch_size=1):
         self.spec, self.network, self.tile, self.overlap = spec, network, tile, overlap
         self.batch_size = batch_size
-        if tile and spec['task'] not in ('detection', 'segmentation'):
-            raise DeployError(f'--tile: a {spec["task"]} model sees whole images; tiles are '
-                              'for detection and segmentation')
+        if tile and spec['task'] == 'embedding':
+            raise DeployError('--tile: an embedding model sees whole images; tiles are for '
+                              'detection, segmentation and classified raster windows')
         if tile and not 0 <= overlap < tile:
             raise DeployError(f'--overlap {overlap} must be at least 0 and less than --tile '
                               f'{tile}')
@@ -105,6 +106,9 @@ class Predictor:
 
     def predict_many(self, imgs):
         """The predictions of several BGR images (a list, in order)."""
+        if self.tile and self.spec['task'] == 'classification':
+            raise DeployError('--tile: a classification model sees whole pictures; --tile '
+                              'sets the classified windows of rasters only')
         tiled = [bool(self.tile) and max(img.shape[:2]) > self.tile for img in imgs]
         whole = iter(
             self.postprocess(outputs, meta)
@@ -193,8 +197,50 @@ def _predicted(predictor, images):
         yield from ((path, img, pred) for (path, img), pred in zip(chunk, preds))
 
 
-def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
-    """Predict every image of ``source`` and write the task's files to ``out_dir``:
+def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None, geo=None):
+    """Predict every image and raster of ``source``: rasters (GeoTIFFs with a CRS, or
+    files OpenCV would change: 16-bit, 4 bands) window by window with results in map
+    coordinates (``custom_modules.deploy.rasters``; ``geo``: ``dict(bands, scaling,
+    probabilities)``), the pictures as :func:`predict_pictures` does. Returns a
+    summary, a line per raster."""
+    from ..geo.raster import is_raster
+    paths = list_images(source)
+    rasters = [p for p in paths if is_raster(p)]
+    lines = []
+    pictures = [p for p in paths if p not in rasters]
+    if pictures:
+        lines.append(predict_pictures(predictor, pictures, out_dir, on_bad, score_thr))
+    if rasters:
+        lines += predict_rasters(predictor, rasters, out_dir, score_thr, **(geo or {}))
+    return '\n'.join(lines)
+
+
+def predict_rasters(predictor,
+                    paths,
+                    out_dir,
+                    score_thr=None,
+                    bands=None,
+                    scaling=None,
+                    probabilities=False):
+    """Each raster of ``paths`` predicted window by window (see ``rasters``); detection
+    and classification also write ``counts.csv`` (raster, class, count). Returns a line
+    per raster."""
+    from . import rasters
+    os.makedirs(out_dir, exist_ok=True)
+    reading = rasters.reading_of(predictor.spec, bands, scaling)
+    done = [
+        rasters.predict_raster(predictor, path, reading, out_dir, predictor.tile, predictor.overlap,
+                               score_thr, probabilities) for path in paths
+    ]
+    if predictor.spec['task'] in ('detection', 'classification'):
+        _write_csv(
+            osp.join(out_dir, 'counts.csv'), ['raster', 'class', 'count'],
+            [[osp.basename(d['raster']), c, n] for d in done for c, n in d['counts'].items()])
+    return [d['summary'] for d in done]
+
+
+def predict_pictures(predictor, paths, out_dir, on_bad='skip', score_thr=None):
+    """Predict every image of ``paths`` and write the task's files to ``out_dir``:
 
     - classification: ``predictions.csv`` (file, class, score, top-k), each image with its
       predicted class and ``prediction_grid.png`` (the first 64); embedding:
@@ -209,7 +255,7 @@ def predict_folder(predictor, source, out_dir, on_bad='skip', score_thr=None):
     classes = spec.get('classes') or []
     os.makedirs(out_dir, exist_ok=True)
     rows, records, counts, thumbnails = [], [], np.zeros(max(len(classes), 1)), []
-    for path, img, pred in _predicted(predictor, read_images(list_images(source), out_dir, on_bad)):
+    for path, img, pred in _predicted(predictor, read_images(paths, out_dir, on_bad)):
         name, (height, width) = osp.basename(path), img.shape[:2]
         if task == 'classification':
             rows.append([

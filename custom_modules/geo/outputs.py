@@ -1,0 +1,77 @@
+"""Results in map coordinates, as a GIS opens them: class rasters with the source's CRS,
+transform and nodata (tiled, compressed GeoTIFF, written strip by strip), and boxes or
+window predictions as GeoPackage layers (and RFC 7946 GeoJSON, in WGS 84)."""
+import numpy as np
+
+NODATA_CLASS = 255  # class rasters: pixels the source has no data for
+
+
+class ClassRasterWriter:
+    """A GeoTIFF of class indices (uint8) the size and place of ``source``; optionally a
+    second one of per-class probabilities (float32, one band a class). Rows are written as
+    they are finished, so memory stays a strip, not the raster."""
+
+    def __init__(self, path, source, classes, probabilities_path=None):
+        import rasterio
+        profile = dict(
+            driver='GTiff',
+            width=source.width,
+            height=source.height,
+            crs=source.crs,
+            transform=source.transform,
+            tiled=True,
+            blockxsize=256,
+            blockysize=256,
+            compress='deflate',
+            BIGTIFF='IF_SAFER')
+        self.classes = classes
+        self.masks = rasterio.open(
+            path, 'w', count=1, dtype='uint8', nodata=NODATA_CLASS, **profile)
+        self.masks.update_tags(1, classes=','.join(classes))
+        self.probs = None
+        if probabilities_path:
+            self.probs = rasterio.open(
+                probabilities_path,
+                'w',
+                count=len(classes),
+                dtype='float32',
+                nodata=-1.0,
+                **profile)
+            for i, name in enumerate(classes, 1):
+                self.probs.set_band_description(i, name)
+
+    def write(self, y0, mask, valid, probs=None):
+        """Rows ``y0 .. y0 + len(mask)`` of the class raster (``valid``: False on nodata)."""
+        from rasterio.windows import Window
+        window = Window(0, y0, mask.shape[1], mask.shape[0])
+        self.masks.write(np.where(valid, mask, NODATA_CLASS).astype(np.uint8)[None], window=window)
+        if self.probs is not None and probs is not None:
+            self.probs.write(np.where(valid[None], probs, -1.0).astype(np.float32), window=window)
+
+    def close(self):
+        self.masks.close()
+        if self.probs is not None:
+            self.probs.close()
+
+
+def pixel_boxes_to_map(boxes, transform):
+    """``N x 4`` pixel boxes (x0, y0, x1, y1) -> shapely polygons in map coordinates (the
+    four corners through the affine transform, so rotated rasters come out right)."""
+    from shapely import polygons
+    corners = np.stack([boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]],
+                       axis=1).astype(np.float64)  # N x 4 x 2
+    a, b, c, d, e, f = transform[:6]
+    xs = a * corners[..., 0] + b * corners[..., 1] + c
+    ys = d * corners[..., 0] + e * corners[..., 1] + f
+    return polygons(np.stack([xs, ys], axis=-1))
+
+
+def write_layer(records, geometries, crs, gpkg_path, layer, geojson_path=None):
+    """``records`` (a dict of columns) with ``geometries`` as a GeoPackage layer in ``crs``,
+    and (when asked and the CRS is known) as GeoJSON in WGS 84 as RFC 7946 requires."""
+    import geopandas
+    frame = geopandas.GeoDataFrame(records, geometry=list(geometries), crs=crs)
+    frame.to_file(gpkg_path, layer=layer, driver='GPKG')
+    if geojson_path and crs is not None:
+        frame.to_crs('EPSG:4326').to_file(geojson_path, driver='GeoJSON')
+    return frame

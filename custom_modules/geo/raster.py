@@ -1,0 +1,264 @@
+"""Reading a raster (GeoTIFF, COG, any file GDAL opens) window by window, as a network input.
+
+A :class:`RasterReading` is the one statement of how raster values become the network's
+input: which bands, in which order (``bands=(4, 3, 2)``; default the first ones the network
+takes), how values are scaled to the 0-255 range the model's mean/std expect, and which
+value is nodata. Scaling is never an implicit cast:
+
+- ``None`` (the default): 8-bit rasters are used as they are; any other data type is
+  refused with a message naming the rules below;
+- ``'dtype'``: the data type's range (uint16 0-65535) maps onto 0-255;
+- ``dict(type='percentile', low=2, high=98)``: per band, the low/high percentiles of the
+  valid pixels (from a decimated read of the whole raster, so the same for every window)
+  map onto 0-255;
+- ``dict(type='minmax', min=..., max=...)``: given values (one for all bands, or one a band).
+
+A window is read with rasterio's ``Window`` (memory bounded by the window), scaled, and
+returned as ``float32 H x W x C`` with its validity mask (``False`` on nodata). Torch-free:
+the ONNX runtime reads rasters through this module too.
+"""
+import os.path as osp
+
+import numpy as np
+
+from ..errors import ZooError
+
+RASTER_EXTENSIONS = ('.tif', '.tiff', '.vrt', '.img', '.jp2')
+STATS_SIDE = 1024  # the decimated read percentile statistics come from (longest side)
+
+
+def _rasterio():
+    try:
+        import rasterio
+    except ImportError:
+        raise ZooError('reading rasters needs rasterio: pip install -r requirements/runtime.txt '
+                       '(tools/install.sh installs it)') from None
+    return rasterio
+
+
+def parse_scaling(text):
+    """``--scale`` text -> a scaling rule: ``dtype``, ``percentile`` or ``percentile:LOW,HIGH``,
+    ``MIN:MAX`` or ``MIN1,MIN2,..:MAX1,MAX2,..`` (one value a band)."""
+    if text in (None, '', 'none'):
+        return None
+    if text == 'dtype':
+        return 'dtype'
+    try:
+        if text.startswith('percentile'):
+            low, high = (text.split(':', 1)[1].split(',') if ':' in text else (2, 98))
+            return dict(type='percentile', low=float(low), high=float(high))
+        low, high = text.split(':')
+        return dict(
+            type='minmax',
+            min=[float(v) for v in low.split(',')],
+            max=[float(v) for v in high.split(',')])
+    except ValueError:
+        raise ZooError(f'--scale {text!r}: use dtype, percentile, percentile:LOW,HIGH, MIN:MAX '
+                       'or MIN1,MIN2,..:MAX1,MAX2,.. (one value a band)') from None
+
+
+def check_scaling(scaling):
+    """A scaling rule from a config or ``--scale``, checked; returns it normalised."""
+    if scaling in (None, 'dtype'):
+        return scaling
+    if isinstance(scaling, str):
+        return check_scaling(parse_scaling(scaling))
+    kind = dict(scaling).get('type')
+    if kind == 'percentile':
+        low, high = float(scaling.get('low', 2)), float(scaling.get('high', 98))
+        if not 0 <= low < high <= 100:
+            raise ZooError(f'scaling {dict(scaling)}: need 0 <= low < high <= 100')
+        return dict(type='percentile', low=low, high=high)
+    if kind == 'minmax':
+        low, high = np.atleast_1d(scaling['min']), np.atleast_1d(scaling['max'])
+        if low.shape != high.shape or np.any(high <= low):
+            raise ZooError(f'scaling {dict(scaling)}: min and max need the same length and '
+                           'max > min for every band')
+        return dict(type='minmax', min=low.tolist(), max=high.tolist())
+    raise ZooError(f'scaling {scaling!r}: use None (8-bit as is), \'dtype\', '
+                   "dict(type='percentile', low=2, high=98) or dict(type='minmax', min=.., "
+                   'max=..)')
+
+
+class RasterReading:
+    """How a raster becomes network input: ``bands`` (1-based, in input order; None: the
+    first ``channels``), ``scaling`` (see the module) and ``nodata`` (None: the raster's
+    own). ``channels`` is the number of input channels the network takes."""
+
+    def __init__(self, bands=None, scaling=None, nodata=None, channels=3):
+        self.bands = tuple(int(b) for b in bands) if bands else None
+        self.scaling = check_scaling(scaling)
+        self.nodata, self.channels = nodata, channels
+        if self.bands and len(self.bands) != channels:
+            raise ZooError(f'bands {self.bands}: {len(self.bands)} bands, but the network takes '
+                           f'{channels} input channels (in_channels and mean/std); choose '
+                           f'{channels} bands or change the model')
+
+    def as_dict(self):
+        return dict(bands=self.bands, scaling=self.scaling, nodata=self.nodata)
+
+    def open(self, path):
+        return RasterSource(path, self)
+
+
+class RasterSource:
+    """One raster opened for reading windows under a :class:`RasterReading`."""
+
+    def __init__(self, path, reading):
+        rasterio = _rasterio()
+        if not osp.isfile(path):
+            raise ZooError(f'no such raster: {path}')
+        try:
+            self.dataset = rasterio.open(path)
+        except rasterio.errors.RasterioIOError as err:
+            raise ZooError(f'{path}: not a raster GDAL can read ({err})') from None
+        self.path, self.reading = path, reading
+        ds = self.dataset
+        count = ds.count
+        self.bands = reading.bands or tuple(range(1, reading.channels + 1))
+        missing = [b for b in self.bands if not 1 <= b <= count]
+        if missing:
+            raise ZooError(f'{path} has {count} band(s) (1-{count}); bands {missing} were asked '
+                           f'for: choose bands that exist (--bands, or the reading\'s bands)')
+        if not reading.bands and count < reading.channels:
+            raise ZooError(f'{path} has {count} band(s) but the network takes '
+                           f'{reading.channels} input channels: choose bands, e.g. --bands '
+                           f'{" ".join(["1"] * reading.channels)}')
+        self.dtype = np.dtype(ds.dtypes[self.bands[0] - 1])
+        if reading.scaling is None and self.dtype != np.uint8:
+            raise ZooError(f'{path} holds {self.dtype} values: say how to scale them to the '
+                           'network\'s 0-255 input, never cut silently: --scale dtype (the '
+                           "type's range), --scale percentile (2-98 per band) or --scale "
+                           'MIN:MAX (the reading\'s scaling in a config)')
+        self.nodata = reading.nodata if reading.nodata is not None else ds.nodata
+        self.width, self.height = ds.width, ds.height
+        self.crs, self.transform = ds.crs, ds.transform
+        self._low, self._high = self._scale_range()
+
+    @property
+    def georeferenced(self):
+        return self.crs is not None
+
+    def close(self):
+        self.dataset.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _scale_range(self):
+        """Per band (low, high) raw values that map onto 0 and 255."""
+        scaling, n = self.reading.scaling, len(self.bands)
+        if scaling is None:
+            return np.zeros(n, np.float64), np.full(n, 255.0)
+        if scaling == 'dtype':
+            if not np.issubdtype(self.dtype, np.integer):
+                raise ZooError(f'{self.path} holds {self.dtype} values, which have no natural '
+                               'range: scale them with --scale percentile or MIN:MAX')
+            info = np.iinfo(self.dtype)
+            return np.full(n, float(info.min)), np.full(n, float(info.max))
+        if scaling['type'] == 'minmax':
+            low, high = (
+                np.broadcast_to(np.float64(v), (n, )).copy()
+                for v in (scaling['min'], scaling['max']))
+            if len(scaling['min']) not in (1, n):
+                raise ZooError(f'scaling min/max give {len(scaling["min"])} values but {n} '
+                               'bands are read: give one value, or one a band')
+            return low, high
+        return self._percentiles(scaling['low'], scaling['high'])
+
+    def _percentiles(self, low, high):
+        factor = max(self.width, self.height) / STATS_SIDE
+        shape = (max(1,
+                     round(self.height / max(factor, 1))), max(1,
+                                                               round(self.width / max(factor, 1))))
+        values = self.dataset.read(
+            self.bands, out_shape=(len(self.bands), *shape), masked=True).astype(np.float64)
+        valid = self._valid(values)
+        if not valid.any():
+            raise ZooError(f'{self.path}: every pixel is nodata ({self.nodata})')
+        lows, highs = [], []
+        for band in values:
+            v = np.asarray(band)[valid]
+            lows.append(np.percentile(v, low))
+            highs.append(max(np.percentile(v, high), lows[-1] + 1e-6))
+        return np.float64(lows), np.float64(highs)
+
+    def _valid(self, masked):
+        """``H x W`` bool: pixels where no read band is nodata (or masked by GDAL)."""
+        valid = ~np.ma.getmaskarray(masked).any(axis=0)
+        if self.nodata is not None and not np.isnan(self.nodata):
+            valid &= ~(np.asarray(masked) == self.nodata).any(axis=0)
+        return valid
+
+    def read(self, x0, y0, x1, y1):
+        """Window ``[x0, x1) x [y0, y1)`` (pixels) -> ``(float32 H x W x C in 0-255, in band
+        order, valid H x W bool)``; parts outside the raster read as nodata."""
+        from rasterio.windows import Window
+        window = Window(x0, y0, x1 - x0, y1 - y0)
+        raw = self.dataset.read(self.bands, window=window, masked=True, boundless=True)
+        valid = self._valid(raw)
+        low, high = (v.astype(np.float32)[:, None, None] for v in (self._low, self._high))
+        scaled = (np.asarray(raw, np.float32) - low) * (np.float32(255) / (high - low))
+        scaled = np.clip(scaled, 0, 255)
+        scaled[:, ~valid] = 0
+        return np.ascontiguousarray(scaled.transpose(1, 2, 0)), valid
+
+    def valid(self, x0, y0, x1, y1):
+        """``H x W`` bool of a window: False on nodata (and outside the raster)."""
+        from rasterio.windows import Window
+        window = Window(x0, y0, x1 - x0, y1 - y0)
+        if self.nodata is None:
+            masks = self.dataset.read_masks(self.bands, window=window, boundless=True)
+            return (masks > 0).all(axis=0)
+        return self._valid(
+            self.dataset.read(self.bands, window=window, masked=True, boundless=True))
+
+    def valid_fraction(self, x0, y0, x1, y1, side=32):
+        """Share of valid pixels in a window, from a decimated read of GDAL's mask."""
+        from rasterio.windows import Window
+        window = Window(x0, y0, x1 - x0, y1 - y0)
+        shape = (min(side, y1 - y0), min(side, x1 - x0))
+        if self.nodata is None:
+            masks = self.dataset.read_masks(
+                self.bands, window=window, out_shape=(len(self.bands), *shape), boundless=True)
+            return float((masks > 0).all(axis=0).mean())
+        raw = self.dataset.read(
+            self.bands,
+            window=window,
+            out_shape=(len(self.bands), *shape),
+            masked=True,
+            boundless=True,
+            resampling=_nearest())
+        return float(self._valid(raw).mean())
+
+
+def _nearest():
+    from rasterio.enums import Resampling
+    return Resampling.nearest
+
+
+def pipeline_order(image):
+    """Bands in input order -> the order a training pipeline's images have: OpenCV's BGR
+    for three channels (the data pre-processor turns it back to RGB, so band 1 is the
+    network's first channel as the red of a photo is), as they are for any other count."""
+    return np.ascontiguousarray(image[..., ::-1]) if image.shape[-1] == 3 else image
+
+
+def is_raster(path):
+    """Whether ``path`` needs reading as a raster rather than a picture: a raster file with
+    a CRS, or one whose data type or band count OpenCV would change silently."""
+    if not path.lower().endswith(RASTER_EXTENSIONS):
+        return False
+    try:
+        rasterio = _rasterio()
+    except ZooError:
+        return False
+    try:
+        with rasterio.open(path) as ds:
+            return (ds.crs is not None or ds.count not in (1, 3)
+                    or any(np.dtype(t) != np.uint8 for t in ds.dtypes))
+    except rasterio.errors.RasterioIOError:
+        return False

@@ -1,0 +1,226 @@
+"""Geospatial rasters: windowed reading, stated scaling, nodata, and prediction with results
+in map coordinates (stand-in networks here; the trained models in test_deploy and
+test_geo_training)."""
+import csv
+
+import numpy as np
+import pytest
+from geo_test_utils import CRS, geotransform, pixel_to_map, squares_scene, write_raster
+
+rasterio = pytest.importorskip('rasterio')
+
+
+def reading(**kwargs):
+    from custom_modules.geo.raster import RasterReading
+    return RasterReading(**kwargs)
+
+
+def test_windows_read_what_the_whole_raster_holds(tmp_path):
+    rng = np.random.default_rng(0)
+    bands = rng.integers(0, 255, (3, 301, 257), dtype=np.uint8)
+    path = write_raster(tmp_path / 'rgb.tif', bands, tiled=True, blockxsize=64, blockysize=64)
+    with reading().open(str(path)) as source:
+        whole, _ = source.read(0, 0, 257, 301)
+        assert np.array_equal(whole, bands.transpose(1, 2, 0).astype(np.float32))
+        from custom_modules.deploy.processing import windows
+        joined = np.zeros_like(whole)
+        for x0, y0, x1, y1 in windows(301, 257, 100, 30):
+            joined[y0:y1, x0:x1], _ = source.read(x0, y0, x1, y1)
+        assert np.array_equal(joined, whole)
+
+
+def test_sixteen_bit_is_refused_without_a_scaling_rule(tmp_path):
+    from custom_modules.errors import ZooError
+    bands = (np.arange(3 * 40 * 40, dtype=np.uint16).reshape(3, 40, 40) * 40)
+    path = str(write_raster(tmp_path / 'u16.tif', bands))
+    with pytest.raises(ZooError, match='uint16 values.*--scale dtype'):
+        reading().open(path)
+    with reading(scaling='dtype').open(path) as source:
+        values, _ = source.read(0, 0, 40, 40)
+    assert np.allclose(values, bands.transpose(1, 2, 0) * (255 / 65535), atol=1e-3)
+    rule = dict(type='minmax', min=0, max=4000)
+    with reading(scaling=rule).open(path) as source:
+        values, _ = source.read(0, 0, 40, 40)
+    assert np.allclose(values, np.clip(bands.transpose(1, 2, 0) / 4000 * 255, 0, 255), atol=1e-3)
+
+
+def test_percentile_stretch_spreads_each_band_alone(tmp_path):
+    bands = np.stack([np.tile(np.arange(100, dtype=np.uint16), (50, 1)) * k for k in (1, 5, 30)])
+    path = str(write_raster(tmp_path / 'u16.tif', bands))
+    with reading(scaling=dict(type='percentile', low=0, high=100)).open(path) as source:
+        values, _ = source.read(0, 0, 100, 50)
+    for band in range(3):  # every band spans 0-255 whatever its own range
+        assert values[..., band].min() == 0 and values[..., band].max() == pytest.approx(255)
+
+
+def test_bands_by_config_and_nodata_masked(tmp_path):
+    from custom_modules.errors import ZooError
+    bands = np.stack([np.full((20, 30), v, np.uint16) for v in (100, 200, 300, 400)])
+    bands[:, :5, :] = 0  # the top rows: nodata in every band
+    path = str(write_raster(tmp_path / 'nir.tif', bands, nodata=0))
+    rule = dict(type='minmax', min=0, max=510)
+    with reading(bands=(4, 3, 2), scaling=rule).open(path) as source:
+        values, valid = source.read(0, 0, 30, 20)
+        assert np.allclose(values[10, 10], [200, 150, 100])  # band 4 first
+        assert not valid[:5].any() and valid[5:].all()
+        assert (values[:5] == 0).all()
+        assert source.valid_fraction(0, 0, 30, 5) == 0
+    with reading(bands=(1, 2, 3, 4), scaling=rule, channels=4).open(path) as source:
+        assert source.read(0, 0, 30, 20)[0].shape == (20, 30, 4)
+    with pytest.raises(ZooError, match=r'has 4 band\(s\).*bands \[5\]'):
+        reading(bands=(5, 1, 2), scaling=rule).open(path)
+    with pytest.raises(ZooError, match='network takes 3 input channels'):
+        reading(bands=(1, 2, 3, 4), scaling=rule)
+
+
+class Brightness:
+    """A stand-in segmentation network: class 1 where the first input channel is bright
+    (its logits a smooth function of each pixel alone, so windows agree exactly)."""
+
+    def __call__(self, x):
+        logit = (x[:, :1] - 0.0) * 4
+        return [np.concatenate([-logit, logit], axis=1)]
+
+
+def seg_spec(channels=3):
+    return dict(
+        task='segmentation',
+        classes=['ground', 'square'],
+        input=dict(size=None, mean=[128.0] * channels, std=[50.0] * channels, to_rgb=True),
+        postprocess=dict(threshold=0.5))
+
+
+def test_class_raster_keeps_the_source_place_and_marks_nodata(tmp_path):
+    from custom_modules.deploy.runtime import Predictor, predict_folder
+    img, boxes = squares_scene()
+    img[:, 250:, :60] = 0  # a corner without data
+    path = write_raster(tmp_path / 'scene.tif', img, nodata=0)
+    predictor = Predictor(seg_spec(), Brightness(), tile=96, overlap=32)
+    summary = predict_folder(predictor, str(path), str(tmp_path / 'out'))
+    assert 'scene_classes.tif' in summary
+    with rasterio.open(tmp_path / 'out' / 'scene_classes.tif') as out, rasterio.open(path) as src:
+        assert out.crs == src.crs and out.transform == src.transform
+        assert (out.width, out.height) == (src.width, src.height) and out.nodata == 255
+        assert out.profile['tiled'] and out.profile['compress'] == 'deflate'
+        mask = out.read(1)
+    expected = (img[0] > 128).astype(np.uint8)
+    expected[250:, :60] = 255
+    assert np.array_equal(mask, expected)
+
+
+def test_class_raster_of_a_raster_taller_than_many_window_rows(tmp_path):
+    """Rows are written as they finish: the result equals one whole-raster prediction."""
+    from custom_modules.deploy.rasters import predict_raster, reading_of
+    from custom_modules.deploy.runtime import Predictor
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 255, (3, 530, 170), dtype=np.uint8)
+    path = str(write_raster(tmp_path / 'tall.tif', img))
+    predictor = Predictor(seg_spec(), Brightness(), tile=64, overlap=16)
+    predict_raster(
+        predictor, path, reading_of(predictor.spec), str(tmp_path), overlap=16, probabilities=True)
+    with rasterio.open(tmp_path / 'tall_classes.tif') as out:
+        assert np.array_equal(out.read(1), (img[0] > 128).astype(np.uint8))
+    with rasterio.open(tmp_path / 'tall_probs.tif') as probs:
+        p = probs.read()
+        assert p.shape == (2, 530, 170) and np.allclose(p.sum(axis=0), 1, atol=1e-5)
+
+
+class Squares:
+    """A stand-in detector: every bright square of a window, exactly (``predict_whole``)."""
+
+    def __call__(self, img):
+        import cv2
+        count, _, stats, _ = cv2.connectedComponentsWithStats((img[..., 0] > 128).astype(np.uint8))
+        boxes = np.float32([[x, y, x + w, y + h]
+                            for x, y, w, h, _ in stats[1:count]]).reshape(-1, 4)
+        return dict(
+            boxes=boxes,
+            scores=np.ones(len(boxes), np.float32),
+            labels=np.zeros(len(boxes), np.int64))
+
+
+def det_predictor():
+    from custom_modules.deploy.runtime import Predictor
+    spec = dict(
+        task='detection',
+        classes=['square'],
+        input=dict(size=None, mean=[0.0] * 3, std=[1.0] * 3),
+        postprocess=dict(iou_threshold=0.5, draw_thr=0.5))
+    predictor = Predictor(spec, network=None, tile=100, overlap=40)
+    predictor.predict_whole = Squares()
+    return predictor
+
+
+def test_boxes_land_on_the_objects_in_map_coordinates(tmp_path):
+    import geopandas
+
+    from custom_modules.deploy.runtime import predict_folder
+    img, boxes = squares_scene()
+    path = write_raster(tmp_path / 'scene.tif', img)
+    summary = predict_folder(det_predictor(), str(path), str(tmp_path / 'out'))
+    assert '7 boxes' in summary
+    found = geopandas.read_file(tmp_path / 'out' / 'scene_detections.gpkg')
+    assert found.crs == CRS and len(found) == 7 and set(found.label) == {'square'}
+    expected = sorted((*pixel_to_map(x0, y1), *pixel_to_map(x1, y0)) for x0, y0, x1, y1 in boxes)
+    assert np.allclose(sorted(map(tuple, found.geometry.bounds.to_numpy())), expected)
+    wgs84 = geopandas.read_file(tmp_path / 'out' / 'scene_detections.geojson')
+    assert wgs84.crs == 'EPSG:4326' and len(wgs84) == 7
+    with open(tmp_path / 'out' / 'counts.csv') as f:
+        assert list(csv.reader(f))[1:] == [['scene.tif', 'square', '7']]
+
+
+def test_detections_on_nodata_are_dropped(tmp_path):
+    import geopandas
+
+    from custom_modules.deploy.runtime import predict_folder
+    img, _ = squares_scene()
+    img[1:, :, :] = np.where(img[:1] > 0, img[1:], 0)
+    img[:, :, 340:] = 0  # the square at x 360 lies on nodata
+    path = write_raster(tmp_path / 'scene.tif', img, nodata=0)
+    predict_folder(det_predictor(), str(path), str(tmp_path / 'out'))
+    assert len(geopandas.read_file(tmp_path / 'out' / 'scene_detections.gpkg')) == 6
+
+
+def test_a_raster_without_crs_is_predicted_in_pixels_with_a_warning(tmp_path, capsys):
+    from custom_modules.deploy.runtime import predict_folder
+    img = np.full((4, 40, 40), 300, np.uint16)  # 16-bit, 4 bands: OpenCV would change it
+    path = write_raster(tmp_path / 'plain.tif', img, crs=None)
+    predictor = det_predictor()
+    predictor.spec['input']['mean'] = [0.0] * 4
+    predict_folder(predictor, str(path), str(tmp_path / 'out'), geo=dict(scaling='dtype'))
+    assert 'has no CRS: its results are in pixel coordinates' in capsys.readouterr().err
+
+
+def test_windows_are_classified_with_their_map_centres(tmp_path):
+    from custom_modules.deploy.runtime import Predictor, predict_folder
+
+    class Bright:
+
+        def __call__(self, x):
+            p = float(x.mean() > 0)
+            return [np.float32([[1 - p, p]])]
+
+    spec = dict(
+        task='classification',
+        classes=['dark', 'bright'],
+        input=dict(size=[32, 32], keep_ratio=False, mean=[128.0] * 3, std=[1.0] * 3))
+    img = np.zeros((3, 64, 128), np.uint8)
+    img[:, :, 64:] = 255
+    path = write_raster(tmp_path / 'half.tif', img)
+    predict_folder(Predictor(spec, Bright(), tile=64), str(path), str(tmp_path / 'out'))
+    with open(tmp_path / 'out' / 'half_windows.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [r['class'] for r in rows] == ['dark', 'bright']
+    assert (float(rows[1]['x']), float(rows[1]['y'])) == pixel_to_map(96, 32)
+
+
+def test_pictures_and_plain_tiffs_still_predict_as_pictures(tmp_path):
+    from custom_modules.geo.raster import is_raster
+    img, _ = squares_scene(40, 40, squares=((5, 5), ))
+    assert not is_raster(str(write_raster(tmp_path / 'plain.tif', img, crs=None)))
+    assert is_raster(str(write_raster(tmp_path / 'geo.tif', img)))
+    assert is_raster(str(write_raster(tmp_path / 'u16.tif', img.astype(np.uint16), crs=None)))
+
+
+def test_geotransform_helper_places_pixels():
+    assert geotransform() @ (2, 4) == pixel_to_map(2, 4)
