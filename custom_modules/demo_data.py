@@ -14,6 +14,11 @@ Layout under ``root`` (default ``data/demo``)::
                                                  draw a few labelled ones per class from a seed
                                                  and use the rest as unlabelled
     ssimrecog/val/<class>/*.png
+    geo/mosaic.tif                               a 1024 px 4-band (R, G, B, NIR) uint16 GeoTIFF
+                                                 orthomosaic (UTM 17N, 0.5 m, nodata 0 in a
+                                                 corner), people on the sand
+    geo/shoreline.gpkg                           sand polygons (field ``class``), in WGS 84
+    geo/people.gpkg                              person boxes (field ``class``), in UTM 17N
 """
 import fcntl
 import json
@@ -208,11 +213,79 @@ def _write_ssimrecog(out, rng, size=64):
                     osp.join(out, split, cls, f'{cls}_{i:04d}.png'))
 
 
+GEO_CRS, GEO_ORIGIN, GEO_PIXEL = 'EPSG:32617', (404000.0, 3285000.0), 0.5
+GEO_SCALE = 40  # 16-bit values: 8-bit colours x 40 (0-10200)
+
+
+def geo_scene(rng, size=1024, people=80):
+    """A 4-band uint16 orthomosaic (4 x size x size: R, G, B, NIR), its sand mask, person
+    boxes ``[x0, y0, x1, y1]`` and its nodata mask (a corner the flight did not cover)."""
+    rgb, sand = shoreline_scene(rng, size)
+    img = rgb.astype(np.float32) + rng.normal(0, 4, rgb.shape).astype(np.float32)
+    nir = np.where(sand > 0, 160, 25).astype(np.float32) + rng.normal(0, 4, sand.shape)
+    y, x = _grid(size)
+    nodata = (x + y) < 0.22  # the top-left corner
+    boxes = []
+    while len(boxes) < people:
+        h = rng.uniform(14, 30)
+        w = h * rng.uniform(0.35, 0.5)
+        cx, cy = rng.uniform(w, size - w), rng.uniform(h, size - h)
+        box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        corners = [(int(box[1]), int(box[0])), (int(box[3]), int(box[2]))]
+        if not all(sand[r, c] and not nodata[r, c] for r, c in corners):
+            continue
+        if any(_iou(box, b) > 0 for b in boxes):
+            continue
+        body = (((x * size - cx) / (w / 2))**2 + ((y * size - cy) / (h / 2))**2) < 1
+        img[body] = rng.uniform(10, 90, 3)
+        nir[body] = 60
+        boxes.append([round(v, 1) for v in box])
+    bands = np.concatenate([img.transpose(2, 0, 1), nir[None]]).clip(1, 255) * GEO_SCALE
+    bands[:, nodata] = 0
+    return bands.astype(np.uint16), sand, boxes, nodata
+
+
+def _write_geo(out, rng, size=1024):
+    import geopandas
+    import rasterio
+    from rasterio.features import shapes
+    from rasterio.transform import from_origin
+    from shapely.geometry import box, shape
+    bands, sand, boxes, _ = geo_scene(rng, size)
+    transform = from_origin(*GEO_ORIGIN, GEO_PIXEL, GEO_PIXEL)
+    os.makedirs(out, exist_ok=True)
+    with rasterio.open(
+            osp.join(out, 'mosaic.tif'),
+            'w',
+            driver='GTiff',
+            width=size,
+            height=size,
+            count=4,
+            dtype='uint16',
+            nodata=0,
+            crs=GEO_CRS,
+            transform=transform,
+            tiled=True,
+            compress='deflate') as f:
+        f.write(bands)
+        for i, name in enumerate(('red', 'green', 'blue', 'nir'), 1):
+            f.set_band_description(i, name)
+    polygons = [shape(g) for g, v in shapes(sand, mask=sand > 0, transform=transform) if v]
+    geopandas.GeoDataFrame(
+        dict(**{'class': ['sand'] * len(polygons)}), geometry=polygons,
+        crs=GEO_CRS).to_crs('EPSG:4326').to_file(osp.join(out, 'shoreline.gpkg'))
+    people = [box(*(transform @ (x0, y1)), *(transform @ (x1, y0))) for x0, y0, x1, y1 in boxes]
+    geopandas.GeoDataFrame(
+        dict(**{'class': ['person'] * len(people)}), geometry=people,
+        crs=GEO_CRS).to_file(osp.join(out, 'people.gpkg'))
+
+
 _WRITERS = dict(
     imrecog=_write_imrecog,
     objrecog=_write_objrecog,
     imseg=_write_imseg,
-    ssimrecog=_write_ssimrecog)
+    ssimrecog=_write_ssimrecog,
+    geo=_write_geo)
 
 # --- entry points ---------------------------------------------------------------------
 
@@ -236,7 +309,7 @@ def generate(root=DEMO_ROOT, families=FAMILIES, seed=0, force=False, size=None):
     """
     for family in families:
         if family not in _WRITERS:
-            raise ValueError(f'unknown family {family!r}; choose from {FAMILIES}')
+            raise ValueError(f'unknown family {family!r}; choose from {tuple(_WRITERS)}')
         os.makedirs(root, exist_ok=True)
         # A lock per family: processes started together (DDP ranks) write it once.
         with open(osp.join(root, f'.{family}.lock'), 'w') as lock:
@@ -245,7 +318,7 @@ def generate(root=DEMO_ROOT, families=FAMILIES, seed=0, force=False, size=None):
                 continue
             out = osp.join(root, family)
             shutil.rmtree(out, ignore_errors=True)
-            rng = np.random.default_rng([seed, FAMILIES.index(family)])
+            rng = np.random.default_rng([seed, list(_WRITERS).index(family)])
             _WRITERS[family](out, rng, **({'size': size} if size else {}))
             with open(_marker(root, family), 'w') as f:
                 json.dump(dict(version=VERSION, seed=seed, size=size), f)

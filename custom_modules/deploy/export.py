@@ -63,7 +63,7 @@ def build_model(cfg, checkpoint, device='cpu'):
 
 
 class ExportModule(nn.Module):
-    """The network of a task as a plain module: a normalised N x 3 x H x W float input ->
+    """The network of a task as a plain module: a normalised N x C x H x W float input ->
     probabilities (classification), embeddings, per level decoded boxes and scores
     (detection), or logits at the input size (segmentation)."""
 
@@ -138,6 +138,18 @@ def _test_resize(pipeline):
     return None, False
 
 
+def raster_reading(pipeline):
+    """The ``LoadRasterWindow`` options of a pipeline (bands, scaling, nodata), or None for
+    a model trained on pictures."""
+    for t in pipeline:
+        if t.get('type', '').split('.')[-1] == 'LoadRasterWindow':
+            return dict(
+                bands=list(t['bands']) if t.get('bands') else None,
+                scaling=t.get('scaling'),
+                nodata=t.get('nodata'))
+    return None
+
+
 def normalisation(model):
     """Mean, std, colour order and padding divisor of the model's data pre-processor (the
     module, whichever toolbox's it is, so that a default or merged one counts too)."""
@@ -156,7 +168,8 @@ def describe(cfg, model):
     """What a trained model is and what its input must be: the fields the exporter's
     ``model.json`` and a published model's card share (one definition for both)."""
     task, family = task_of(cfg)
-    size, keep_ratio = _test_resize(test_pipeline(cfg))
+    pipeline = test_pipeline(cfg)
+    size, keep_ratio = _test_resize(pipeline)
     meta = model.dataset_meta or {}
     palette = meta.get('palette')
     return dict(
@@ -165,7 +178,11 @@ def describe(cfg, model):
         model_type=cfg.model['type'],
         classes=list(meta.get('classes') or []),
         palette=[list(map(int, c)) for c in palette] if palette is not None else None,
-        input=dict(size=size, keep_ratio=keep_ratio, **normalisation(model)),
+        input=dict(
+            size=size,
+            keep_ratio=keep_ratio,
+            raster=raster_reading(pipeline),
+            **normalisation(model)),
         config=cfg.filename)
 
 
@@ -197,7 +214,7 @@ def export_onnx(cfg, checkpoint, out_dir, opset=17):
     spec = spec_of(cfg, model)
     side = max(spec['input']['size'] or [64])
     side += -side % spec['input']['size_divisor']
-    dummy = torch.zeros(1, 3, side, side)
+    dummy = torch.zeros(1, len(spec['input']['mean']), side, side)
     dynamic = {name: {0: 'batch'} for name in spec['outputs']}
     if task == 'segmentation':
         dynamic['logits'] = {0: 'batch', 2: 'height', 3: 'width'}

@@ -13,16 +13,18 @@ from .processing import box_iou
 from .runtime import OnnxNetwork, Predictor, load_spec, read_images
 
 
+def _loads(transform):
+    """Whether a pipeline step reads a file (image, raster window, annotations)."""
+    return transform['type'].split('.')[-1].startswith('Load')
+
+
 def test_batcher(cfg):
     """A function ``(images, paths) -> batch``: what the config's test data loader makes of
     decoded images, its test pipeline (image and annotation loading left out) and its
     collate function. Built once, used for every batch."""
     from mmengine.dataset import Compose
     from mmengine.registry import FUNCTIONS
-    pipeline = Compose([
-        t for t in test_pipeline(cfg)
-        if 'Annotation' not in t['type'] and 'LoadImage' not in t['type']
-    ])
+    pipeline = Compose([t for t in test_pipeline(cfg) if not _loads(t)])
     collate = FUNCTIONS.get((cfg.test_dataloader.get('collate_fn')
                              or {}).get('type', 'pseudo_collate'))
 
@@ -92,15 +94,32 @@ def disagreement(task, ref, got, score_floor=0.05):
 
 
 def config_images(cfg, limit):
-    """Image files of the config's test split (its demo val split), at most ``limit``."""
+    """Image files of the config's test split (its demo val split), at most ``limit``; for
+    a raster dataset its windows, as ``(raster path, (x0, y0, x1, y1))``."""
     from mmengine.registry import DATASETS
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
-    paths = [dataset.get_data_info(i).get('img_path') for i in range(len(dataset))]
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    if infos and 'window' in infos[0]:
+        return [(info['img_path'], tuple(info['window'])) for info in infos[:limit]]
+    paths = [info.get('img_path') for info in infos]
     paths = [p for p in paths if p and osp.isfile(p)][:limit]
     if not paths:
         raise ZooError('parity check: the test split has no image files (TFRecords?); give '
                        'a folder of images with --verify DIR')
     return paths
+
+
+def read_inputs(cfg, items, out_dir):
+    """``(name, image)`` of each of ``items`` (:func:`config_images`): image files decoded
+    as the runtime decodes them, raster windows read by the config's ``LoadRasterWindow``."""
+    windows = [item for item in items if isinstance(item, tuple)]
+    yield from read_images([item for item in items if not isinstance(item, tuple)], out_dir, 'skip')
+    if windows:
+        from mmengine.registry import TRANSFORMS
+        load = TRANSFORMS.build(next(t for t in test_pipeline(cfg) if _loads(t)))
+        for path, window in windows:
+            img = load(dict(img_path=path, window=window))['img']
+            yield f'{path} window {window}', img
 
 
 def check_parity(cfg, module, model_dir, paths, out_dir=None):
@@ -112,7 +131,7 @@ def check_parity(cfg, module, model_dir, paths, out_dir=None):
     model, task = module.model, spec['task']
     batcher = test_batcher(cfg)
     worst, failures, boxes = (0.0, None), [], 0
-    for path, img in read_images(paths, out_dir or model_dir, 'skip'):
+    for path, img in read_inputs(cfg, paths, out_dir or model_dir):
         got = predictor.predict(img)
         if task == 'classification':
             got = dict(probs=got['probs'])

@@ -9,6 +9,8 @@ network, so that a model predicts the same through ONNX Runtime as through PyTor
 import cv2
 import numpy as np
 
+from ..geo.windows import windows  # noqa: F401 (the tiling of pictures and rasters)
+
 
 def resized_size(width, height, size, keep_ratio):
     """The ``(width, height)`` an image gets from mmcv's ``Resize(scale=size)``."""
@@ -155,23 +157,6 @@ def probabilities(logits):
 
 
 # --- large images ------------------------------------------------------------------------
-
-
-def tile_origins(length, tile, overlap):
-    """Start offsets of windows of ``tile`` pixels overlapping by ``overlap`` that cover
-    ``length`` (the last window ends at the edge)."""
-    if length <= tile:
-        return [0]
-    stride = tile - overlap
-    starts = list(range(0, length - tile, stride))
-    return starts + [length - tile]
-
-
-def windows(height, width, tile, overlap):
-    """``(x0, y0, x1, y1)`` of every window of a ``height`` x ``width`` image."""
-    return [(x, y, min(x + tile, width), min(y + tile, height))
-            for y in tile_origins(height, tile, overlap)
-            for x in tile_origins(width, tile, overlap)]
 
 
 def _clip(boxes, regions):

@@ -39,7 +39,7 @@ def load_spec(model_dir):
 
 
 class OnnxNetwork:
-    """``model.onnx`` in ONNX Runtime: a 1 x 3 x H x W float32 input -> list of outputs."""
+    """``model.onnx`` in ONNX Runtime: an N x C x H x W float32 input -> list of outputs."""
 
     def __init__(self, model_dir, spec, threads=None):
         import onnxruntime as ort

@@ -187,10 +187,12 @@ class RasterSource:
         return np.float64(lows), np.float64(highs)
 
     def _valid(self, masked):
-        """``H x W`` bool: pixels where no read band is nodata (or masked by GDAL)."""
-        valid = ~np.ma.getmaskarray(masked).any(axis=0)
+        """``H x W`` bool: False where every read band is nodata (or masked by GDAL), as
+        GDAL's dataset mask: a bright pixel of an 8-bit raster whose nodata is 255 in one
+        band only is data."""
+        valid = ~np.ma.getmaskarray(masked).all(axis=0)
         if self.nodata is not None and not np.isnan(self.nodata):
-            valid &= ~(np.asarray(masked) == self.nodata).any(axis=0)
+            valid &= ~(np.asarray(masked) == self.nodata).all(axis=0)
         return valid
 
     def read(self, x0, y0, x1, y1):
@@ -206,38 +208,29 @@ class RasterSource:
         scaled[:, ~valid] = 0
         return np.ascontiguousarray(scaled.transpose(1, 2, 0)), valid
 
-    def valid(self, x0, y0, x1, y1):
-        """``H x W`` bool of a window: False on nodata (and outside the raster)."""
+    def valid(self, x0, y0, x1, y1, out_shape=None):
+        """``H x W`` bool of a window (or of ``out_shape``, decimated): False on nodata and
+        outside the raster."""
+        from rasterio.enums import Resampling
         from rasterio.windows import Window
         window = Window(x0, y0, x1 - x0, y1 - y0)
-        if self.nodata is None:
-            masks = self.dataset.read_masks(self.bands, window=window, boundless=True)
-            return (masks > 0).all(axis=0)
-        return self._valid(
-            self.dataset.read(self.bands, window=window, masked=True, boundless=True))
-
-    def valid_fraction(self, x0, y0, x1, y1, side=32):
-        """Share of valid pixels in a window, from a decimated read of GDAL's mask."""
-        from rasterio.windows import Window
-        window = Window(x0, y0, x1 - x0, y1 - y0)
-        shape = (min(side, y1 - y0), min(side, x1 - x0))
+        shape = None if out_shape is None else (len(self.bands), *out_shape)
         if self.nodata is None:
             masks = self.dataset.read_masks(
-                self.bands, window=window, out_shape=(len(self.bands), *shape), boundless=True)
-            return float((masks > 0).all(axis=0).mean())
-        raw = self.dataset.read(
-            self.bands,
-            window=window,
-            out_shape=(len(self.bands), *shape),
-            masked=True,
-            boundless=True,
-            resampling=_nearest())
-        return float(self._valid(raw).mean())
+                self.bands, window=window, out_shape=shape, boundless=True)
+            return (masks > 0).any(axis=0)
+        return self._valid(
+            self.dataset.read(
+                self.bands,
+                window=window,
+                out_shape=shape,
+                masked=True,
+                boundless=True,
+                resampling=Resampling.nearest))
 
-
-def _nearest():
-    from rasterio.enums import Resampling
-    return Resampling.nearest
+    def valid_fraction(self, x0, y0, x1, y1, side=32):
+        """Share of valid pixels in a window, from a decimated read."""
+        return float(self.valid(x0, y0, x1, y1, (min(side, y1 - y0), min(side, x1 - x0))).mean())
 
 
 def pipeline_order(image):

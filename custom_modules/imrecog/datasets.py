@@ -16,6 +16,8 @@ from ..datasets.bad_samples import LoadErrorsMixin, check_images, check_on_bad
 from ..datasets.image_files import IMAGE_EXTENSIONS, decode_image, find_images
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
+from ..geo import transforms  # noqa: F401 (registers LoadRasterWindow)
+from ..geo.datasets import RasterSamplesMixin
 
 
 def _readable_samples(data_list, where, on_bad, pipeline):
@@ -191,3 +193,12 @@ class LoadImageFromBytes:
         img = decode_image(results.pop('img_bytes'), results.get('img_path', 'a record'))
         results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
         return results
+
+
+@DATASETS.register_module()
+class RasterPointDataset(RasterSamplesMixin, BaseDataset):
+    """A window of a raster centred on each labelled point (or polygon, at its centroid) of
+    a vector file, its class that label's: see ``custom_modules.geo.datasets``. Pipelines
+    read the windows with ``LoadRasterWindow``."""
+
+    TASK = 'classification'

@@ -19,6 +19,8 @@ from ..datasets.bad_samples import LoadErrorsMixin, check_on_bad, drop_bad_sampl
 from ..datasets.image_files import decode_image
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
+from ..geo import transforms  # noqa: F401 (registers LoadRasterWindow)
+from ..geo.datasets import RasterSamplesMixin
 
 
 def read_mask(path):
@@ -327,3 +329,17 @@ class LoadPairFromBytes(BaseTransform):
         for key in ('img_bytes', 'label_bytes'):
             results.pop(key)
         return results
+
+
+@DATASETS.register_module()
+class RasterMaskDataset(RasterSamplesMixin, BaseSegDataset):
+    """Windows of rasters with the polygons (or lines) of a vector file burnt into class
+    masks (class 0, the background, where none lies; nodata pixels ignored): see
+    ``custom_modules.geo.datasets``. Pipelines read window and mask with
+    ``LoadRasterWindow`` (no ``LoadAnnotations``)."""
+
+    TASK = 'segmentation'
+    METAINFO = dict()  # the config's metainfo.classes: class 0 first (where no label lies)
+
+    def finish_sample(self, index, sample):
+        return dict(sample, label_map=self.label_map, reduce_zero_label=False, seg_fields=[])

@@ -17,6 +17,8 @@ from mmengine.logging import print_log
 
 from ..datasets.bad_samples import LoadErrorsMixin, check_on_bad, drop_bad_samples, image_headers
 from ..errors import ZooError
+from ..geo import transforms  # noqa: F401 (registers LoadRasterWindow)
+from ..geo.datasets import RasterSamplesMixin
 
 COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
@@ -235,3 +237,16 @@ class CheckedCocoDataset(LoadErrorsMixin, CocoDataset):
         data_list = drop_bad_samples(data_list, missing,
                                      f'image(s) listed in {self.ann_file} not found', self.on_bad)
         return check_listed_images(data_list, self.ann_file, self.on_bad)
+
+
+@DATASETS.register_module()
+class RasterBoxDataset(RasterSamplesMixin, BaseDetDataset):
+    """Windows of rasters with the boxes of a vector file's polygons (map coordinates,
+    reprojected to each raster's CRS): see ``custom_modules.geo.datasets``. Pipelines read
+    the windows with ``LoadRasterWindow`` and the boxes with mmdet's ``LoadAnnotations``."""
+
+    TASK = 'detection'
+    METAINFO = dict(classes=('tree', ), palette=[(34, 139, 34)])
+
+    def finish_sample(self, index, sample):
+        return dict(sample, img_id=index)

@@ -1,0 +1,57 @@
+"""What the families' raster datasets share: the options of a dataset that takes rasters and a
+vector file of labels instead of picture files, and its ``load_data_list``.
+
+    dataset=dict(
+        type='RasterBoxDataset',              # or RasterMaskDataset, RasterPointDataset
+        raster='orthomosaic.tif',             # a file, a list, or a folder of rasters
+        labels='crowns.gpkg',                 # GeoPackage, GeoJSON, shapefile...
+        class_field='species',                # None: one class (after a background)
+        windows=dict(size=400, sampler='labels', seed=0, region=(0, 0, 1, 0.8)),
+        pipeline=[dict(type='LoadRasterWindow', bands=(1, 2, 3)), ...])
+
+Paths are under ``data_root`` when relative. ``windows`` takes the options of
+``custom_modules.geo.windows.sample_windows``; a validation dataset on the same raster
+takes another ``region``.
+"""
+import os.path as osp
+
+from .samples import raster_samples
+
+
+class RasterSamplesMixin:
+    """Put before the toolbox's dataset class; a subclass sets ``TASK`` and may add fields
+    to each sample in ``finish_sample``."""
+
+    TASK = None
+
+    def __init__(self,
+                 raster,
+                 labels,
+                 windows,
+                 class_field=None,
+                 min_kept=0.5,
+                 min_valid=0.0,
+                 **kwargs):
+        self.raster, self.labels, self.windows = raster, labels, dict(windows)
+        self.class_field, self.min_kept, self.min_valid = class_field, min_kept, min_valid
+        super().__init__(ann_file='', **kwargs)
+
+    def _under_root(self, path):
+        if isinstance(path, (list, tuple)):
+            return [self._under_root(p) for p in path]
+        return path if osp.isabs(path) else osp.join(self.data_root or '', path)
+
+    def load_data_list(self):
+        samples = raster_samples(
+            self._under_root(self.raster),
+            self._under_root(self.labels),
+            list(self.metainfo['classes']),
+            self.TASK,
+            self.windows,
+            class_field=self.class_field,
+            min_kept=self.min_kept,
+            min_valid=self.min_valid)
+        return [self.finish_sample(i, s) for i, s in enumerate(samples)]
+
+    def finish_sample(self, index, sample):
+        return sample

@@ -1,0 +1,163 @@
+"""Training samples from rasters and a vector file of labels: windows sampled over each raster
+(``windows``), and in each window the labels it holds, in window pixels:
+
+- ``detection``: ``instances`` (mmdet's: ``bbox`` x0 y0 x1 y1, ``bbox_label``,
+  ``ignore_flag``), a label cut by the window kept when at least ``min_kept`` of its box is
+  inside;
+- ``segmentation``: ``shapes``, ``(WKB, class index)`` pairs that ``LoadRasterWindow``
+  burns into the window's mask (class 0, the background, where none lies);
+- ``classification``: one window centred on each label (a point, or a polygon's centroid),
+  ``gt_label`` its class.
+
+A sample is ``dict(img_path, window, width, height, ...)``; ``LoadRasterWindow`` reads its
+pixels. Windows of nodata only are skipped (and counted on the console). Toolbox-free: the
+families' datasets wrap :func:`raster_samples`.
+"""
+import os
+import os.path as osp
+import sys
+from collections import namedtuple
+
+import numpy as np
+
+from ..errors import ZooError
+from .raster import RASTER_EXTENSIONS, _rasterio
+from .vectors import read_labels, to_pixels
+from .windows import sample_windows
+
+TASKS = ('detection', 'segmentation', 'classification')
+RasterGrid = namedtuple('RasterGrid', 'path crs transform width height')
+
+
+def raster_paths(raster):
+    """A raster file, a list of them, or a folder's rasters (sorted)."""
+    if isinstance(raster, (list, tuple)):
+        return [str(r) for r in raster]
+    if osp.isdir(raster):
+        found = sorted(
+            osp.join(raster, n) for n in os.listdir(raster)
+            if n.lower().endswith(RASTER_EXTENSIONS))
+        if not found:
+            raise ZooError(f'no rasters ({", ".join(RASTER_EXTENSIONS)}) in {raster}')
+        return found
+    return [str(raster)]
+
+
+def open_grid(path):
+    """Where a raster lies (CRS, transform, size), without reading its pixels."""
+    rasterio = _rasterio()
+    if not osp.isfile(path):
+        raise ZooError(f'no such raster: {path}')
+    try:
+        with rasterio.open(path) as ds:
+            return RasterGrid(path, ds.crs, ds.transform, ds.width, ds.height)
+    except rasterio.errors.RasterioIOError as err:
+        raise ZooError(f'{path}: not a raster GDAL can read ({err})') from None
+
+
+def raster_samples(raster,
+                   labels,
+                   classes,
+                   task,
+                   windows,
+                   class_field=None,
+                   min_kept=0.5,
+                   min_valid=0.0):
+    """The samples of every raster of ``raster`` with the labels of the vector file
+    ``labels`` (see the module); ``windows``: :func:`sample_windows`'s options (``size``,
+    ``sampler``, ``overlap``, ``count``, ``seed``, ``region``)."""
+    if task not in TASKS:
+        raise ZooError(f'raster samples: task {task!r} is not one of {TASKS}')
+    windows = dict(windows)
+    if 'size' not in windows:
+        raise ZooError('windows.size (the side of a training window in pixels) is missing')
+    if task == 'classification':
+        windows['sampler'] = 'labels'
+    samples, skipped = [], 0
+    for path in raster_paths(raster):
+        grid = open_grid(path)
+        frame = read_labels(labels, grid, classes, class_field)
+        shapes = [(to_pixels(g, grid.transform), int(lab))
+                  for g, lab in zip(frame.geometry, frame.label)]
+        _check_kinds(shapes, task, labels)
+        centres = [(g.centroid.x, g.centroid.y) for g, _ in shapes]
+        found = sample_windows(grid.width, grid.height, centres=centres, **windows)
+        kept = _with_data(path, found, min_valid)
+        skipped += len(found) - len(kept)
+        samples += [_sample(grid, box, shapes, task, min_kept) for box in kept]
+    if skipped:
+        print(
+            f'{osp.basename(str(labels))}: passed over {skipped} window(s) of nodata only',
+            file=sys.stderr)
+    if not samples:
+        raise ZooError(f'no training windows from {raster} with {labels} ({dict(windows)}): '
+                       'a larger region, a smaller windows.size or another sampler')
+    return samples
+
+
+def _check_kinds(shapes, task, path):
+    kinds = {g.geom_type for g, _ in shapes}
+    if task == 'detection' and kinds - {'Polygon', 'MultiPolygon'}:
+        raise ZooError(f'{path}: detection labels must be polygons (boxes or crowns); it holds '
+                       f'{sorted(kinds)}')
+
+
+def _with_data(path, boxes, min_valid):
+    """The windows with data (more than ``min_valid`` of valid pixels, from GDAL's mask)."""
+    rasterio = _rasterio()
+    from rasterio.windows import Window
+    kept = []
+    with rasterio.open(path) as ds:
+        for x0, y0, x1, y1 in boxes:
+            mask = ds.dataset_mask(
+                window=Window(x0, y0, x1 - x0, y1 - y0),
+                out_shape=(min(32, y1 - y0), min(32, x1 - x0)),
+                boundless=True)
+            share = float((mask > 0).mean())
+            if share > min_valid:
+                kept.append((x0, y0, x1, y1))
+    return kept
+
+
+def _sample(grid, box, shapes, task, min_kept):
+    from shapely import box as make_box
+    from shapely import to_wkb
+    from shapely.affinity import translate
+    x0, y0, x1, y1 = box
+    info = dict(img_path=grid.path, window=box, width=x1 - x0, height=y1 - y0)
+    window = make_box(x0, y0, x1, y1)
+    inside = [(g, lab) for g, lab in shapes if g.intersects(window)]
+    if task == 'segmentation':
+        info['shapes'] = [(to_wkb(translate(g.intersection(window), -x0, -y0)), lab)
+                          for g, lab in inside]
+    elif task == 'detection':
+        info['instances'] = []
+        for g, lab in inside:
+            gx0, gy0, gx1, gy1 = g.bounds
+            cx0, cy0 = max(gx0, x0), max(gy0, y0)
+            cx1, cy1 = min(gx1, x1), min(gy1, y1)
+            area = (gx1 - gx0) * (gy1 - gy0)
+            if area > 0 and (cx1 - cx0) * (cy1 - cy0) >= min_kept * area:
+                info['instances'].append(
+                    dict(
+                        bbox=[cx0 - x0, cy0 - y0, cx1 - x0, cy1 - y0],
+                        bbox_label=lab,
+                        ignore_flag=0))
+    else:
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        nearest = min(shapes, key=lambda s: (s[0].centroid.x - cx)**2 + (s[0].centroid.y - cy)**2)
+        info['gt_label'] = nearest[1]
+    return info
+
+
+def burn(shapes, height, width):
+    """``shapes`` of a sample -> the ``height`` x ``width`` class mask (uint8; 0 where no
+    shape lies, later shapes over earlier ones)."""
+    from rasterio.features import rasterize
+    from shapely import from_wkb
+    if not shapes:
+        return np.zeros((height, width), np.uint8)
+    return rasterize([(from_wkb(w), int(lab)) for w, lab in shapes],
+                     out_shape=(height, width),
+                     fill=0,
+                     dtype='uint8')

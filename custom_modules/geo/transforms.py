@@ -1,0 +1,59 @@
+"""``LoadRasterWindow``: the pipeline step that reads a sample's window of a raster, where a
+picture pipeline has ``LoadImageFromFile``. It is the one place a config states how raster
+values become input (``bands``, ``scaling``, ``nodata``: see ``raster.RasterReading``); the
+exporter copies it into ``model.json``, so prediction reads rasters the same way.
+
+Registered in mmcv's ``TRANSFORMS``, which mmdet's, mmseg's and mmpretrain's registries
+search, so every family's pipelines find it.
+"""
+import os
+
+import numpy as np
+from mmcv.transforms import TRANSFORMS, BaseTransform
+
+from .raster import RasterReading, pipeline_order
+from .samples import burn
+
+IGNORE_INDEX = 255  # segmentation: nodata pixels are left out of the loss and the metric
+
+
+@TRANSFORMS.register_module()
+class LoadRasterWindow(BaseTransform):
+    """Read ``results['window']`` (x0, y0, x1, y1 pixels) of ``results['img_path']``:
+    ``img`` (float32, 0-255, bands in input order, three of them as BGR like OpenCV's
+    pictures), ``img_shape``/``ori_shape``; with ``shapes`` in the sample (segmentation)
+    also ``gt_seg_map``, nodata pixels set to ``ignore_index``."""
+
+    def __init__(self, bands=None, scaling=None, nodata=None, ignore_index=IGNORE_INDEX):
+        self.reading = RasterReading(bands, scaling, nodata, channels=len(bands) if bands else 3)
+        self.ignore_index = ignore_index
+        self._open = {}  # (process, path) -> RasterSource: a GDAL handle is not fork-safe
+
+    def source(self, path):
+        key = (os.getpid(), path)
+        if key not in self._open:
+            self._open[key] = self.reading.open(path)
+        return self._open[key]
+
+    def __getstate__(self):  # data-loader workers open their own handles
+        state = dict(self.__dict__)
+        state['_open'] = {}
+        return state
+
+    def transform(self, results):
+        x0, y0, x1, y1 = results['window']
+        image, valid = self.source(results['img_path']).read(x0, y0, x1, y1)
+        results['img'] = pipeline_order(image)
+        results['img_shape'] = results['ori_shape'] = image.shape[:2]
+        if 'shapes' in results:
+            mask = burn(results['shapes'], *image.shape[:2])
+            mask[~valid] = self.ignore_index
+            results['gt_seg_map'] = mask
+            results.setdefault('seg_fields', []).append('gt_seg_map')
+        return results
+
+    def __repr__(self):
+        return f'{type(self).__name__}({self.reading.as_dict()})'
+
+
+__all__ = ['LoadRasterWindow', 'np']
