@@ -289,3 +289,45 @@ def test_unsupported_model_is_named():
             'supported: ImageClassifier, SemiSupervisedClassifier, NPairsEmbedder, '
             'RetinaNet, EncoderDecoder'):
         task_of(Config(dict(model=dict(type='FasterRCNN'), default_scope='mmdet')))
+
+
+def test_a_geotiff_predicts_as_its_picture_at_any_bit_depth_without_torch(exported, tmp_path):
+    """The new user's trial: the demo U-Net on GeoTIFF copies of a picture. 8-bit, a 4th
+    band and 16-bit with its scaling rule give the picture's own mask, in map coordinates;
+    16-bit without a rule and bands the model cannot take are one-line errors."""
+    import rasterio
+    from geo_test_utils import write_raster
+    _, _, model_dir, _ = exported('imseg')
+    folder = 'data/demo/imseg/images/val'
+    big = mosaic(folder, [f'val_{i:04d}.png' for i in range(4)])
+    rgb = big[..., ::-1].transpose(2, 0, 1)  # bands R, G, B
+    cv2.imwrite(str(tmp_path / 'big.png'), big)
+    predict_without_torch(model_dir, tmp_path / 'big.png', tmp_path / 'picture', '--tile', '64',
+                          '--overlap', '0')
+    expected = cv2.imread(str(tmp_path / 'picture' / 'big_mask.png'), cv2.IMREAD_UNCHANGED)
+    nir = np.full((1, *rgb.shape[1:]), 77, np.uint8)
+    rasters = dict(
+        rgb8=(rgb, []),
+        rgbn8=(np.concatenate([rgb, nir]), []),
+        rgbn16=(np.concatenate([rgb, nir]).astype(np.uint16) * 40, ['--scale', '0:10200']))
+    for name, (bands, options) in rasters.items():
+        write_raster(tmp_path / f'{name}.tif', bands)
+        predict_without_torch(model_dir, tmp_path / f'{name}.tif', tmp_path / name, '--tile', '64',
+                              '--overlap', '0', *options)
+        with rasterio.open(tmp_path / name / f'{name}_classes.tif') as got:
+            assert got.crs == 'EPSG:32617'
+            assert np.array_equal(got.read(1), expected), name
+    refused = run([
+        sys.executable, '-c', BLOCK_TORCH, 'predict', model_dir, tmp_path / 'rgbn16.tif',
+        '--out-dir', tmp_path / 'refused'
+    ],
+                  check=False)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert 'holds uint16 values: say how to scale them' in refused.stderr
+    too_many = run([
+        sys.executable, '-c', BLOCK_TORCH, 'predict', model_dir, tmp_path / 'rgbn8.tif',
+        '--out-dir', tmp_path / 'bands', '--bands', '1', '2', '3', '4'
+    ],
+                   check=False)
+    assert too_many.returncode == 2
+    assert 'but the network takes 3 input channels' in too_many.stderr

@@ -44,6 +44,7 @@ def read_labels(path, raster, classes, class_field=None):
     labels = _class_labels(frame, path, classes, class_field)
     frame = frame.assign(label=labels)
     frame = _repaired(frame, path)
+    source_crs = frame.crs.to_string()
     if frame.crs != raster.crs:
         print(
             f'{osp.basename(path)}: labels reprojected from {frame.crs.to_string()} to the '
@@ -51,6 +52,10 @@ def read_labels(path, raster, classes, class_field=None):
             file=sys.stderr)
         frame = frame.to_crs(raster.crs)
     x0, y0, x1, y1 = frame.total_bounds
+    if not np.isfinite([x0, y0, x1, y1]).all():
+        raise ZooError(f'{path}: its coordinates do not fit its CRS ({source_crs}; a GeoJSON '
+                       'without a "crs" member is read as WGS 84 degrees, as RFC 7946 says): '
+                       'set the layer\'s real CRS and save it again, e.g. as a GeoPackage')
     rx0, ry0, rx1, ry1 = raster_bounds(raster)
     if x1 < rx0 or x0 > rx1 or y1 < ry0 or y0 > ry1:
         raise ZooError(f'{path} (bounds {x0:.1f}, {y0:.1f}, {x1:.1f}, {y1:.1f}) does not '

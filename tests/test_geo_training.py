@@ -1,0 +1,195 @@
+"""Training from rasters and vector labels: windows and their labels in window pixels,
+reprojection, the one-line errors of bad input, and the demo geo configs training."""
+import numpy as np
+import pytest
+from geo_test_utils import squares_scene, write_boxes, write_raster
+
+from zoo_test_utils import IN_PROCESS_LOADERS, run_tool
+
+pytest.importorskip('rasterio')
+pytest.importorskip('geopandas')
+
+
+def samples(raster, labels, task='detection', classes=('square', ), **kwargs):
+    from custom_modules.geo.samples import raster_samples
+    options = dict(windows=dict(size=100, sampler='grid'))
+    options.update(kwargs)
+    return raster_samples(str(raster), str(labels), list(classes), task, **options)
+
+
+@pytest.fixture
+def scene(tmp_path):
+    img, boxes = squares_scene()
+    return write_raster(tmp_path / 'scene.tif', img), boxes
+
+
+def boxes_seen(found):
+    """Every box of the samples in raster pixels."""
+    return sorted(
+        tuple(round(v, 3) for v in np.add(i['bbox'], [s['window'][0], s['window'][1]] * 2))
+        for s in found for i in s['instances'])
+
+
+@pytest.mark.parametrize('crs', [None, 'EPSG:4326', 'EPSG:3857'])
+def test_boxes_come_back_in_window_pixels_whatever_the_labels_crs(scene, tmp_path, crs, capsys):
+    raster, boxes = scene
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes, to_crs=crs)
+    found = samples(raster, labels, windows=dict(size=400, sampler='grid'))  # one window
+    assert len(found) == 1 and found[0]['window'] == (0, 0, 400, 300)
+    got = boxes_seen(found)
+    tolerance = 0.01 if crs is None else 0.05  # reprojected through degrees and back
+    assert np.allclose(got, sorted(boxes), atol=tolerance)
+    if crs:
+        assert f'labels reprojected from {crs}' in capsys.readouterr().err
+
+
+def test_a_box_cut_by_a_window_is_kept_when_half_of_it_is_inside(scene, tmp_path):
+    raster, boxes = scene  # the square at x 90-110 is cut by the window edge at x 100
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes)
+    found = samples(raster, labels, windows=dict(size=100, sampler='grid', overlap=0))
+    first = next(s for s in found if s['window'] == (0, 0, 100, 100))
+    assert sorted(i['bbox'] for i in first['instances']) == [[10, 10, 30, 30], [90, 40, 100, 60]]
+
+
+def test_windows_around_labels_hold_their_label_and_are_seeded(scene, tmp_path):
+    raster, boxes = scene
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes)
+    options = dict(windows=dict(size=64, sampler='labels', seed=3))
+    first, again = samples(raster, labels, **options), samples(raster, labels, **options)
+    assert [s['window'] for s in first] == [s['window'] for s in again]
+    assert len(first) == len(boxes) and all(s['instances'] for s in first)
+    other = samples(raster, labels, windows=dict(size=64, sampler='labels', seed=4))
+    assert [s['window'] for s in other] != [s['window'] for s in first]
+
+
+def test_regions_keep_validation_windows_apart(scene, tmp_path):
+    raster, boxes = scene
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes)
+    train = samples(
+        raster, labels, windows=dict(size=50, sampler='random', count=40, region=(0, 0, 0.75, 1)))
+    val = samples(raster, labels, windows=dict(size=50, sampler='grid', region=(0.75, 0, 1, 1)))
+    assert max(s['window'][2] for s in train) <= 300 <= min(s['window'][0] for s in val)
+
+
+def test_nodata_windows_are_skipped_and_counted(tmp_path, capsys):
+    img, boxes = squares_scene()
+    img[:, :, 200:] = 0
+    raster = write_raster(tmp_path / 'half.tif', img, nodata=0)
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes[:3])
+    found = samples(raster, labels, windows=dict(size=100, sampler='grid'))
+    assert {s['window'][0] for s in found} == {0, 100}  # x 200 onwards is nodata
+    assert 'passed over 6 window(s) of nodata only' in capsys.readouterr().err
+
+
+def test_masks_are_burnt_and_nodata_is_ignored(tmp_path):
+    from custom_modules.geo.transforms import LoadRasterWindow
+    img, boxes = squares_scene()
+    img[:, 290:, :] = 0
+    raster = write_raster(tmp_path / 'scene.tif', img, nodata=0)
+    labels = write_boxes(tmp_path / 'squares.gpkg', boxes, classes=['square'] * len(boxes))
+    found = samples(
+        raster,
+        labels,
+        'segmentation', ('ground', 'square'),
+        class_field='species',
+        windows=dict(size=400, sampler='grid'))
+    loaded = LoadRasterWindow()(dict(found[0]))
+    expected = np.zeros((300, 400), np.uint8)
+    for x0, y0, x1, y1 in boxes:
+        expected[y0:y1, x0:x1] = 1
+    expected[290:] = 255
+    assert np.array_equal(loaded['gt_seg_map'], expected)
+    assert loaded['img'].shape == (300, 400, 3) and loaded['img'].dtype == np.float32
+
+
+def test_a_point_label_gives_a_window_of_its_class(scene, tmp_path):
+    import geopandas
+    from geo_test_utils import CRS, pixel_to_map
+    from shapely.geometry import Point
+    raster, _ = scene
+    points = geopandas.GeoDataFrame(
+        dict(kind=['bright', 'dark']),
+        geometry=[Point(pixel_to_map(130, 130)),
+                  Point(pixel_to_map(60, 250))],
+        crs=CRS)
+    points.to_file(tmp_path / 'points.gpkg')
+    found = samples(
+        raster,
+        tmp_path / 'points.gpkg',
+        'classification', ('dark', 'bright'),
+        class_field='kind',
+        windows=dict(size=40))
+    assert [s['gt_label'] for s in found] == [1, 0]
+
+
+def test_invalid_geometries_are_repaired_and_said(scene, tmp_path, capsys):
+    import geopandas
+    from geo_test_utils import CRS, pixel_to_map
+    from shapely.geometry import Polygon
+    raster, _ = scene
+    bowtie = Polygon([pixel_to_map(*p) for p in ((10, 10), (30, 30), (30, 10), (10, 30))])
+    geopandas.GeoDataFrame(geometry=[bowtie], crs=CRS).to_file(tmp_path / 'bad.gpkg')
+    found = samples(raster, tmp_path / 'bad.gpkg', windows=dict(size=400))
+    assert 'repaired 1 invalid geometries' in capsys.readouterr().err
+    assert np.allclose(found[0]['instances'][0]['bbox'], [10, 10, 30, 30])
+
+
+def one_line_error(call, match):
+    from custom_modules.errors import ZooError
+    with pytest.raises(ZooError, match=match) as caught:
+        call()
+    assert '\n' not in str(caught.value)
+
+
+def test_bad_raster_and_label_pairs_are_one_line_errors(scene, tmp_path):
+    import geopandas
+    raster, boxes = scene
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes, classes=['square'] * len(boxes))
+    far = write_boxes(tmp_path / 'far.gpkg', [(0, 0, 10, 10)], crs='EPSG:32633')
+    one_line_error(lambda: samples(raster, far), 'far.gpkg .* does not overlap .*scene.tif')
+    plain = write_raster(tmp_path / 'plain.tif', squares_scene()[0], crs=None)
+    one_line_error(lambda: samples(plain, labels), 'plain.tif has no CRS')
+    frame = geopandas.read_file(labels).set_crs(None, allow_override=True)
+    frame.to_file(tmp_path / 'nocrs.shp')
+    one_line_error(lambda: samples(raster, tmp_path / 'nocrs.shp'), 'nocrs.shp has no CRS')
+    frame.to_file(tmp_path / 'metres.geojson', driver='GeoJSON')  # read as WGS 84 degrees
+    one_line_error(lambda: samples(raster, tmp_path / 'metres.geojson'),
+                   'metres.geojson: its coordinates do not fit its CRS')
+    one_line_error(lambda: samples(raster, labels, class_field='kind'),
+                   r"no field 'kind' \(its fields: \['species'\]\)")
+    one_line_error(lambda: samples(raster, labels, classes=('tree', ), class_field='species'),
+                   r"species values \['square'\] are not in the classes")
+    one_line_error(lambda: samples(raster, labels, windows=dict(size=50, sampler='random')),
+                   'needs windows.count')
+    blank = np.zeros((3, 60, 60), np.uint8)
+    empty = write_raster(tmp_path / 'empty.tif', blank, nodata=0)
+    one_line_error(lambda: samples(empty, labels, windows=dict(size=30)), 'no training windows')
+
+
+SEG = 'configs/imseg/unet-4l_1xb8-10e_demo-geo-shoreline-4band-128.py'
+DET = 'configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-geo-people-128.py'
+
+
+def test_a_four_band_config_trains_and_predicts_a_class_geotiff(tmp_path):
+    import rasterio
+    run_tool('train.py', SEG, '--work-dir', tmp_path, '--cfg-options', 'train_cfg.max_epochs=1',
+             'train_dataloader.dataset.windows.count=16', *IN_PROCESS_LOADERS)
+    out = run_tool('infer.py', SEG, tmp_path / 'epoch_1.pth', 'data/demo/geo/mosaic.tif',
+                   '--out-dir', tmp_path / 'pred')
+    assert 'mosaic_classes.tif' in out.stdout
+    with rasterio.open(tmp_path / 'pred' / 'mosaic_classes.tif') as got, \
+            rasterio.open('data/demo/geo/mosaic.tif') as src:
+        assert (got.crs, got.transform, got.shape) == (src.crs, src.transform, src.shape)
+        classes = got.read(1)
+        nodata = src.dataset_mask() == 0
+    assert (classes[nodata] == 255).all() and set(np.unique(classes[~nodata])) <= {0, 1}
+
+
+def test_a_detector_trains_from_a_geopackage_and_writes_one(tmp_path):
+    import geopandas
+    run_tool('train.py', DET, '--work-dir', tmp_path, '--cfg-options', 'train_cfg.max_epochs=1',
+             *IN_PROCESS_LOADERS)
+    run_tool('infer.py', DET, tmp_path / 'epoch_1.pth', 'data/demo/geo/mosaic.tif', '--out-dir',
+             tmp_path / 'pred', '--score-thr', '0')
+    found = geopandas.read_file(tmp_path / 'pred' / 'mosaic_detections.gpkg')
+    assert found.crs == 'EPSG:32617' and {'label', 'score'} <= set(found.columns)
