@@ -193,3 +193,21 @@ def test_a_detector_trains_from_a_geopackage_and_writes_one(tmp_path):
              tmp_path / 'pred', '--score-thr', '0')
     found = geopandas.read_file(tmp_path / 'pred' / 'mosaic_detections.gpkg')
     assert found.crs == 'EPSG:32617' and {'label', 'score'} <= set(found.columns)
+
+
+def test_bands_the_model_cannot_take_stop_before_training(tmp_path):
+    proc = run_tool(
+        'train.py',
+        SEG,
+        '--work-dir',
+        tmp_path,
+        '--cfg-options',
+        'model.backbone.in_channels=3',
+        'train_dataloader.dataset.windows.count=8',
+        *IN_PROCESS_LOADERS,
+        check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: the network's first layer (backbone.banks.0.0.conv) takes 3 channels but the "
+        'pipelines give 4 (the bands of LoadRasterWindow, or the colour of the images): set '
+        "the backbone's in_channels and a mean/std value a channel, or read 3 bands")

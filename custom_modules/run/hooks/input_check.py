@@ -18,6 +18,7 @@ chance. Checked here, once before the first iteration:
 A deliberate difference (FixRes-style testing at a higher resolution, say) is allowed by
 ``default_hooks.input_check.allow_other_eval_scale=True``.
 """
+import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
@@ -165,8 +166,17 @@ class InputConsistencyHook(Hook):
 
     @staticmethod
     def _check_normalisation(runner, train_input):
-        preprocessor = getattr(unwrap(runner.model), 'data_preprocessor', None)
+        model = unwrap(runner.model)
+        preprocessor = getattr(model, 'data_preprocessor', None)
         channels = train_input.shape[0]
+        first = next(((name, m)
+                      for name, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)), None)
+        if first is not None and first[1].in_channels != channels:
+            raise ZooError(f'the network\'s first layer ({first[0]}) takes '
+                           f'{first[1].in_channels} channels but the pipelines give {channels} '
+                           '(the bands of LoadRasterWindow, or the colour of the images): set '
+                           'the backbone\'s in_channels and a mean/std value a channel, or '
+                           f'read {first[1].in_channels} bands')
         for name in ('mean', 'std'):
             value = getattr(preprocessor, name, None)
             if value is not None and getattr(preprocessor, '_enable_normalize', True) and \
