@@ -211,3 +211,28 @@ def test_bands_the_model_cannot_take_stop_before_training(tmp_path):
         "error: the network's first layer (backbone.banks.0.0.conv) takes 3 channels but the "
         'pipelines give 4 (the bands of LoadRasterWindow, or the colour of the images): set '
         "the backbone's in_channels and a mean/std value a channel, or read 3 bands")
+
+
+def test_the_converter_cuts_rasters_into_the_picture_layouts(scene, tmp_path):
+    import cv2
+
+    from custom_modules.objrecog.datasets import read_course_csv
+    raster, boxes = scene
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes, to_crs='EPSG:4326')
+    out = run_tool('dataset_converters/raster_to_tiles.py', raster, labels, '--task', 'detection',
+                   '--out', tmp_path / 'det', '--size', '200')
+    assert '4 tiles of 200 px' in out.stdout
+    images = read_course_csv(str(tmp_path / 'det' / 'annotations.csv'), ['boxes'])
+    seen = sorted(
+        tuple(np.round(np.add(b[:4], [int(v) for v in i['filename'][:-4].split('_')[1:]] * 2)))
+        for i in images for b in i['boxes'])
+    from custom_modules.deploy.processing import box_iou
+    overlap = box_iou(np.float32(boxes), np.float32(seen))
+    assert (overlap.max(axis=1) >= 0.75).all()  # every square, whole or most of it
+    assert (overlap.max(axis=0) >= 0.75).all()  # and nothing else
+    tile = cv2.imread(str(tmp_path / 'det' / 'images' / 'scene_0_0.png'))
+    assert tile.shape == (200, 200, 3) and tile[15, 15, 0] == 230
+    run_tool('dataset_converters/raster_to_tiles.py', raster, labels, '--task', 'segmentation',
+             '--out', tmp_path / 'seg', '--size', '200', '--classes', 'ground', 'square')
+    mask = cv2.imread(str(tmp_path / 'seg' / 'masks' / 'scene_0_0.png'), cv2.IMREAD_UNCHANGED)
+    assert mask[15, 15] == 1 and mask[5, 5] == 0

@@ -5,7 +5,7 @@ vector file of labels instead of picture files, and its ``load_data_list``.
         type='RasterBoxDataset',              # or RasterMaskDataset, RasterPointDataset
         raster='orthomosaic.tif',             # a file, a list, or a folder of rasters
         labels='crowns.gpkg',                 # GeoPackage, GeoJSON, shapefile...
-        class_field='species',                # None: one class (after a background)
+        class_field='species',                # None: one class (segmentation: class 1)
         windows=dict(size=400, sampler='labels', seed=0, region=(0, 0, 1, 0.8)),
         pipeline=[dict(type='LoadRasterWindow', bands=(1, 2, 3)), ...])
 

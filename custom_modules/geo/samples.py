@@ -76,7 +76,7 @@ def raster_samples(raster,
     samples, skipped = [], 0
     for path in raster_paths(raster):
         grid = open_grid(path)
-        frame = read_labels(labels, grid, classes, class_field)
+        frame = read_labels(labels, grid, classes, class_field, task == 'segmentation')
         shapes = [(to_pixels(g, grid.transform), int(lab))
                   for g, lab in zip(frame.geometry, frame.label)]
         _check_kinds(shapes, task, labels)

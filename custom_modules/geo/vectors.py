@@ -17,12 +17,13 @@ def _geopandas():
     return geopandas
 
 
-def read_labels(path, raster, classes, class_field=None):
+def read_labels(path, raster, classes, class_field=None, background=False):
     """The geometries of ``path`` in the CRS of ``raster`` (a :class:`RasterSource`) with a
     ``label`` column (index into ``classes``); one-line errors for what cannot be used.
 
     ``class_field`` names the attribute holding class names (None: every geometry is
-    ``classes[0]``, or ``classes[1]`` when ``classes[0]`` is a background). Invalid
+    ``classes[0]``, or with ``background`` (segmentation: class 0 is where no label lies)
+    ``classes[1]``). Invalid
     geometries are repaired (``make_valid``) and counted; empty ones are dropped."""
     geopandas = _geopandas()
     if not osp.isfile(path):
@@ -41,7 +42,7 @@ def read_labels(path, raster, classes, class_field=None):
         raise ZooError(f'{path} has no CRS, so it cannot be reprojected to the raster\'s '
                        f'({raster.crs.to_string()}): set the layer\'s CRS (QGIS: Set Layer '
                        'CRS; geopandas: set_crs) and save it again')
-    labels = _class_labels(frame, path, classes, class_field)
+    labels = _class_labels(frame, path, classes, class_field, background)
     frame = frame.assign(label=labels)
     frame = _repaired(frame, path)
     source_crs = frame.crs.to_string()
@@ -72,11 +73,14 @@ def raster_bounds(raster):
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _class_labels(frame, path, classes, class_field):
+def _class_labels(frame, path, classes, class_field, background):
     classes = [str(c) for c in classes]
     if class_field is None:
-        first = 1 if len(classes) > 1 and classes[0] in ('background', 'other') else 0
-        return np.full(len(frame), first, np.int64)
+        if background and len(classes) != 2:
+            raise ZooError(f'{path}: without class_field every label is one class, so the '
+                           f'classes must be two (where no label lies, then the labels), not '
+                           f'{classes}; or name the field that holds class names')
+        return np.full(len(frame), int(background), np.int64)
     if class_field not in frame.columns:
         fields = [c for c in frame.columns if c != 'geometry']
         raise ZooError(f'{path} has no field {class_field!r} (its fields: {fields}); set '
