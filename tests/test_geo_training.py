@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from geo_test_utils import squares_scene, write_boxes, write_raster
 
-from zoo_test_utils import IN_PROCESS_LOADERS, run_tool
+from zoo_test_utils import IN_PROCESS_LOADERS, REPO, run_tool
 
 pytest.importorskip('rasterio')
 pytest.importorskip('geopandas')
@@ -236,3 +236,43 @@ def test_the_converter_cuts_rasters_into_the_picture_layouts(scene, tmp_path):
              '--out', tmp_path / 'seg', '--size', '200', '--classes', 'ground', 'square')
     mask = cv2.imread(str(tmp_path / 'seg' / 'masks' / 'scene_0_0.png'), cv2.IMREAD_UNCHANGED)
     assert mask[15, 15] == 1 and mask[5, 5] == 0
+
+
+def test_a_classifier_trains_from_labelled_points_and_classifies_raster_windows(tmp_path):
+    """The image recognition family from a raster and points: windows centred on each
+    point, its class the point's; prediction classifies the raster window by window."""
+    import csv
+
+    import geopandas
+    from geo_test_utils import CRS, pixel_to_map
+    from shapely.geometry import Point
+    img = np.zeros((3, 128, 256), np.uint8)
+    img[:, :, 128:] = 220
+    write_raster(tmp_path / 'halves.tif', img)
+    rng = np.random.default_rng(0)
+    xs, ys = rng.uniform(20, 236, 24), rng.uniform(20, 108, 24)
+    geopandas.GeoDataFrame(
+        dict(kind=['bright' if x >= 128 else 'dark' for x in xs]),
+        geometry=[Point(pixel_to_map(x, y)) for x, y in zip(xs, ys)],
+        crs=CRS).to_file(tmp_path / 'points.gpkg')
+    dataset = f"""dict(_delete_=True, type='RasterPointDataset', raster='{tmp_path}/halves.tif',
+        labels='{tmp_path}/points.gpkg', class_field='kind', classes=('dark', 'bright'),
+        windows=dict(size=32, seed=0), pipeline=pipeline)"""
+    (tmp_path / 'points.py').write_text(f"""
+_base_ = ['{REPO}/configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py']
+pipeline = [dict(type='LoadRasterWindow'), dict(type='Resize', scale=(64, 64)),
+            dict(type='PackInputs')]
+train_dataloader = dict(dataset={dataset})
+val_dataloader = dict(dataset={dataset})
+test_dataloader = val_dataloader
+model = dict(head=dict(num_classes=2))
+data_preprocessor = dict(num_classes=2)
+""")
+    run_tool('train.py', tmp_path / 'points.py', '--work-dir', tmp_path / 'work', '--cfg-options',
+             'train_cfg.max_epochs=1', *IN_PROCESS_LOADERS)
+    run_tool('infer.py', tmp_path / 'points.py', tmp_path / 'work' / 'epoch_1.pth',
+             tmp_path / 'halves.tif', '--out-dir', tmp_path / 'pred', '--tile', '64')
+    with open(tmp_path / 'pred' / 'halves_windows.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 8 and {r['class'] for r in rows} <= {'dark', 'bright'}
+    assert (float(rows[0]['x']), float(rows[0]['y'])) == pixel_to_map(32, 32)

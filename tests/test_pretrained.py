@@ -39,6 +39,7 @@ NO_PUBLIC_WEIGHTS = {
     'retinanet_r18-fpn_1xb4-24e_deepforest-trees-400',
     'retinanet_r18-fpn-gn_1xb4-100e_deepforest-trees-400',
     'retinanet-adamw_r18-fpn-gn_1xb4-100e_deepforest-trees-400',
+    'retinanet-adamw_r18-fpn-gn_1xb4-100e_neon-osbs-raster-200',
 }
 
 

