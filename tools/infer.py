@@ -2,7 +2,8 @@
 
     python tools/infer.py CONFIG CHECKPOINT IMAGES [--out-dir DIR] [--score-thr S]
         [--tile SIZE [--overlap PX]] [--batch N] [--device cpu|cuda] [--on-bad skip|error]
-        [--bands B ...] [--scale RULE] [--probabilities] [--cfg-options k=v ...]
+        [--bands B ...] [--scale RULE] [--probabilities] [--tta none|flip|d4]
+        [--ensemble CHECKPOINT ...] [--score-thr S [CLASS=S ...]] [--cfg-options k=v ...]
     python tools/infer.py --backend onnxruntime --model DIR IMAGES [same options]
 
 IMAGES is an image or a folder. Every family: classification (the FixMatch model predicts
@@ -25,7 +26,8 @@ import argparse
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.deploy.__main__ import add_predict_args, geo_options
+from custom_modules.deploy.__main__ import (add_predict_args, ensemble_networks, geo_options,
+                                            score_thr_of)
 from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec, predict_folder
 from custom_modules.errors import ZooError
 
@@ -42,6 +44,12 @@ def parse_args():
         '--model', help='onnxruntime: the folder tools/deployment/'
         'export_onnx.py wrote')
     parser.add_argument('--device', default='cpu', help='pytorch: cpu or cuda')
+    parser.add_argument(
+        '--ensemble',
+        nargs='+',
+        default=[],
+        help='pytorch: more checkpoints of the config; onnxruntime: more model folders; '
+        'their predictions are averaged with the first\'s')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -63,14 +71,22 @@ def pytorch_predictor(args):
     task, _ = task_of(cfg)
     model = build_model(cfg, checkpoint, args.device)
     network = TorchNetwork(ExportModule(model, task).eval(), args.device)
-    return Predictor(spec_of(cfg, model), network, args.tile, args.overlap, args.batch), images
+    ensemble = [
+        TorchNetwork(
+            ExportModule(build_model(cfg, require_checkpoint(c), args.device), task).eval(),
+            args.device) for c in args.ensemble
+    ]
+    return Predictor(
+        spec_of(cfg, model), network, args.tile, args.overlap, args.batch, args.tta,
+        ensemble), images
 
 
 def onnx_predictor(args):
     if not args.model or len(args.inputs) != 1:
         raise ZooError('onnxruntime backend: give --model DIR and IMAGES')
     spec = load_spec(args.model)
-    predictor = Predictor(spec, OnnxNetwork(args.model, spec), args.tile, args.overlap, args.batch)
+    predictor = Predictor(spec, OnnxNetwork(args.model, spec), args.tile, args.overlap, args.batch,
+                          args.tta, ensemble_networks(spec, args.ensemble))
     return predictor, args.inputs[0]
 
 
@@ -80,7 +96,7 @@ def main():
     build = pytorch_predictor if args.backend == 'pytorch' else onnx_predictor
     predictor, images = build(args)
     print(
-        predict_folder(predictor, images, args.out_dir, args.on_bad, args.score_thr,
+        predict_folder(predictor, images, args.out_dir, args.on_bad, score_thr_of(args),
                        geo_options(args)))
 
 

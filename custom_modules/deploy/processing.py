@@ -9,6 +9,7 @@ network, so that a model predicts the same through ONNX Runtime as through PyTor
 import cv2
 import numpy as np
 
+from ..errors import ZooError
 from ..geo.windows import windows  # noqa: F401 (the tiling of pictures and rasters)
 
 
@@ -121,6 +122,34 @@ def detect(outputs, spec, meta):
         boxes, scores, labels = boxes[large], scores[large], labels[large]
     keep = batched_nms(boxes, scores, labels, post['iou_threshold'])[:post['max_per_img']]
     return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
+
+
+def score_thresholds(spec, score_thr=None):
+    """The score a box of each class needs, by class name: ``score_thr`` is None (the
+    model's ``draw_thr``), one number, or ``{class: number}`` (``'*'``: the others)."""
+    classes = spec.get('classes') or []
+    default = spec['postprocess']['draw_thr']
+    if not isinstance(score_thr, dict):
+        return {c: default if score_thr is None else score_thr for c in classes}
+    unknown = sorted(set(score_thr) - set(classes) - {'*'})
+    if unknown:
+        raise ZooError(f'--score-thr: {unknown} are not classes of this model ({classes})')
+    return {c: score_thr.get(c, score_thr.get('*', default)) for c in classes}
+
+
+def passing(det, thresholds, classes):
+    """Boolean mask of the boxes of ``det`` that reach their class's threshold."""
+    floors = np.float32([thresholds[c] for c in classes])
+    return det['scores'] >= floors[det['labels'].astype(int)] if len(floors) else \
+        np.zeros(len(det['scores']), bool)
+
+
+def describe_thresholds(thresholds):
+    """``0.5``, or ``tree 0.4, shrub 0.6``: the thresholds as the summary line says them."""
+    values = set(thresholds.values())
+    if len(values) == 1:
+        return f'{values.pop():g}'
+    return ', '.join(f'{c} {t:g}' for c, t in thresholds.items())
 
 
 def segment_logits(logits, meta):

@@ -108,8 +108,7 @@ def _segment(predictor, source, stem, tile, overlap, probabilities):
                 image, valid = source.read(x0, y0, x1, y1)
                 if not valid.any():
                     continue
-                outputs, meta = predictor._run(pipeline_order(image))
-                logits = processing.segment_logits(outputs[0], meta)
+                logits = predictor.logits(pipeline_order(image))
                 if total is None:
                     total = np.zeros((len(logits), bottom - top, source.width), np.float32)
                     seen = np.zeros((bottom - top, source.width), np.float32)
@@ -165,8 +164,8 @@ def _detect(predictor, source, stem, tile, overlap, score_thr):
                                                   spec['postprocess']['iou_threshold'])
     else:
         merged = dict(boxes=np.zeros((0, 4), np.float32), scores=np.zeros(0), labels=np.zeros(0))
-    thr = spec['postprocess']['draw_thr'] if score_thr is None else score_thr
-    keep = merged['scores'] >= thr
+    thresholds = processing.score_thresholds(spec, score_thr)
+    keep = processing.passing(merged, thresholds, classes)
     boxes, scores = merged['boxes'][keep], merged['scores'][keep]
     labels = merged['labels'][keep].astype(int)
     names = [classes[i] for i in labels]
@@ -182,8 +181,8 @@ def _detect(predictor, source, stem, tile, overlap, score_thr):
         raster=source.path,
         outputs=[out] + ([geojson] if source.georeferenced else []),
         counts=counts,
-        summary=f'{osp.basename(source.path)}: {len(boxes)} boxes (score >= {thr}) '
-        f'{counts} in {out}')
+        summary=f'{osp.basename(source.path)}: {len(boxes)} boxes (score >= '
+        f'{processing.describe_thresholds(thresholds)}) {counts} in {out}')
 
 
 def _classify(predictor, source, stem, tile):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import commands
 from ..errors import ZooError as DeployError  # torch-free; the tools print it in one line
-from . import drawing, processing
+from . import augment, drawing, processing
 
 FORMAT = 'mlmondays-zoo-onnx/1'
 TASKS = ('classification', 'embedding', 'detection', 'segmentation')
@@ -68,9 +68,10 @@ class Predictor:
     into overlapping windows (detection and segmentation), predicted one at a time, and
     is the window of rasters (``rasters``; classification too)."""
 
-    def __init__(self, spec, network, tile=None, overlap=0, batch_size=1):
+    def __init__(self, spec, network, tile=None, overlap=0, batch_size=1, tta='none', ensemble=()):
         self.spec, self.network, self.tile, self.overlap = spec, network, tile, overlap
         self.batch_size = batch_size
+        self.views, self.networks = augment.views(tta), [network, *ensemble]
         if tile and spec['task'] == 'embedding':
             raise DeployError('--tile: an embedding model sees whole images; tiles are for '
                               'detection, segmentation and classified raster windows')
@@ -79,10 +80,19 @@ class Predictor:
                               f'{tile}')
         if not (isinstance(batch_size, int) and batch_size >= 1):
             raise DeployError(f'--batch {batch_size} must be a whole number >= 1')
+        if self.augmented and spec['task'] == 'embedding':
+            raise DeployError('--tta and --ensemble average predictions of classes, boxes or '
+                              'masks; an embedding model has none')
 
-    def _run_many(self, imgs):
+    @property
+    def augmented(self):
+        """Whether predictions merge several views or networks (``--tta``, ``--ensemble``)."""
+        return len(self.views) > 1 or len(self.networks) > 1
+
+    def _run_many(self, imgs, network=None):
         """``(outputs, meta)`` of each image, in order: pre-processed, then grouped by
         input shape into network calls of at most ``batch_size`` images."""
+        network = network or self.network
         prepared = [processing.preprocess(img, self.spec) for img in imgs]
         by_shape = {}
         for i, (x, _) in enumerate(prepared):
@@ -91,13 +101,44 @@ class Predictor:
         for members in by_shape.values():
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start:start + self.batch_size]
-                outputs = self.network(np.concatenate([prepared[i][0] for i in chunk]))
+                outputs = network(np.concatenate([prepared[i][0] for i in chunk]))
                 for k, i in enumerate(chunk):
                     results[i] = [o[k] for o in outputs], prepared[i][1]
         return results
 
-    def _run(self, img):
-        return self._run_many([img])[0]
+    def _run(self, img, network=None):
+        return self._run_many([img], network)[0]
+
+    def _each_view(self, img):
+        """``(view, outputs, meta)`` for every network and view of ``img``."""
+        for network in self.networks:
+            for view in self.views:
+                yield (view, *self._run(augment.to_view(img, view), network))
+
+    def logits(self, img):
+        """Segmentation logits of ``img`` (C x H x W), averaged over views and networks."""
+        found = [
+            augment.logits_back(processing.segment_logits(outputs[0], meta), view)
+            for view, outputs, meta in self._each_view(img)
+        ]
+        return found[0] if len(found) == 1 else np.mean(found, axis=0)
+
+    def _predict_augmented(self, img):
+        task, post = self.spec['task'], self.spec.get('postprocess', {})
+        if task == 'segmentation':
+            return processing.segment(self.logits(img), self.spec)
+        if task == 'classification':
+            probs = np.mean([outputs[0] for _, outputs, _ in self._each_view(img)], axis=0)
+            return processing.classify(probs, self.spec)
+        height, width = img.shape[:2]
+        found = [(view, processing.detect(outputs, self.spec, meta))
+                 for view, outputs, meta in self._each_view(img)]
+        boxes = np.concatenate([augment.boxes_back(d['boxes'], v, height, width) for v, d in found])
+        scores = np.concatenate([d['scores'] for _, d in found])
+        labels = np.concatenate([d['labels'] for _, d in found])
+        keep = processing.batched_nms(boxes, scores, labels,
+                                      post['iou_threshold'])[:post.get('max_per_img', 100)]
+        return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
 
     def predict(self, img):
         """A BGR image -> the task's prediction (see ``processing``); window by window when
@@ -110,13 +151,20 @@ class Predictor:
             raise DeployError('--tile: a classification model sees whole pictures; --tile '
                               'sets the classified windows of rasters only')
         tiled = [bool(self.tile) and max(img.shape[:2]) > self.tile for img in imgs]
+        if self.augmented:
+            return [
+                self._predict_tiled(img) if t else self._predict_augmented(img)
+                for img, t in zip(imgs, tiled)
+            ]
         whole = iter(
             self.postprocess(outputs, meta)
             for outputs, meta in self._run_many([img for img, t in zip(imgs, tiled) if not t]))
         return [self._predict_tiled(img) if t else next(whole) for img, t in zip(imgs, tiled)]
 
     def predict_whole(self, img):
-        """The prediction of the whole image at once."""
+        """The prediction of the whole image at once (over every view and network)."""
+        if self.augmented:
+            return self._predict_augmented(img)
         outputs, meta = self._run(img)
         return self.postprocess(outputs, meta)
 
@@ -142,8 +190,7 @@ class Predictor:
                                                     self.spec['postprocess']['iou_threshold'])
         total, count = None, np.zeros((height, width), np.float32)
         for x0, y0, x1, y1 in boxes:
-            outputs, meta = self._run(img[y0:y1, x0:x1])
-            logits = processing.segment_logits(outputs[0], meta)
+            logits = self.logits(img[y0:y1, x0:x1])
             if total is None:
                 total = np.zeros((len(logits), height, width), np.float32)
             total[:, y0:y1, x0:x1] += logits
@@ -253,6 +300,8 @@ def predict_pictures(predictor, paths, out_dir, on_bad='skip', score_thr=None):
     """
     spec, task = predictor.spec, predictor.spec['task']
     classes = spec.get('classes') or []
+    if task == 'detection':
+        thresholds = processing.score_thresholds(spec, score_thr)
     os.makedirs(out_dir, exist_ok=True)
     rows, records, counts, thumbnails = [], [], np.zeros(max(len(classes), 1)), []
     for path, img, pred in _predicted(predictor, read_images(paths, out_dir, on_bad)):
@@ -269,8 +318,7 @@ def predict_pictures(predictor, paths, out_dir, on_bad='skip', score_thr=None):
         elif task == 'embedding':
             rows.append([name, *np.round(pred['embedding'], 6).tolist()])
         elif task == 'detection':
-            keep = pred['scores'] >= (
-                spec['postprocess']['draw_thr'] if score_thr is None else score_thr)
+            keep = processing.passing(pred, thresholds, classes)
             boxes = pred['boxes'][keep].astype(np.float64).round(1).tolist()
             labels = pred['labels'][keep].tolist()
             scores = pred['scores'][keep].astype(np.float64).round(4).tolist()
@@ -318,10 +366,10 @@ def _write_results(task, rows, records, counts, classes, out_dir, spec, score_th
         return f'{len(rows)} embeddings of {dim} values; embeddings.csv in {out_dir}'
     if task == 'detection':
         _write_csv(osp.join(out_dir, 'detections.csv'), [*DETECTION_COLUMNS, 'score'], rows)
-        thr = spec['postprocess']['draw_thr'] if score_thr is None else score_thr
+        thresholds = processing.score_thresholds(spec, score_thr)
         with open(osp.join(out_dir, 'detections.json'), 'w') as f:
-            json.dump(dict(score_thr=thr, images=records), f, indent=1)
-        return (f'{len(rows)} boxes (score >= {thr}); pictures, detections.csv and '
-                f'detections.json in {out_dir}')
+            json.dump(dict(score_thr=thresholds, images=records), f, indent=1)
+        return (f'{len(rows)} boxes (score >= {processing.describe_thresholds(thresholds)}); '
+                f'pictures, detections.csv and detections.json in {out_dir}')
     shares = dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
     return f'masks and overlays in {out_dir}; pixel shares: {shares}'
