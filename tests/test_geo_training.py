@@ -1,5 +1,7 @@
 """Training from rasters and vector labels: windows and their labels in window pixels,
 reprojection, the one-line errors of bad input, and the demo geo configs training."""
+import json
+
 import numpy as np
 import pytest
 from geo_test_utils import squares_scene, write_boxes, write_raster
@@ -193,6 +195,11 @@ def test_a_detector_trains_from_a_geopackage_and_writes_one(tmp_path):
              tmp_path / 'pred', '--score-thr', '0')
     found = geopandas.read_file(tmp_path / 'pred' / 'mosaic_detections.gpkg')
     assert found.crs == 'EPSG:32617' and {'label', 'score'} <= set(found.columns)
+    run_tool('analysis_tools/benchmark_tta.py', DET, tmp_path / 'epoch_1.pth', '--tta', 'none',
+             'flip', '--out', tmp_path / 'tta.json')
+    rows = json.loads((tmp_path / 'tta.json').read_text())['rows']
+    assert [r['tta'] for r in rows] == ['none', 'flip']
+    assert all(0 <= r['bbox_mAP'] <= 1 for r in rows)
 
 
 def test_bands_the_model_cannot_take_stop_before_training(tmp_path):
