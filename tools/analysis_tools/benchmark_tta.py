@@ -19,7 +19,6 @@ import numpy as np
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
 from custom_modules.deploy.export import ExportModule, TorchNetwork, build_model, spec_of, task_of
-from custom_modules.deploy.parity import read_inputs
 from custom_modules.deploy.runtime import Predictor
 from custom_modules.errors import ZooError
 
