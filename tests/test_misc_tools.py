@@ -14,6 +14,8 @@ FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textur
         (DEMO_CONFIGS['objrecog'], 'val', (128, 128)),
         (DEMO_CONFIGS['imseg'], 'train', (96, 96)),
         (FIXMATCH, 'train', (96, 192)),  # both views of each image side by side
+        # four bands of a 16-bit raster: its first three shown as colour
+        ('configs/imseg/unet-4l_1xb8-10e_demo-geo-shoreline-4band-128.py', 'val', (128, 128)),
     ])
 def test_browse_dataset_draws_the_samples_after_the_pipeline(tmp_path, config, phase, cell):
     out = run_tool(

@@ -37,8 +37,15 @@ def parse_args():
 
 
 def to_bgr(tensor):
-    """A packed image (C x H x W, the pipeline's channel order, BGR) as an HWC uint8 array."""
-    return np.ascontiguousarray(tensor.permute(1, 2, 0).cpu().numpy().astype(np.uint8))
+    """A packed image (C x H x W, the pipeline's channel order: BGR for three channels, the
+    bands' order for more, as LoadRasterWindow gives them) as an HWC uint8 BGR array; of
+    more bands the first three are shown as red, green and blue, one band as grey."""
+    img = tensor.permute(1, 2, 0).cpu().numpy().clip(0, 255).astype(np.uint8)
+    if img.shape[-1] == 1:
+        img = np.repeat(img, 3, axis=-1)
+    elif img.shape[-1] > 3:
+        img = img[..., 2::-1]
+    return np.ascontiguousarray(img)
 
 
 def draw(inputs, sample, classes, palette):
