@@ -16,16 +16,22 @@ Nodata is never predicted: windows of nodata only are skipped, detections centre
 nodata dropped, class pixels on nodata written as nodata.
 """
 import csv
+import os
 import os.path as osp
 import sys
 
 import numpy as np
 
 from ..errors import ZooError
-from ..geo.raster import RasterReading, pipeline_order
+from ..geo.raster import RasterReading, import_rasterio, pipeline_order
 from . import processing
 
 DEFAULT_TILE = 512
+# GDAL keeps decoded blocks of every raster it reads or writes in one cache, by default 5 %
+# of the machine's memory (6 GB on a 128 GB node): bounded here, so that a raster read once
+# from top to bottom costs a strip of memory, not a cache that grows with it. GDAL_CACHEMAX
+# in the environment wins.
+GDAL_CACHE_MB = 256
 
 
 def reading_of(spec, bands=None, scaling=None):
@@ -73,7 +79,8 @@ def predict_raster(predictor,
     if spec['task'] != 'classification' and not 0 <= overlap < tile:
         raise ZooError(f'--overlap {overlap} must be at least 0 and less than the window {tile}')
     stem = osp.join(out_dir, osp.splitext(osp.basename(path))[0])
-    with reading.open(path) as source:
+    cache = {} if 'GDAL_CACHEMAX' in os.environ else dict(GDAL_CACHEMAX=GDAL_CACHE_MB)
+    with import_rasterio().Env(**cache), reading.open(path) as source:
         if not source.georeferenced:
             print(
                 f'WARNING: {path} has no CRS: its results are in pixel coordinates',

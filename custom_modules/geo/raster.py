@@ -27,7 +27,8 @@ RASTER_EXTENSIONS = ('.tif', '.tiff', '.vrt', '.img', '.jp2')
 STATS_SIDE = 1024  # the decimated read percentile statistics come from (longest side)
 
 
-def _rasterio():
+def import_rasterio():
+    """rasterio, or a one-line error saying how to install it."""
     try:
         import rasterio
     except ImportError:
@@ -105,7 +106,7 @@ class RasterSource:
     """One raster opened for reading windows under a :class:`RasterReading`."""
 
     def __init__(self, path, reading):
-        rasterio = _rasterio()
+        rasterio = import_rasterio()
         if not osp.isfile(path):
             raise ZooError(f'no such raster: {path}')
         try:
@@ -246,7 +247,7 @@ def is_raster(path):
     if not path.lower().endswith(RASTER_EXTENSIONS):
         return False
     try:
-        rasterio = _rasterio()
+        rasterio = import_rasterio()
     except ZooError:
         return False
     try:

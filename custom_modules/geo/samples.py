@@ -21,7 +21,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import ZooError
-from .raster import RASTER_EXTENSIONS, _rasterio
+from .raster import RASTER_EXTENSIONS, import_rasterio
 from .vectors import read_labels, to_pixels
 from .windows import sample_windows
 
@@ -45,7 +45,7 @@ def raster_paths(raster):
 
 def open_grid(path):
     """Where a raster lies (CRS, transform, size), without reading its pixels."""
-    rasterio = _rasterio()
+    rasterio = import_rasterio()
     if not osp.isfile(path):
         raise ZooError(f'no such raster: {path}')
     try:
@@ -104,7 +104,7 @@ def _check_kinds(shapes, task, path):
 
 def _with_data(path, boxes, min_valid):
     """The windows with data (more than ``min_valid`` of valid pixels, from GDAL's mask)."""
-    rasterio = _rasterio()
+    rasterio = import_rasterio()
     from rasterio.windows import Window
     kept = []
     with rasterio.open(path) as ds:
