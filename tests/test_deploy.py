@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, run, run_tool
+from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, SquareDetector, run, run_tool
 
 NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
 FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
@@ -144,21 +144,6 @@ def mosaic(folder, names):
     """A 2 x 2 mosaic of four demo frames."""
     frames = [cv2.imread(f'{folder}/{n}') for n in names]
     return np.vstack([np.hstack(frames[:2]), np.hstack(frames[2:])])
-
-
-class SquareDetector:
-    """A stand-in detector that finds every white square exactly (its connected
-    components), so that tiling is tested on its own: what the tiles see is what a
-    detector sees, cut objects included."""
-
-    def __call__(self, img):
-        count, _, stats, _ = cv2.connectedComponentsWithStats((img[..., 0] > 128).astype(np.uint8))
-        boxes = np.float32([[x, y, x + w, y + h]
-                            for x, y, w, h, _ in stats[1:count]]).reshape(-1, 4)
-        return dict(
-            boxes=boxes,
-            scores=np.ones(len(boxes), np.float32),
-            labels=np.zeros(len(boxes), np.int64))
 
 
 FOLDERS = dict(

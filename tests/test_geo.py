@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from geo_test_utils import CRS, geotransform, pixel_to_map, squares_scene, write_raster
 
+from zoo_test_utils import SquareDetector
+
 rasterio = pytest.importorskip('rasterio')
 
 
@@ -125,20 +127,6 @@ def test_class_raster_of_a_raster_taller_than_many_window_rows(tmp_path):
         assert p.shape == (2, 530, 170) and np.allclose(p.sum(axis=0), 1, atol=1e-5)
 
 
-class Squares:
-    """A stand-in detector: every bright square of a window, exactly (``predict_whole``)."""
-
-    def __call__(self, img):
-        import cv2
-        count, _, stats, _ = cv2.connectedComponentsWithStats((img[..., 0] > 128).astype(np.uint8))
-        boxes = np.float32([[x, y, x + w, y + h]
-                            for x, y, w, h, _ in stats[1:count]]).reshape(-1, 4)
-        return dict(
-            boxes=boxes,
-            scores=np.ones(len(boxes), np.float32),
-            labels=np.zeros(len(boxes), np.int64))
-
-
 def det_predictor():
     from custom_modules.deploy.runtime import Predictor
     spec = dict(
@@ -147,7 +135,7 @@ def det_predictor():
         input=dict(size=None, mean=[0.0] * 3, std=[1.0] * 3),
         postprocess=dict(iou_threshold=0.5, draw_thr=0.5))
     predictor = Predictor(spec, network=None, tile=100, overlap=40)
-    predictor.predict_whole = Squares()
+    predictor.predict_whole = SquareDetector()
     return predictor
 
 
