@@ -101,16 +101,15 @@ def _segment(predictor, source, stem, tile, overlap, probabilities):
     out = f'{stem}_classes.tif'
     writer = ClassRasterWriter(out, source, classes, f'{stem}_probs.tif' if probabilities else None)
     counts = np.zeros(len(classes), np.int64)
-    top, total, seen = 0, None, None  # rows [top, top + len(seen)) accumulate
+    # rows [top, top + len(seen)) accumulate: summed logits, windows seen, data (not nodata)
+    top, total, seen, data = 0, None, None, None
     rows = _rows(source, tile, overlap)
     try:
         for r, row in enumerate(rows):
             bottom = max(box[3] for box in row)
             if total is not None and bottom - top > seen.shape[0]:
                 grow = bottom - top - seen.shape[0]
-                total = np.concatenate(
-                    [total, np.zeros((len(total), grow, source.width), np.float32)], 1)
-                seen = np.concatenate([seen, np.zeros((grow, source.width), np.float32)])
+                total, seen, data = (_grown(a, grow) for a in (total, seen, data))
             for x0, y0, x1, y1 in row:
                 image, valid = source.read(x0, y0, x1, y1)
                 if not valid.any():
@@ -119,15 +118,19 @@ def _segment(predictor, source, stem, tile, overlap, probabilities):
                 if total is None:
                     total = np.zeros((len(logits), bottom - top, source.width), np.float32)
                     seen = np.zeros((bottom - top, source.width), np.float32)
+                    data = np.zeros((bottom - top, source.width), bool)
                 total[:, y0 - top:y1 - top, x0:x1] += logits
                 seen[y0 - top:y1 - top, x0:x1] += 1
+                data[y0 - top:y1 - top, x0:x1] |= valid
             done = rows[r + 1][0][1] if r + 1 < len(rows) else source.height
             if total is None:  # nothing but nodata so far
                 blank = np.zeros((done - top, source.width), np.uint8)
                 writer.write(top, blank, blank.astype(bool))
             else:
-                counts += _finish(predictor, source, writer, top, done, total, seen)
-                total, seen = total[:, done - top:], seen[done - top:]
+                n = done - top
+                counts += _finish(predictor, writer, top, total[:, :n] / np.maximum(seen[:n], 1),
+                                  data[:n])
+                total, seen, data = total[:, n:], seen[n:], data[n:]
             top = done
     finally:
         writer.close()
@@ -139,11 +142,15 @@ def _segment(predictor, source, stem, tile, overlap, probabilities):
         summary=f'{osp.basename(source.path)}: {out} (pixel shares {shares})')
 
 
-def _finish(predictor, source, writer, top, done, total, seen):
-    """Write finished rows ``[top, done)``; returns the class pixel counts written."""
-    n = done - top
-    logits = total[:, :n] / np.maximum(seen[:n], 1)
-    valid = source.valid(0, top, source.width, done) & (seen[:n] > 0)
+def _grown(array, rows):
+    """``array`` with ``rows`` more rows of zeros (its second-last axis)."""
+    extra = np.zeros((*array.shape[:-2], rows, array.shape[-1]), array.dtype)
+    return np.concatenate([array, extra], axis=-2)
+
+
+def _finish(predictor, writer, top, logits, valid):
+    """Write finished rows from ``top`` (their averaged logits; ``valid``: False on nodata
+    and where no window was predicted); returns the class pixel counts written."""
     mask = processing.segment(logits, predictor.spec)['mask']
     probs = None
     if writer.probs is not None:
