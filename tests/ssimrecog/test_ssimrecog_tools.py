@@ -37,9 +37,9 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
     assert results['metric'] == 'cls/accuracy'
     assert set(results['results']) == {Path(FIXMATCH).stem, Path(SUPERVISED).stem}
     for per_seed in results['results'].values():
-        assert set(per_seed) == {'0', '1'}
+        assert set(per_seed) == {'seed0', 'seed1'}
         assert all(0 <= v <= 100 for v in per_seed.values())
-    assert '| mean | std |' in (tmp_path / 'results.md').read_text()
+    assert '| seed 0 | seed 1 | mean | std | range |' in (tmp_path / 'results.md').read_text()
     for config in (FIXMATCH, SUPERVISED):
         for seed in (0, 1):
             work_dir = tmp_path / Path(config).stem / f'seed{seed}'
@@ -67,7 +67,7 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
     for seed in (0, 1):
         seed_dir = tmp_path / Path(SUPERVISED).stem / f'seed{seed}'
         tested = json.loads((seed_dir / 'test' / 'test_metrics.json').read_text())
-        assert results['results'][Path(SUPERVISED).stem][str(seed)] == tested['cls/accuracy']
+        assert results['results'][Path(SUPERVISED).stem][f'seed{seed}'] == tested['cls/accuracy']
 
     # a run of another config (here: another option) is not reused
     proc = run([
@@ -77,6 +77,26 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
                timeout=900)
     assert 'finished before' not in proc.stdout
     assert len(sorted(tmp_path.glob(f'{Path(SUPERVISED).stem}/seed0/2*'))) == 2
+
+
+def test_compare_seeds_runs_each_seed_at_each_thread_count(tmp_path):
+    """The thread count changes a CPU run's floats (the kernels split their sums by
+    thread), so a stable recipe is one whose figure does not move with it: --threads runs
+    every seed at each count, and the table gives the range as well as the spread."""
+    run([
+        sys.executable, 'tools/analysis_tools/compare_seeds.py', SUPERVISED, '--seeds', '0',
+        '--threads', '1', '2', '--work-dir', tmp_path, '--cfg-options', *SHORT
+    ],
+        timeout=900)
+    runs = json.loads((tmp_path / 'results.json').read_text())['results'][Path(SUPERVISED).stem]
+    assert list(runs) == ['seed0-threads1', 'seed0-threads2']
+    for name, threads in zip(runs, (1, 2)):
+        summary = json.loads((tmp_path / Path(SUPERVISED).stem / name / 'summary.json').read_text())
+        assert summary['trained']['threads'] == threads
+    table = (tmp_path / 'results.md').read_text()
+    assert '| seed 0, 1 thread | seed 0, 2 threads | mean | std | range |' in table
+    values = list(runs.values())
+    assert table.rstrip().endswith(f'| {max(values) - min(values):.2f} |')
 
 
 def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):

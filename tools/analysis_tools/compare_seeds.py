@@ -1,21 +1,26 @@
 """Train several configs with several seeds and tabulate the final metric: mean and spread.
 
     python tools/analysis_tools/compare_seeds.py CONFIG [CONFIG ...] [--seeds 0 1 2]
-        [--metric cls/accuracy] [--split val|test] [--reuse]
+        [--threads 1 2] [--metric cls/accuracy] [--split val|test] [--reuse]
         [--work-dir work_dirs/compare_seeds] [--cfg-options k=v ...]
 
 Seed ``s`` sets ``randomness.seed=s`` and every ``split_seed`` in the config, so configs
 drawing their labelled images from a seed (ssimrecog) are compared on the same labelled
-images for each seed. ``--split val`` (default): the metric logged at the last
-validation. ``--split test``: the final checkpoint (never one chosen on val) evaluated by
-``tools/test.py`` on the config's test split. ``--reuse``: a seed whose work dir holds a
-finished run (its ``summary.json``) of the same config and options (the config dumped
-there equals today's) is not trained again; one of a changed config is. Writes
-``results.json`` and ``results.md`` to the work dir and prints the table.
+images for each seed. ``--threads``: each seed also runs once per CPU thread count
+(``OMP_NUM_THREADS``; the kernels split their sums by thread, so the count changes the
+floats, and a stable recipe's figure does not move with it). ``--split val`` (default):
+the metric logged at the last validation. ``--split test``: the final checkpoint (never
+one chosen on val) evaluated by ``tools/test.py`` on the config's test split.
+``--reuse``: a run whose work dir holds a finished run (its ``summary.json``) of the same
+config and options (the config dumped there equals today's) is not trained again; one of
+a changed config is. Writes ``results.json`` and ``results.md`` to the work dir and
+prints the table: each run's value, their mean, sample standard deviation and range
+(largest minus smallest).
 """
 import argparse
 import copy
 import glob
+import itertools
 import json
 import os
 import os.path as osp
@@ -76,7 +81,14 @@ def finished_run_of(cfg, config, work_dir, options):
         then.get(k) == today.get(k) for k in set(then) | set(today) if k not in SET_BY_THE_TOOL)
 
 
-def test_metric(config, work_dir, key, overrides):
+def thread_env(threads):
+    """The environment of a run with ``threads`` CPU threads (None: this one's)."""
+    if threads is None:
+        return None
+    return {**os.environ, 'OMP_NUM_THREADS': str(threads), 'MKL_NUM_THREADS': str(threads)}
+
+
+def test_metric(config, work_dir, key, overrides, env=None):
     """``key`` of the final checkpoint of the run in ``work_dir`` on the test split."""
     pointer = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
@@ -90,7 +102,7 @@ def test_metric(config, work_dir, key, overrides):
         osp.join(REPO, 'tools', 'test.py'), config, checkpoint, '--work-dir', test_dir,
         '--cfg-options', *overrides
     ]
-    if subprocess.run(command).returncode:
+    if subprocess.run(command, env=env).returncode:
         raise ZooError(f'testing {checkpoint} failed; see {test_dir}')
     metrics = read_run_file(
         osp.join(test_dir, 'test_metrics.json'), f'tools/test.py wrote no metrics; see {test_dir}')
@@ -100,20 +112,34 @@ def test_metric(config, work_dir, key, overrides):
     return metrics[key]
 
 
+def run_name(seed, threads=None):
+    """A run's key in the results and its work dir's name: ``seed0`` or
+    ``seed0-threads2``."""
+    return f'seed{seed}' if threads is None else f'seed{seed}-threads{threads}'
+
+
+def run_title(name):
+    """A table column: ``seed 0`` or ``seed 0, 2 threads``."""
+    seed, _, threads = name[len('seed'):].partition('-threads')
+    if not threads:
+        return f'seed {seed}'
+    return f'seed {seed}, {threads} thread{"" if threads == "1" else "s"}'
+
+
 def summarise(results):
-    """``{config: {seed: value}}`` to a Markdown table: per-seed values, mean and spread
-    (sample standard deviation)."""
-    seeds = sorted({s for per_seed in results.values() for s in per_seed})
+    """``{config: {run: value}}`` to a Markdown table: each run's value, the mean, sample
+    standard deviation and range (largest minus smallest)."""
+    runs = list(dict.fromkeys(r for per_run in results.values() for r in per_run))
     lines = [
-        '| config | ' + ' | '.join(f'seed {s}' for s in seeds) + ' | mean | std |',
-        '|---|' + '---|' * (len(seeds) + 2)
+        '| config | ' + ' | '.join(map(run_title, runs)) + ' | mean | std | range |',
+        '|---|' + '---|' * (len(runs) + 3)
     ]
-    for config, per_seed in results.items():
-        values = [per_seed[s] for s in seeds if s in per_seed]
+    for config, per_run in results.items():
+        values = [per_run[r] for r in runs if r in per_run]
         std = statistics.stdev(values) if len(values) > 1 else 0.0
-        lines.append(f'| {config} | ' + ' | '.join(f'{per_seed[s]:.2f}' if s in per_seed else '-'
-                                                   for s in seeds) +
-                     f' | {statistics.mean(values):.2f} | {std:.2f} |')
+        cells = [f'{per_run[r]:.2f}' if r in per_run else '-' for r in runs]
+        lines.append(f'| {config} | ' + ' | '.join(cells) + f' | {statistics.mean(values):.2f} '
+                     f'| {std:.2f} | {max(values) - min(values):.2f} |')
     return '\n'.join(lines)
 
 
@@ -121,6 +147,11 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument(
+        '--threads',
+        nargs='+',
+        type=int,
+        help='run each seed once per CPU thread count (OMP_NUM_THREADS); default: as set')
     parser.add_argument('--metric', default='cls/accuracy')
     parser.add_argument(
         '--split',
@@ -148,8 +179,10 @@ def main():
             raise ZooError(f'config file not found: {config}')
         name = osp.splitext(osp.basename(config))[0]
         cfg = Config.fromfile(config)
-        for seed in args.seeds:
-            work_dir = osp.join(args.work_dir, name, f'seed{seed}')
+        for seed, threads in itertools.product(args.seeds, args.threads or [None]):
+            run = run_name(seed, threads)
+            label = f'[{name} {run_title(run)}]'
+            work_dir = osp.join(args.work_dir, name, run)
             options = {**seed_options(cfg, seed), **args.cfg_options}
             overrides = [f'{k}={v}' for k, v in options.items()]
             command = [
@@ -158,13 +191,13 @@ def main():
                 '--cfg-options', *overrides
             ]
             if args.reuse and finished_run_of(cfg, config, work_dir, options):
-                print(f'[{name} seed {seed}] finished before, in {work_dir}', flush=True)
+                print(f'{label} finished before, in {work_dir}', flush=True)
             else:
-                print(f'[{name} seed {seed}] ' + ' '.join(command[1:]), flush=True)
-                if subprocess.run(command).returncode:
-                    raise ZooError(f'training {config} with seed {seed} failed; see {work_dir}')
-            results.setdefault(name, {})[seed] = (
-                test_metric(config, work_dir, args.metric, overrides)
+                print(f'{label} ' + ' '.join(command[1:]), flush=True)
+                if subprocess.run(command, env=thread_env(threads)).returncode:
+                    raise ZooError(f'training {config} ({run_title(run)}) failed; see {work_dir}')
+            results.setdefault(name, {})[run] = (
+                test_metric(config, work_dir, args.metric, overrides, thread_env(threads))
                 if args.split == 'test' else final_metric(work_dir, args.metric))
     table = summarise(results)
     os.makedirs(args.work_dir, exist_ok=True)

@@ -75,7 +75,9 @@ class RunSummaryHook(Hook):
                 iterations=runner.iter,
                 seconds=round(time.time() - (self.started or time.time()), 1),
                 device=str(next(runner.model.parameters()).device),
-                hardware=hardware(runner.world_size)),
+                hardware=hardware(runner.world_size),
+                # CPU kernels split their sums by thread, so the count changes the floats
+                threads=torch.get_num_threads()),
             best=best,
             last_metrics=self.last_metrics,
             checkpoint=checkpoint,
