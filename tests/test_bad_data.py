@@ -497,7 +497,7 @@ def test_option_values_are_checked(tmp_path, option, message):
 ])
 def test_misspelt_cfg_options_are_one_line(tmp_path, option, message):
     config = DEMO_CONFIGS['imrecog'] if 'custom_hooks' not in option else \
-        'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+        'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
     assert message in one_line_error(train(config, '--work-dir', tmp_path, '--cfg-options', option))
 
 

@@ -110,7 +110,7 @@ def test_mmpretrain_models_build_beside_a_recent_transformers(tmp_path):
     assert upstream.returncode != 0 and 'transformers' in upstream.stderr  # the upstream bug
     configs = [
         'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
-        'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+        'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
     ]
     ours = subprocess.run([sys.executable, '-c', BUILD_MODELS, *configs],
                           env=env,

@@ -38,7 +38,7 @@ NAME = re.compile(r'^[a-z0-9-]+(_[a-z0-9-]+)?_\d+xb\d+(\+\d+)?-\d+(e|it)_[a-z0-9
 
 def test_config_names_follow_openmmlab_style():
     assert NAME.match('retinanet_r50-fpn_1xb8-50e_secoora-person-800')
-    assert NAME.match('fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc')
+    assert NAME.match('fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc')
     for bad in ('retinanet_r50', 'unet_1xb4_obx', 'unet-6l_1xb4-50_obx', 'Unet_1xb4-5e_obx'):
         assert not NAME.match(bad), bad
     for path in CONFIGS:

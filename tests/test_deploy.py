@@ -12,7 +12,7 @@ import pytest
 from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, SquareDetector, run, run_tool
 
 NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
-FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+FIXMATCH = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 ITERS = [
     'train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
     'default_hooks.checkpoint.interval=10', *IN_PROCESS_LOADERS

@@ -4,7 +4,7 @@ import pytest
 
 from zoo_test_utils import DEMO_CONFIGS, run_tool
 
-FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+FIXMATCH = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ NO_PUBLIC_WEIGHTS = {
     'unet-6l_1xb4-50e_obx-binary-768',
     'unet-6l_1xb4-50e_obx-tfrecord-768',
     'unet-6l_1xb2-50e_oysternet-binary-1000',
-    'fixmatch_course-convnet_1xb8+32-1500it_folder-unlabelled-64',
+    'fixmatch-da_course-convnet_1xb8+32-1500it_folder-unlabelled-64',
     'course-convnet_1xb16-20e_sklearn-digits-64',
     'unet-4l_1xb8-15e_stardist-nuclei-64',  # the demo's small U-Net, data changed
     # the few-label digits: the course's conv net, as the demo's

@@ -9,7 +9,7 @@ import torch
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
 from zoo_test_utils import DEMO_CONFIGS, QUICK, run
 
-SSL = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+SSL = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 # (config, options of a run with two checkpoints, the first and the last checkpoint)
 CASES = {
     **{

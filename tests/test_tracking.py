@@ -53,7 +53,7 @@ def test_console_shows_a_line_an_epoch_and_the_log_file_keeps_everything(tmp_pat
 
 
 def test_console_of_an_iteration_based_run_has_a_line_a_validation_interval(tmp_path):
-    config = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+    config = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
     out = run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options',
                    'train_cfg.max_iters=6', 'train_cfg.val_interval=3', 'param_scheduler.T_max=6',
                    *QUICK[3:])

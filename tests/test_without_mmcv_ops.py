@@ -13,7 +13,7 @@ from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, run
 
 CONFIGS = dict(
     DEMO_CONFIGS,
-    ssimrecog=('configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'))
+    ssimrecog=('configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'))
 ONE_ITERATION = {
     'ssimrecog': ['train_cfg.max_iters=1', 'train_cfg.val_interval=1', 'param_scheduler.T_max=1'],
 }

@@ -11,7 +11,7 @@ demo_configs() {
         imrecog) echo configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py ;;
         objrecog) echo configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py ;;
         imseg) echo configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py ;;
-        ssimrecog) echo "configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py" \
+        ssimrecog) echo "configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py" \
             configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py ;;
         *) echo "error: unknown family $1; choose from imrecog objrecog imseg ssimrecog" >&2
            exit 2 ;;

@@ -45,8 +45,9 @@ FAMILIES = {
      [*R50_FPN, 'train_dataloader.dataset.pipeline.2.scale=({size},{size})'], 'retinanet'),
     'imseg':
     ('configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py', 'imseg', (512, 64), UNET_6, 'unet'),
-    'ssimrecog': ('configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py',
-                  None, (64, 64), [], None),
+    'ssimrecog':
+    ('configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py', None,
+     (64, 64), [], None),
 }
 
 

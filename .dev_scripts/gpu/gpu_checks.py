@@ -46,7 +46,8 @@ DEMOS = {
     'imrecog': 'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
     'objrecog': 'configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py',
     'imseg': 'configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py',
-    'ssimrecog': 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py',
+    'ssimrecog':
+    'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py',
 }
 ITERATION_BASED = {'ssimrecog'}
 LOADERS_IN_PROCESS = [

@@ -9,7 +9,7 @@ from mmengine.config import Config
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
 from zoo_test_utils import run, run_tool, write_images
 
-FIXMATCH = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+FIXMATCH = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 SUPERVISED = 'configs/ssimrecog/supervised_course-convnet_1xb8-1500it_demo-textures-4lpc.py'
 NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
 SHORT = [
@@ -170,7 +170,7 @@ def test_fixmatch_with_a_folder_of_unlabelled_images(tmp_path):
     paths += [f'unlabelled/day{d}/{i}.png' for d in range(2) for i in range(10)]
     paths += [f'val/{c}/{i}.png' for c in classes for i in range(2)]
     write_images([tmp_path / rel for rel in paths])
-    config = 'configs/ssimrecog/fixmatch_course-convnet_1xb8+32-1500it_folder-unlabelled-64.py'
+    config = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_folder-unlabelled-64.py'
     run_tool('train.py', config, '--work-dir', tmp_path / 'work', '--cfg-options', *SHORT,
              f'train_dataloader.dataset.datasets.0.data_root={tmp_path}',
              f'train_dataloader.dataset.datasets.1.data_root={tmp_path}',

@@ -1,10 +1,11 @@
-# FixMatch on labelled images you chose and a separate folder of unlabelled images:
+# The demo's FixMatch (distribution alignment on) on labelled images you chose and a
+# separate folder of unlabelled images:
 # <data_root>/labelled/<class>/*.png (any imrecog layout works), <data_root>/unlabelled/**
 # (UnlabelledImageFolder; or a list file with ann_file, and optionally a truth_file
 # '<path> <class index>' to monitor pseudo-label accuracy), <data_root>/val/<class>/*.png.
 # The two datasets are joined by a ConcatDataset, labelled first; its class list is the
 # labelled dataset's (ignore_keys: the unlabelled folder has none).
-_base_ = ['./fixmatch_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py']
+_base_ = ['./fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py']
 data_root = 'data/mine'
 classes = {{_base_.classes}}
 train_dataloader = dict(
