@@ -99,6 +99,18 @@ def test_compare_seeds_runs_each_seed_at_each_thread_count(tmp_path):
     assert table.rstrip().endswith(f'| {max(values) - min(values):.2f} |')
 
 
+def test_compare_seeds_refuses_a_thread_count_below_one(tmp_path):
+    proc = run([
+        sys.executable, 'tools/analysis_tools/compare_seeds.py', SUPERVISED, '--threads', '0',
+        '--work-dir', tmp_path
+    ],
+               check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].endswith(
+        "argument --threads: 0 threads: give 1 or more")
+    assert not list(tmp_path.iterdir())
+
+
 def test_fixmatch_without_its_mean_teacher_hook_is_refused(tmp_path):
     proc = run_tool(
         'train.py',

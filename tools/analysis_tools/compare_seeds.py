@@ -143,6 +143,15 @@ def summarise(results):
     return '\n'.join(lines)
 
 
+def thread_count(text):
+    """``--threads`` values: OMP_NUM_THREADS ignores 0 or less, so a run would be labelled
+    with a count it never had."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{text} threads: give 1 or more')
+    return value
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+')
@@ -150,7 +159,7 @@ def parse_args():
     parser.add_argument(
         '--threads',
         nargs='+',
-        type=int,
+        type=thread_count,
         help='run each seed once per CPU thread count (OMP_NUM_THREADS); default: as set')
     parser.add_argument('--metric', default='cls/accuracy')
     parser.add_argument(
