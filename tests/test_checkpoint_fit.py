@@ -70,10 +70,9 @@ def test_fine_tuning_from_an_unrelated_model_is_refused(tmp_path):
 
 
 @pytest.fixture(scope='module')
-def imrecog_checkpoint(tmp_path_factory):
-    work = tmp_path_factory.mktemp('imrecog')
-    run_tool('train.py', DEMO_CONFIGS['imrecog'], '--work-dir', work, '--cfg-options', *QUICK)
-    return work / 'epoch_1.pth'
+def imrecog_checkpoint(trained):
+    """The demo classifier's checkpoint after one short epoch (shared: read, or copy it)."""
+    return trained(DEMO_CONFIGS['imrecog'], QUICK)[0] / 'epoch_1.pth'
 
 
 def one_error_line(proc):

@@ -20,15 +20,15 @@ def test_class_names_that_look_like_numbers_stay_names(tmp_path):
     assert (tmp_path / 'work' / 'epoch_1.pth').exists()
 
 
-def test_a_checkpoint_is_read_once_and_a_resumed_run_says_from_where(tmp_path):
+def test_a_checkpoint_is_read_once_and_a_resumed_run_says_from_where(tmp_path, trained):
     """Testing reads the checkpoint once (the fit check and the load share one safe read;
     it was read twice), and --resume says on the console which checkpoint and where the
     run continues (mmengine showed only "Loads checkpoint by local backend")."""
     import sys
 
-    from zoo_test_utils import QUICK, run
-    config, work = DEMO_CONFIGS['imseg'], tmp_path / 'work'
-    run_tool('train.py', config, '--work-dir', work, '--cfg-options', *QUICK)
+    from zoo_test_utils import QUICK, copy_work_dir, run
+    config = DEMO_CONFIGS['imseg']
+    work = copy_work_dir(trained(config, QUICK)[0], tmp_path / 'work')  # after a short epoch
     checkpoint = work / 'epoch_1.pth'
     test = run([
         sys.executable, 'tests/helpers/count_loads.py', 'tools/test.py', config, checkpoint,

@@ -25,6 +25,10 @@ def test_every_family_has_configs():
 def test_config_builds_model(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope in ('mmpretrain', 'mmdet', 'mmseg')
+    # the family's modules come from the config itself (the tests' tool processes have
+    # every family imported already: zoo_test_utils._TOOLS_PRELOAD)
+    family = Path(path).parts[1] if path.startswith('configs/') else 'imrecog'
+    assert f'custom_modules.{family}' in cfg.custom_imports.imports, path
     import_modules_from_strings(**cfg.custom_imports)
     init_default_scope(cfg.default_scope)
     models = importlib.import_module(f'{cfg.default_scope}.registry').MODELS

@@ -32,27 +32,11 @@ MODELS = {
 }
 
 
-@pytest.fixture(scope='module')
-def exported(tmp_path_factory):
-    """Train each model briefly and export it (the exporter runs its parity check)."""
-    done = {}
-
-    def get(name):
-        if name not in done:
-            config, options, checkpoint = MODELS[name]
-            work = tmp_path_factory.mktemp(name)
-            run_tool('train.py', config, '--work-dir', work, '--cfg-options', *options)
-            out = run_tool(
-                'export_onnx.py',
-                config,
-                work / checkpoint,
-                '--out',
-                work / 'onnx',
-                tool_dir='tools/deployment')
-            done[name] = (config, work / checkpoint, work / 'onnx', out.stdout)
-        return done[name]
-
-    return get
+@pytest.fixture
+def exported(exported):
+    """``exported(name)``: the model of ``MODELS[name]`` trained briefly and exported (the
+    exporter runs its parity check), once a session (tests/conftest.py)."""
+    return lambda name: exported(*MODELS[name])
 
 
 @pytest.mark.parametrize('name', sorted(MODELS))

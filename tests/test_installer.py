@@ -21,6 +21,7 @@ def test_second_run_is_a_no_op():
     assert 'installing' not in out.stdout and 'building' not in out.stdout
 
 
+@pytest.mark.changes_venv
 def test_cached_wheel_is_used_not_rebuilt(tmp_path):
     """With the stamp gone, the installer reinstalls, taking mmcv from the wheel cache."""
     home_cache = Path(os.environ.get('ZOO_CACHE', Path.home() / '.cache/mlmondays-zoo'))
@@ -69,6 +70,7 @@ def test_mmcv_sdist_comes_through_pips_index_and_is_hash_checked(tmp_path):
     assert 'mmcv 2.1.0 sdist: sha256 differs from d387bcab' in out.stderr
 
 
+@pytest.mark.changes_venv
 def test_too_little_disk_is_one_line_before_anything_is_installed():
     """The installer checks free disk first (CI once ended in pip's OSError half-way)."""
     saved = STAMP.read_text()

@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, REPO, run, run_tool
+from zoo_test_utils import (DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, REPO, copy_work_dir, run,
+                            run_tool)
 
 METRIC = {'imrecog': 'cls/accuracy', 'objrecog': 'coco/bbox_mAP_50', 'imseg': 'Dice/sand'}
 # Two iterations leave RetinaNet's scores near its 0.01 prior; keep all boxes so that
@@ -20,12 +21,13 @@ TEST_OPTIONS = {'objrecog': ['model.test_cfg.score_thr=0.0']}
 
 
 @pytest.mark.parametrize('family', sorted(DEMO_CONFIGS))
-def test_demo_config_trains_tests_and_draws(family, tmp_path):
+def test_demo_config_trains_tests_and_draws(family, tmp_path, trained):
     config = DEMO_CONFIGS[family]
-    trained = run_tool('train.py', config, '--work-dir', tmp_path, '--cfg-options', *QUICK)
+    work, training = trained(config, QUICK)  # one short epoch, trained once a session
+    copy_work_dir(work, tmp_path)  # testing writes into the work dir
     checkpoint = (tmp_path / 'last_checkpoint').read_text().strip()
     if family == 'objrecog':  # pycocotools' progress (and AP table): in the log, not the console
-        assert 'Average Precision' not in trained.stdout and 'index created' not in trained.stdout
+        assert 'Average Precision' not in training.stdout and 'index created' not in training.stdout
         assert 'index created' in next(tmp_path.glob('*/*.log')).read_text()
     assert checkpoint.endswith('epoch_1.pth')
     out = run_tool('test.py', config, checkpoint, '--work-dir', tmp_path, '--show-dir',

@@ -16,7 +16,7 @@ import torch
 from custom_modules.errors import ZooError
 from custom_modules.zoo import zoo_index
 from custom_modules.zoo.weights import cache_path, fetch, resolve_checkpoint
-from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_tool
+from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, copy_work_dir, run, run_tool
 
 CONFIG = DEMO_CONFIGS['imrecog']
 NAME = Path(CONFIG).stem
@@ -115,10 +115,11 @@ def test_a_table_edited_by_hand_is_caught(tmp_path):
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    """The demo classifier trained one short epoch and tested, in its work dir."""
+def trained(trained, tmp_path_factory):
+    """The demo classifier trained one short epoch (once a session) and tested, in a work
+    dir of this file's own."""
     work = tmp_path_factory.mktemp('run') / 'work'
-    run_tool('train.py', CONFIG, '--work-dir', work, '--cfg-options', *QUICK)
+    copy_work_dir(trained(CONFIG, QUICK)[0], work)
     run_tool('test.py', CONFIG, work / 'epoch_1.pth', '--work-dir', work)
     return work
 

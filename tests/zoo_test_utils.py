@@ -1,4 +1,5 @@
 """Shared helpers: run our tools as a user would, from the repository root."""
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -45,6 +46,17 @@ def cache_as_published(made, url):
     return url
 
 
+def copy_work_dir(work, to):
+    """A copy of the work dir ``work`` at ``to`` (made or merged into), as if the run had
+    trained there: ``last_checkpoint`` names the copy's checkpoint."""
+    import shutil
+    shutil.copytree(work, to, dirs_exist_ok=True)
+    last = Path(to) / 'last_checkpoint'
+    if last.exists():
+        last.write_text(str(Path(to) / Path(last.read_text().strip()).name))
+    return Path(to)
+
+
 def write_images(paths, size=64):
     """A random RGB image (seeded) at each of ``paths``, folders created."""
     import numpy as np
@@ -63,15 +75,112 @@ def one_epoch(batch_size, val_batch_size=None):
     return ['train_cfg.max_epochs=1', *sizes, *IN_PROCESS_LOADERS]
 
 
+# Python tools run as forks of one process that has imported what the tools import: torch,
+# mmengine, custom_modules.cli and the families with their toolboxes (about 5 s a run on 2
+# cores). A forked tool is still a process of its own, with its own exit code, stdout,
+# stderr, modules past the preload and atexit handlers. The families being imported already,
+# a config that forgot its family's custom_imports would still run here: test_configs checks
+# every config's custom_imports instead, and the GPU script's dry run, the seed comparison and
+# the runs without mmcv's ops start the demo configs in new interpreters. A run whose
+# environment differs from the preloaded process's in anything but the variables read when
+# used (_NOT_READ_AT_IMPORT) starts a new interpreter: such a variable may act at import.
+_TOOLS_PRELOAD = [
+    'custom_modules.cli', 'custom_modules.imrecog', 'custom_modules.objrecog',
+    'custom_modules.imseg', 'custom_modules.ssimrecog'
+]
+# TORCH_HOME: read by torch.hub.get_dir() at each call; PYTHONPATH: put on the child's
+# sys.path after the script's folder, where the interpreter puts it; PYTHONUNBUFFERED: the
+# child's streams are unbuffered anyway; PYTEST_CURRENT_TEST: pytest's note of the test
+# running, which changes with every test.
+_NOT_READ_AT_IMPORT = {'TORCH_HOME', 'PYTHONPATH', 'PYTHONUNBUFFERED', 'PYTEST_CURRENT_TEST'}
+_forkserver = None
+_forkserver_env = None
+
+
+def _forked_tool(argv, env, stdout_path, stderr_path):
+    """The child: a fresh ``python argv...`` as far as the tool can tell."""
+    import atexit
+    import io
+    import runpy
+    import traceback
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(REPO)
+    for fd, path in ((1, stdout_path), (2, stderr_path)):
+        out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(out, fd)
+        os.close(out)
+    # unbuffered text streams on the new descriptors, as PYTHONUNBUFFERED=1 gives
+    sys.stdout = io.TextIOWrapper(open(1, 'wb', buffering=0, closefd=False), write_through=True)
+    sys.stderr = io.TextIOWrapper(
+        open(2, 'wb', buffering=0, closefd=False), write_through=True, errors='backslashreplace')
+    sys.argv = list(argv)
+    sys.path[0] = os.path.dirname(os.path.abspath(argv[0]))
+    extra = [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
+    sys.path[1:1] = [os.path.abspath(p) for p in extra if os.path.abspath(p) not in sys.path]
+    code = 0
+    try:
+        runpy.run_path(argv[0], run_name='__main__')
+    except SystemExit as exit_:  # what the interpreter does with sys.exit(x)
+        if exit_.code is None:
+            code = 0
+        elif isinstance(exit_.code, int):
+            code = exit_.code
+        else:
+            print(exit_.code, file=sys.stderr)
+            code = 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _forkable(args, full_env):
+    """Whether ``args`` is ``python tools/...py`` in an environment the preloaded process
+    (started now if it is not running) stands for."""
+    global _forkserver, _forkserver_env
+    if not (len(args) > 1 and args[0] == sys.executable and args[1].startswith('tools/')
+            and args[1].endswith('.py')):
+        return False
+    if _forkserver is None:  # it starts with this process's environment
+        _forkserver = multiprocessing.get_context('forkserver')
+        _forkserver.set_forkserver_preload(_TOOLS_PRELOAD)
+        _forkserver_env = dict(os.environ)
+    names = set(full_env) | set(_forkserver_env)
+    return all(
+        full_env.get(k) == _forkserver_env.get(k) for k in names if k not in _NOT_READ_AT_IMPORT)
+
+
+def _forked_run(args, timeout, full_env):
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = os.path.join(tmp, 'stdout'), os.path.join(tmp, 'stderr')
+        child = _forkserver.Process(target=_forked_tool, args=(args[1:], full_env, out, err))
+        child.start()
+        child.join(timeout)
+        if child.exitcode is None:
+            child.kill()
+            child.join()
+            raise subprocess.TimeoutExpired(args, timeout)
+        with open(out, errors='replace') as o, open(err, errors='replace') as e:
+            return subprocess.CompletedProcess(args, child.exitcode, o.read(), e.read())
+
+
 def run(args, timeout=600, check=True, env=None):
-    """Run a command from the repository root; return the CompletedProcess."""
+    """Run a command from the repository root; return the CompletedProcess. A tool
+    (``python tools/...py``) run in the test's own environment is forked from the preloaded
+    process; anything else (a helper that patches a module before the tool imports it,
+    ``-c``, ``-m``, an environment that may act at import) starts a new interpreter."""
+    args = [str(a) for a in args]
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run([str(a) for a in args],
-                          cwd=REPO,
-                          capture_output=True,
-                          text=True,
-                          timeout=timeout,
-                          env=full_env)
+    if _forkable(args, full_env):
+        proc = _forked_run(args, timeout, full_env)
+    else:
+        proc = subprocess.run(
+            args, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
     if check and proc.returncode != 0:
         pytest.fail(f'{" ".join(map(str, args))} exited {proc.returncode}\n'
                     f'--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-4000:]}')

@@ -13,8 +13,8 @@ FIXMATCH = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-tex
 SUPERVISED = 'configs/ssimrecog/supervised_course-convnet_1xb8-1500it_demo-textures-4lpc.py'
 NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
 SHORT = [
-    'train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
-    'default_hooks.logger.interval=5', 'train_dataloader.num_workers=0',
+    'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'param_scheduler.T_max=4',
+    'default_hooks.logger.interval=2', 'train_dataloader.num_workers=0',
     'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
     'val_dataloader.persistent_workers=False', 'test_dataloader.num_workers=0',
     'test_dataloader.persistent_workers=False'
@@ -72,7 +72,7 @@ def test_compare_seeds_trains_both_configs_on_the_same_split(tmp_path):
     # a run of another config (here: another option) is not reused
     proc = run([
         sys.executable, 'tools/analysis_tools/compare_seeds.py', SUPERVISED, '--seeds', '0',
-        '--reuse', '--work-dir', tmp_path, '--cfg-options', *SHORT, 'train_cfg.val_interval=5'
+        '--reuse', '--work-dir', tmp_path, '--cfg-options', *SHORT, 'train_cfg.val_interval=2'
     ],
                timeout=900)
     assert 'finished before' not in proc.stdout
@@ -134,7 +134,7 @@ def test_fixmatch_checkpoint_tests_with_its_teacher(tmp_path):
              'model.semi_train_cfg.threshold_mode=self-adaptive',
              'model.semi_train_cfg.distribution_alignment=True',
              'model.semi_train_cfg.ema_momentum=0.5')
-    ckpt = tmp_path / 'iter_10.pth'
+    ckpt = tmp_path / 'iter_4.pth'
     proc = run_tool('test.py', FIXMATCH, ckpt, '--work-dir', tmp_path / 'test', '--cfg-options',
                     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False')
     assert 'cls/accuracy' in proc.stdout + proc.stderr
