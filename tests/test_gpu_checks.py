@@ -1,5 +1,7 @@
 """.dev_scripts/gpu/run_gpu_checks.sh dry-runs on the CPU and stays inside the device's limits on
-what comes back (at most 8 files, at most 2 folders down) and inside its time budget."""
+what comes back (at most 8 files, at most 2 folders down) and inside its time budget. Its
+dry run is also the proof that every family's demo config trains and tests with each of
+mmcv's compiled ops raising, in new interpreters (what test_without_mmcv_ops did too)."""
 import json
 import sys
 import tarfile
@@ -33,6 +35,8 @@ def test_dry_run_passes_every_check_and_writes_three_files(tmp_path):
         assert {f'logs/{n}.log' for n in CHECKS} <= set(tar.getnames())
     for name in CHECKS[2:10]:  # every training and test ran with mmcv's ops raising
         assert 'called: none' in report['checks'][CHECKS.index(name)]['tail'][-1], name
+    for family in ('imrecog', 'objrecog', 'imseg', 'ssimrecog'):  # and every test scored
+        assert (tmp_path / 'work' / 'runs' / family / 'test' / 'test_metrics.json').exists()
 
 
 def test_the_budget_bounds_the_whole_run(tmp_path):

@@ -1,8 +1,10 @@
 """No zoo family needs mmcv's compiled ops: every demo config trains one iteration and
 tests on the default install, where mmcv has none (every op of the stand-in mmcv._ext,
 tools/install/mmcv_ext_standin.py, raises), or, on an install with them
-(ZOO_MMCV_OPS=cpu/cuda), with each compiled op replaced by one that raises (the GPU
-check script repeats this on CUDA). A config that does need one gets one line."""
+(ZOO_MMCV_OPS=cpu/cuda), with each compiled op replaced by one that raises. That is
+asserted by the GPU check script's CPU dry run (tests/test_gpu_checks.py), which trains and
+tests each demo config so, and repeats it on CUDA. A config that does need one gets one
+line (here)."""
 import os
 import sys
 
@@ -11,12 +13,6 @@ import pytest
 
 from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, run
 
-CONFIGS = dict(
-    DEMO_CONFIGS,
-    ssimrecog=('configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'))
-ONE_ITERATION = {
-    'ssimrecog': ['train_cfg.max_iters=1', 'train_cfg.val_interval=1', 'param_scheduler.T_max=1'],
-}
 EPOCH_OF_ONE = [
     'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=8',
     'val_dataloader.dataset.indices=4'
@@ -24,24 +20,6 @@ EPOCH_OF_ONE = [
 LOADERS = [
     *IN_PROCESS_LOADERS, 'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'
 ]
-
-
-@pytest.mark.parametrize('family', sorted(CONFIGS))
-def test_family_trains_and_tests_without_mmcv_ops(family, tmp_path):
-    options = [*ONE_ITERATION.get(family, EPOCH_OF_ONE), *LOADERS]
-    wrapper = [sys.executable, '.dev_scripts/gpu/without_mmcv_ops.py']
-    train = run([
-        *wrapper, 'tools/train.py', CONFIGS[family], '--work-dir', tmp_path, '--cfg-options',
-        *options
-    ])
-    assert 'called: none' in train.stderr.splitlines()[-1]
-    checkpoint = (tmp_path / 'last_checkpoint').read_text().strip()
-    test = run([
-        *wrapper, 'tools/test.py', CONFIGS[family], checkpoint, '--work-dir', tmp_path / 'test',
-        '--cfg-options', *LOADERS
-    ])
-    assert 'called: none' in test.stderr.splitlines()[-1]
-    assert (tmp_path / 'test' / 'test_metrics.json').exists()
 
 
 def test_the_default_install_has_no_compiled_mmcv_ops():

@@ -80,10 +80,10 @@ def one_epoch(batch_size, val_batch_size=None):
 # cores). A forked tool is still a process of its own, with its own exit code, stdout,
 # stderr, modules past the preload and atexit handlers. The families being imported already,
 # a config that forgot its family's custom_imports would still run here: test_configs checks
-# every config's custom_imports instead, and the GPU script's dry run, the seed comparison and
-# the runs without mmcv's ops start the demo configs in new interpreters. A run whose
-# environment differs from the preloaded process's in anything but the variables read when
-# used (_NOT_READ_AT_IMPORT) starts a new interpreter: such a variable may act at import.
+# every config's custom_imports instead, and the GPU script's dry run and the seed comparison
+# start the demo configs in new interpreters. A run whose environment differs from the
+# preloaded process's in anything but _NOT_READ_AT_IMPORT starts a new interpreter: such a
+# variable may act at import.
 _TOOLS_PRELOAD = [
     'custom_modules.cli', 'custom_modules.imrecog', 'custom_modules.objrecog',
     'custom_modules.imseg', 'custom_modules.ssimrecog'
