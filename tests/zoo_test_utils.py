@@ -1,5 +1,5 @@
 """Shared helpers: run our tools as a user would, from the repository root."""
-import multiprocessing
+import multiprocessing.forkserver
 import os
 import subprocess
 import sys
@@ -145,9 +145,10 @@ def _forkable(args, full_env):
     if not (len(args) > 1 and args[0] == sys.executable and args[1].startswith('tools/')
             and args[1].endswith('.py')):
         return False
-    if _forkserver is None:  # it starts with this process's environment
+    if _forkserver is None:  # it starts now, with this process's environment
         _forkserver = multiprocessing.get_context('forkserver')
         _forkserver.set_forkserver_preload(_TOOLS_PRELOAD)
+        multiprocessing.forkserver.ensure_running()
         _forkserver_env = dict(os.environ)
     names = set(full_env) | set(_forkserver_env)
     return all(
