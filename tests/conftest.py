@@ -21,6 +21,19 @@ def pytest_configure(config):
         os.environ.setdefault('OMP_NUM_THREADS', str(share))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that reinstall into the venv (marker changes_venv) run alone: with workers,
+    the others would start tools while mmcv is being reinstalled under them. So with
+    workers they run only when the marker expression names them; tools/run_tests.sh runs
+    them after the others, with -n 0."""
+    if not config.getoption('numprocesses', None) or 'changes_venv' in config.option.markexpr:
+        return
+    alone = [item for item in items if item.get_closest_marker('changes_venv')]
+    if alone:
+        config.hook.pytest_deselected(items=alone)
+        items[:] = [item for item in items if item not in alone]
+
+
 @pytest.fixture(autouse=True)
 def _at_repo_root(monkeypatch):
     """Tests run the tools from the repository root, as users do."""
