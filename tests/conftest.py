@@ -26,7 +26,8 @@ def pytest_collection_modifyitems(config, items):
     the others would start tools while mmcv is being reinstalled under them. So with
     workers they run only when the marker expression names them; tools/run_tests.sh runs
     them after the others, with -n 0."""
-    if not config.getoption('numprocesses', None) or 'changes_venv' in config.option.markexpr:
+    with_workers = os.environ.get('PYTEST_XDIST_WORKER') or config.getoption('numprocesses', None)
+    if not with_workers or 'changes_venv' in config.option.markexpr:
         return
     alone = [item for item in items if item.get_closest_marker('changes_venv')]
     if alone:
