@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
+from custom_modules.checkpoints import check_checkpoint_fits, checkpoint_model_type
 from custom_modules.errors import ZooError
-from custom_modules.run.checkpoints import check_checkpoint_fits, checkpoint_model_type
 from zoo_test_utils import DEMO_CONFIGS, QUICK, run_tool
 
 
@@ -34,7 +34,7 @@ def test_model_type_is_read_from_the_saved_config():
 
 def test_another_head_is_refused_for_testing_and_kept_initial_for_fine_tuning(
         tmp_path, monkeypatch):
-    import custom_modules.run.checkpoints as checkpoints
+    import custom_modules.checkpoints.fit as checkpoints
     warnings = []
     monkeypatch.setattr(checkpoints, 'print_log', lambda message, **kw: warnings.append(message))
     path = saved(tmp_path, Net(classes=3))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import custom_modules  # noqa: F401 (applies compat)
-from custom_modules.run.checkpoints import find_resumable_checkpoint, is_complete_checkpoint
+from custom_modules.checkpoints import find_resumable_checkpoint, is_complete_checkpoint
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run
 
 
@@ -135,7 +135,7 @@ def test_skip_mode_skips_non_finite_steps_then_stops():
 
 
 def test_resume_without_a_pointer_says_so(tmp_path, monkeypatch):
-    import custom_modules.run.checkpoints as checkpoints
+    import custom_modules.checkpoints.resume as checkpoints
     said = []
     monkeypatch.setattr(checkpoints, 'print_log', lambda msg, **kw: said.append(msg))
     assert find_resumable_checkpoint(str(tmp_path)) is None

@@ -57,12 +57,12 @@ def test_a_model_that_disagrees_fails_the_check_naming_the_worst_image(exported,
     spec = json.loads((tmp_path / 'onnx' / 'model.json').read_text())
     spec['input']['to_rgb'] = not spec['input']['to_rgb']  # a pre-processing bug
     (tmp_path / 'onnx' / 'model.json').write_text(json.dumps(spec))
-    code = (
-        'import sys; from custom_modules.cli import load_config; '
-        'from custom_modules.deploy.export import *; from custom_modules.deploy.parity import *; '
-        'cfg = load_config(type("A", (), dict(config=sys.argv[1]))()); '
-        'module = ExportModule(build_model(cfg, sys.argv[2]), "classification"); '
-        'print(check_parity(cfg, module, sys.argv[3], config_images(cfg, 20)))')
+    code = ('import sys; from custom_modules.cli import load_config; '
+            'from custom_modules.export.onnx_export import *; '
+            'from custom_modules.export.parity import *; '
+            'cfg = load_config(type("A", (), dict(config=sys.argv[1]))()); '
+            'module = ExportModule(build_model(cfg, sys.argv[2]), "classification"); '
+            'print(check_parity(cfg, module, sys.argv[3], config_images(cfg, 20)))')
     proc = run([sys.executable, '-c', code, config, checkpoint, tmp_path / 'onnx'], check=False)
     assert proc.returncode != 0
     assert 'parity check failed on ' in proc.stderr and '; worst data/demo/imrecog/val/' \
@@ -138,7 +138,8 @@ FOLDERS = dict(
 
 @pytest.mark.parametrize('name', sorted(FOLDERS))
 def test_batched_prediction_equals_one_image_at_a_time(exported, name):
-    from custom_modules.deploy.runtime import OnnxNetwork, Predictor, list_images, load_spec
+    from custom_modules.deploy import OnnxNetwork, Predictor, load_spec
+    from custom_modules.images import list_images
     _, _, model_dir, _ = exported(name)
     spec = load_spec(str(model_dir))
     network, calls = OnnxNetwork(str(model_dir), spec), []
@@ -165,15 +166,15 @@ def test_batched_prediction_equals_one_image_at_a_time(exported, name):
 
 
 def test_tiled_detection_reports_each_object_once_border_objects_too():
-    from custom_modules.deploy.runtime import Predictor
+    from custom_modules.deploy import Predictor
     img = np.zeros((300, 400, 3), np.uint8)
     squares = [(10, 10), (90, 40), (120, 120), (185, 60), (250, 200), (300, 110), (360, 260)]
     for x, y in squares:  # 20 px squares; several cross the borders of 100 px windows
         img[y:y + 20, x:x + 20] = 255
     spec = dict(task='detection', postprocess=dict(iou_threshold=0.5))
-    predictor = Predictor(spec, network=None, tile=100, overlap=40)
+    predictor = Predictor(spec, network=None)
     predictor.predict_whole = SquareDetector()  # the network's part, for this test
-    found = predictor.predict(img)
+    found = predictor.predict(img, tile=100, overlap=40)
     expected = np.float32([[x, y, x + 20, y + 20] for x, y in squares])
     order = np.lexsort((found['boxes'][:, 1], found['boxes'][:, 0]))
     assert np.array_equal(found['boxes'][order], expected)  # every square once, whole
@@ -182,33 +183,33 @@ def test_tiled_detection_reports_each_object_once_border_objects_too():
 def test_tiled_detection_joins_objects_larger_than_the_overlap():
     """Objects no window holds whole (wider than the overlap, one wider than a window)
     were dropped: each is now reported once, with its whole extent, beside small ones."""
-    from custom_modules.deploy.runtime import Predictor
+    from custom_modules.deploy import Predictor
     img = np.zeros((300, 400, 3), np.uint8)
     objects = [(30, 150, 180, 180), (200, 20, 330, 150), (10, 10, 30, 30), (255, 240, 275, 260)]
     for x0, y0, x1, y1 in objects:  # a 150 x 30 bar, a 130 px square, two 20 px squares
         img[y0:y1, x0:x1] = 255
     spec = dict(task='detection', postprocess=dict(iou_threshold=0.5))
-    predictor = Predictor(spec, network=None, tile=100, overlap=40)
+    predictor = Predictor(spec, network=None)
     predictor.predict_whole = SquareDetector()
-    found = predictor.predict(img)
+    found = predictor.predict(img, tile=100, overlap=40)
     order = np.lexsort((found['boxes'][:, 1], found['boxes'][:, 0]))
     assert np.array_equal(found['boxes'][order], np.float32(sorted(objects)))
 
 
 def test_tiled_detection_with_the_exported_detector(exported):
     _, _, model_dir, _ = exported('objrecog')
+    from custom_modules.deploy import OnnxNetwork, Predictor, load_spec
     from custom_modules.deploy.processing import box_iou
-    from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
     spec = load_spec(str(model_dir))
     big = mosaic('data/demo/objrecog/images/val', [f'val_{i:04d}.png' for i in range(4)])
-    tiled = Predictor(spec, OnnxNetwork(str(model_dir), spec), tile=128, overlap=64).predict(big)
+    tiled = Predictor(spec, OnnxNetwork(str(model_dir), spec)).predict(big, tile=128, overlap=64)
     assert len(tiled['boxes']) and tiled['boxes'].max() <= 256
     assert (box_iou(tiled['boxes'], tiled['boxes']) > 0.5).sum() == len(tiled['boxes'])
 
 
 def test_tiled_segmentation_equals_the_frames(exported):
     _, _, model_dir, _ = exported('imseg')
-    from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
+    from custom_modules.deploy import OnnxNetwork, Predictor, load_spec
     spec = load_spec(str(model_dir))
     network = OnnxNetwork(str(model_dir), spec)
     folder = 'data/demo/imseg/images/val'
@@ -217,9 +218,9 @@ def test_tiled_segmentation_equals_the_frames(exported):
     expected = np.vstack([np.hstack(frames[:2]), np.hstack(frames[2:])])
     big = mosaic(folder, names)
     assert np.array_equal(
-        Predictor(spec, network, tile=64, overlap=0).predict(big)['mask'],
+        Predictor(spec, network).predict(big, tile=64, overlap=0)['mask'],
         expected)  # windows on the frames: the frames' masks exactly
-    overlapped = Predictor(spec, network, tile=64, overlap=32).predict(big)['mask']
+    overlapped = Predictor(spec, network).predict(big, tile=64, overlap=32)['mask']
     assert (overlapped == expected).mean() > 0.9
 
 
@@ -250,8 +251,8 @@ def test_bad_deployment_inputs_are_one_line(exported, tmp_path):
 def test_unsupported_model_is_named():
     from mmengine.config import Config
 
-    from custom_modules.deploy.export import task_of
     from custom_modules.errors import ZooError
+    from custom_modules.export.onnx_export import task_of
     with pytest.raises(
             ZooError,
             match=r"export: model type 'FasterRCNN' is not supported; "

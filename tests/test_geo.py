@@ -93,12 +93,12 @@ def seg_spec(channels=3):
 
 
 def test_class_raster_keeps_the_source_place_and_marks_nodata(tmp_path):
-    from custom_modules.deploy.runtime import Predictor, predict_folder
+    from custom_modules.deploy import Predictor, predict_folder
     img, boxes = squares_scene()
     img[:, 250:, :60] = 0  # a corner without data
     path = write_raster(tmp_path / 'scene.tif', img, nodata=0)
-    predictor = Predictor(seg_spec(), Brightness(), tile=96, overlap=32)
-    summary = predict_folder(predictor, str(path), str(tmp_path / 'out'))
+    predictor = Predictor(seg_spec(), Brightness())
+    summary = predict_folder(predictor, str(path), str(tmp_path / 'out'), tile=96, overlap=32)
     assert 'scene_classes.tif' in summary
     with rasterio.open(tmp_path / 'out' / 'scene_classes.tif') as out, rasterio.open(path) as src:
         assert out.crs == src.crs and out.transform == src.transform
@@ -112,14 +112,20 @@ def test_class_raster_keeps_the_source_place_and_marks_nodata(tmp_path):
 
 def test_class_raster_of_a_raster_taller_than_many_window_rows(tmp_path):
     """Rows are written as they finish: the result equals one whole-raster prediction."""
+    from custom_modules.deploy import Predictor
     from custom_modules.deploy.rasters import predict_raster, reading_of
-    from custom_modules.deploy.runtime import Predictor
     rng = np.random.default_rng(1)
     img = rng.integers(0, 255, (3, 530, 170), dtype=np.uint8)
     path = str(write_raster(tmp_path / 'tall.tif', img))
-    predictor = Predictor(seg_spec(), Brightness(), tile=64, overlap=16)
+    predictor = Predictor(seg_spec(), Brightness())
     predict_raster(
-        predictor, path, reading_of(predictor.spec), str(tmp_path), overlap=16, probabilities=True)
+        predictor,
+        path,
+        reading_of(predictor.spec),
+        str(tmp_path),
+        tile=64,
+        overlap=16,
+        probabilities=True)
     with rasterio.open(tmp_path / 'tall_classes.tif') as out:
         assert np.array_equal(out.read(1), (img[0] > 128).astype(np.uint8))
     with rasterio.open(tmp_path / 'tall_probs.tif') as probs:
@@ -128,24 +134,27 @@ def test_class_raster_of_a_raster_taller_than_many_window_rows(tmp_path):
 
 
 def det_predictor():
-    from custom_modules.deploy.runtime import Predictor
+    from custom_modules.deploy import Predictor
     spec = dict(
         task='detection',
         classes=['square'],
         input=dict(size=None, mean=[0.0] * 3, std=[1.0] * 3),
         postprocess=dict(iou_threshold=0.5, draw_thr=0.5))
-    predictor = Predictor(spec, network=None, tile=100, overlap=40)
+    predictor = Predictor(spec, network=None)
     predictor.predict_whole = SquareDetector()
     return predictor
+
+
+DET_TILING = dict(tile=100, overlap=40)
 
 
 def test_boxes_land_on_the_objects_in_map_coordinates(tmp_path):
     import geopandas
 
-    from custom_modules.deploy.runtime import predict_folder
+    from custom_modules.deploy import predict_folder
     img, boxes = squares_scene()
     path = write_raster(tmp_path / 'scene.tif', img)
-    summary = predict_folder(det_predictor(), str(path), str(tmp_path / 'out'))
+    summary = predict_folder(det_predictor(), str(path), str(tmp_path / 'out'), **DET_TILING)
     assert '7 boxes' in summary
     found = geopandas.read_file(tmp_path / 'out' / 'scene_detections.gpkg')
     assert found.crs == CRS and len(found) == 7 and set(found.label) == {'square'}
@@ -160,27 +169,28 @@ def test_boxes_land_on_the_objects_in_map_coordinates(tmp_path):
 def test_detections_on_nodata_are_dropped(tmp_path):
     import geopandas
 
-    from custom_modules.deploy.runtime import predict_folder
+    from custom_modules.deploy import predict_folder
     img, _ = squares_scene()
     img[1:, :, :] = np.where(img[:1] > 0, img[1:], 0)
     img[:, :, 340:] = 0  # the square at x 360 lies on nodata
     path = write_raster(tmp_path / 'scene.tif', img, nodata=0)
-    predict_folder(det_predictor(), str(path), str(tmp_path / 'out'))
+    predict_folder(det_predictor(), str(path), str(tmp_path / 'out'), **DET_TILING)
     assert len(geopandas.read_file(tmp_path / 'out' / 'scene_detections.gpkg')) == 6
 
 
 def test_a_raster_without_crs_is_predicted_in_pixels_with_a_warning(tmp_path, capsys):
-    from custom_modules.deploy.runtime import predict_folder
+    from custom_modules.deploy import predict_folder
     img = np.full((4, 40, 40), 300, np.uint16)  # 16-bit, 4 bands: OpenCV would change it
     path = write_raster(tmp_path / 'plain.tif', img, crs=None)
     predictor = det_predictor()
     predictor.spec['input']['mean'] = [0.0] * 4
-    predict_folder(predictor, str(path), str(tmp_path / 'out'), geo=dict(scaling='dtype'))
+    predict_folder(
+        predictor, str(path), str(tmp_path / 'out'), geo=dict(scaling='dtype'), **DET_TILING)
     assert 'has no CRS: its results are in pixel coordinates' in capsys.readouterr().err
 
 
 def test_windows_are_classified_with_their_map_centres(tmp_path):
-    from custom_modules.deploy.runtime import Predictor, predict_folder
+    from custom_modules.deploy import Predictor, predict_folder
 
     class Bright:
 
@@ -195,7 +205,7 @@ def test_windows_are_classified_with_their_map_centres(tmp_path):
     img = np.zeros((3, 64, 128), np.uint8)
     img[:, :, 64:] = 255
     path = write_raster(tmp_path / 'half.tif', img)
-    predict_folder(Predictor(spec, Bright(), tile=64), str(path), str(tmp_path / 'out'))
+    predict_folder(Predictor(spec, Bright()), str(path), str(tmp_path / 'out'), tile=64)
     with open(tmp_path / 'out' / 'half_windows.csv') as f:
         rows = list(csv.DictReader(f))
     assert [r['class'] for r in rows] == ['dark', 'bright']

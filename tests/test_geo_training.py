@@ -84,7 +84,7 @@ def test_nodata_windows_are_skipped_and_counted(tmp_path, capsys):
 
 
 def test_masks_are_burnt_and_nodata_is_ignored(tmp_path):
-    from custom_modules.geo.transforms import LoadRasterWindow
+    from custom_modules.datasets.raster_transforms import LoadRasterWindow
     img, boxes = squares_scene()
     img[:, 290:, :] = 0
     raster = write_raster(tmp_path / 'scene.tif', img, nodata=0)

@@ -12,8 +12,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import custom_modules  # noqa: F401 (registers the URL loader)
+from custom_modules.checkpoints.urls import cache_path, hash_in_name, is_url
 from custom_modules.errors import ZooError
-from custom_modules.zoo.weights import cache_path, hash_in_name, is_url
 from zoo_test_utils import REPO, run_tool
 
 TAMUCC4 = 'configs/imrecog/mobilenet-v2_1xb16-50e_tamucc4-400.py'
@@ -135,7 +135,7 @@ def test_a_file_put_in_the_hub_cache_by_hand_is_checked_once(tmp_path, monkeypat
     assert str(err.value).startswith(f'{cache_path(url)}: its sha256 starts with ')
     assert 'not with 3b2dc3af as its name says: the file is damaged or not the one published; ' \
         'delete it' in str(err.value)
-    from custom_modules.zoo import weights
+    from custom_modules.checkpoints import urls as weights
     good, _ = cached_weights(tmp_path)
     hashed = []
     monkeypatch.setattr(weights, 'sha256_of', lambda p: hashed.append(p) or sha256_file(p))

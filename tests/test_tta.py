@@ -3,8 +3,7 @@ stand-in networks that answer exactly (so every difference is the merging's)."""
 import numpy as np
 import pytest
 
-from custom_modules.deploy import augment
-from custom_modules.deploy.runtime import Predictor
+from custom_modules.deploy import Predictor, augment
 
 
 @pytest.mark.parametrize('view', augment.VIEWS['d4'])
@@ -55,6 +54,11 @@ DET_SPEC = dict(
         draw_thr=0.5))
 
 
+def logits(predictor, img):
+    """Segmentation logits of ``img`` over the predictor's views and networks."""
+    return predictor.task.logits(predictor, img)
+
+
 def scene():
     img = np.zeros((60, 90, 3), np.uint8)
     for x, y in ((5, 5), (40, 30), (70, 10)):
@@ -96,11 +100,11 @@ SEG_SPEC = dict(
 
 def test_segmentation_tta_averages_the_logits_of_every_view():
     img = np.zeros((16, 24, 3), np.uint8)
-    plain = Predictor(SEG_SPEC, Gradient()).logits(img)
-    flipped = Predictor(SEG_SPEC, Gradient(), tta='flip').logits(img)
+    plain = logits(Predictor(SEG_SPEC, Gradient()), img)
+    flipped = logits(Predictor(SEG_SPEC, Gradient(), tta='flip'), img)
     # identity + left-right mirror + up-down mirror: (ramp - ramp + ramp) / 3
     assert np.allclose(flipped[1], plain[1] / 3, atol=1e-6)
-    d4 = Predictor(SEG_SPEC, Gradient(), tta='d4').logits(np.zeros((16, 16, 3), np.uint8))
+    d4 = logits(Predictor(SEG_SPEC, Gradient(), tta='d4'), np.zeros((16, 16, 3), np.uint8))
     assert np.allclose(d4, 0, atol=1e-6)  # every turn and mirror cancels the ramp
 
 
@@ -115,7 +119,7 @@ def test_an_ensemble_averages_segmentation_logits():
             return [np.full((len(x), 2, *x.shape[-2:]), self.value, np.float32)]
 
     img = np.zeros((8, 8, 3), np.uint8)
-    averaged = Predictor(SEG_SPEC, Constant(1.0), ensemble=[Constant(3.0)]).logits(img)
+    averaged = logits(Predictor(SEG_SPEC, Constant(1.0), ensemble=[Constant(3.0)]), img)
     assert np.allclose(averaged, 2.0)
 
 
@@ -124,7 +128,7 @@ def test_per_class_score_thresholds(tmp_path):
 
     import cv2
 
-    from custom_modules.deploy.runtime import predict_folder
+    from custom_modules.deploy import predict_folder
     from custom_modules.errors import ZooError
     spec = dict(DET_SPEC, classes=['square'])
     cv2.imwrite(str(tmp_path / 'scene.png'), scene())
@@ -144,7 +148,7 @@ def test_per_class_score_thresholds(tmp_path):
 def test_score_thresholds_on_the_command_line():
     import argparse
 
-    from custom_modules.deploy.__main__ import add_predict_args, score_thr_of
+    from custom_modules.deploy.options import add_predict_args, score_thr_of
     parser = argparse.ArgumentParser()
     add_predict_args(parser)
     assert score_thr_of(parser.parse_args([])) is None
@@ -160,7 +164,7 @@ def test_score_thresholds_on_the_command_line():
 def test_ensemble_members_must_match(tmp_path):
     import json
 
-    from custom_modules.deploy.__main__ import ensemble_networks
+    from custom_modules.deploy import ensemble_networks
     from custom_modules.errors import ZooError
     other = dict(DET_SPEC, classes=['tree'], format='mlmondays-zoo-onnx/1', outputs=[])
     (tmp_path / 'model.json').write_text(json.dumps(other))

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from custom_modules.checkpoints.urls import cache_path, fetch, resolve_checkpoint
 from custom_modules.errors import ZooError
 from custom_modules.zoo import zoo_index
-from custom_modules.zoo.weights import cache_path, fetch, resolve_checkpoint
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, copy_work_dir, run, run_tool
 
 CONFIG = DEMO_CONFIGS['imrecog']

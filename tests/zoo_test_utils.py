@@ -37,7 +37,7 @@ def cache_as_published(made, url):
     import hashlib
     import shutil
 
-    from custom_modules.zoo.weights import cache_path
+    from custom_modules.checkpoints.urls import cache_path
     digest = hashlib.sha256(Path(made).read_bytes()).hexdigest()
     stem = url.rsplit('/', 1)[1].rsplit('-', 1)[0]
     url = f'{url.rsplit("/", 1)[0]}/{stem}-{digest[:8]}.pth'

@@ -26,9 +26,9 @@ import argparse
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.deploy.__main__ import (add_predict_args, ensemble_networks, geo_options,
-                                            score_thr_of)
-from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec, predict_folder
+from custom_modules.deploy import (OnnxNetwork, Predictor, ensemble_networks, load_spec,
+                                   predict_folder)
+from custom_modules.deploy.options import add_predict_args, folder_options, predictor_options
 from custom_modules.errors import ZooError
 
 
@@ -61,8 +61,8 @@ def parse_args():
 
 
 def pytorch_predictor(args):
-    from custom_modules.deploy.export import (ExportModule, TorchNetwork, build_model, spec_of,
-                                              task_of)
+    from custom_modules.export.onnx_export import (ExportModule, TorchNetwork, build_model, spec_of,
+                                                   task_of)
     if len(args.inputs) != 3:
         raise ZooError('pytorch backend: give CONFIG CHECKPOINT IMAGES')
     args.config, checkpoint, images = args.inputs
@@ -77,16 +77,18 @@ def pytorch_predictor(args):
             args.device) for c in args.ensemble
     ]
     return Predictor(
-        spec_of(cfg, model), network, args.tile, args.overlap, args.batch, args.tta,
-        ensemble), images
+        spec_of(cfg, model), network, ensemble=ensemble, **predictor_options(args)), images
 
 
 def onnx_predictor(args):
     if not args.model or len(args.inputs) != 1:
         raise ZooError('onnxruntime backend: give --model DIR and IMAGES')
     spec = load_spec(args.model)
-    predictor = Predictor(spec, OnnxNetwork(args.model, spec), args.tile, args.overlap, args.batch,
-                          args.tta, ensemble_networks(spec, args.ensemble))
+    predictor = Predictor(
+        spec,
+        OnnxNetwork(args.model, spec),
+        ensemble=ensemble_networks(spec, args.ensemble),
+        **predictor_options(args))
     return predictor, args.inputs[0]
 
 
@@ -95,9 +97,7 @@ def main():
     args = parse_args()
     build = pytorch_predictor if args.backend == 'pytorch' else onnx_predictor
     predictor, images = build(args)
-    print(
-        predict_folder(predictor, images, args.out_dir, args.on_bad, score_thr_of(args),
-                       geo_options(args)))
+    print(predict_folder(predictor, images, args.out_dir, **folder_options(args)))
 
 
 if __name__ == '__main__':

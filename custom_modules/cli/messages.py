@@ -6,6 +6,7 @@ import re
 import sys
 from functools import wraps
 
+from ..checkpoints import refused_checkpoint_message
 from ..errors import ZooError
 from ..run.distributed import leave_process_group
 from .registries import _scope_registries, _with_parents
@@ -16,15 +17,6 @@ except ImportError:  # mmcv with its compiled ops (ZOO_MMCV_OPS=cpu or cuda): ne
 
     class CompiledOpsMissing(Exception):
         pass
-
-
-def refused_checkpoint_message(err):
-    """What to tell a user whose checkpoint ``torch.load(weights_only=True)`` refused."""
-    found = re.search(r'(?:Unsupported global: GLOBAL|unsupported GLOBAL) (\S+)', str(err))
-    what = f' ({found.group(1)})' if found else ''
-    return ('refused to load a checkpoint: it holds a pickled object that could run code when '
-            f'loaded{what}. Load only checkpoints you trust; for a trusted legacy checkpoint, '
-            'rerun with --unsafe-load-checkpoint')
 
 
 def unknown_type_message(err):

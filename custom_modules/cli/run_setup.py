@@ -10,7 +10,8 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from .. import demo_data
+from .. import compat, demo_data
+from ..checkpoints import resolve_checkpoint
 from ..errors import ZooError
 from ..nested import nested_items
 from .option_checks import check_option_keys, check_option_values
@@ -22,8 +23,10 @@ def load_config(args):
 
     The working directory goes on ``sys.path`` first: loading a config imports its
     ``custom_imports``, which may name plugins living in the repository, e.g.
-    ``projects.example_project.tiny_convnet``.
+    ``projects.example_project.tiny_convnet``. The upstream workarounds
+    (:func:`compat.apply`) come first, before those imports reach a toolbox.
     """
+    compat.apply()
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     if not osp.isfile(args.config):
@@ -78,8 +81,7 @@ def prepare_run(cfg, args, loaders=()):
         os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] = '1'
     check_work_dir(cfg.work_dir)
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
-        from ..compat import setup_cpu_distributed
-        setup_cpu_distributed(cfg)
+        compat.setup_cpu_distributed(cfg)
     demo_data.ensure_for_config(cfg)
     check_data_roots(cfg, loaders)
 
@@ -94,9 +96,8 @@ def build_runner(cfg):
 
 def require_checkpoint(path):
     """The local file of a checkpoint path or URL (a URL is fetched into the torch hub
-    cache, a published file's hash checked: :func:`weights.resolve_checkpoint`), or a
-    one-line error."""
-    from ..zoo.weights import resolve_checkpoint
+    cache, a published file's hash checked: ``custom_modules.checkpoints.
+    resolve_checkpoint``), or a one-line error."""
     return resolve_checkpoint(path)
 
 

@@ -4,8 +4,8 @@ import os.path as osp
 
 import mmcv
 
-from ..deploy.runtime import IMAGE_EXTENSIONS  # noqa: F401 (one list, in the torch-free runtime)
 from ..errors import ZooError
+from ..images import IMAGE_EXTENSIONS  # noqa: F401 (one list, for training and prediction)
 
 
 def find_images(folder):

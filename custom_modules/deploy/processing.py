@@ -4,7 +4,7 @@ They reproduce what the training stack's test pipeline and data pre-processor do
 (``Resize`` with OpenCV's bilinear interpolation, mean/std normalisation, RGB order,
 zero padding to a size divisor) and what mmdet, mmseg and mmpretrain do after the
 network, so that a model predicts the same through ONNX Runtime as through PyTorch.
-``spec`` is the ``model.json`` an export writes (see ``custom_modules.deploy.export``).
+``spec`` is the ``model.json`` an export writes (see ``custom_modules.export.onnx_export``).
 """
 import cv2
 import numpy as np

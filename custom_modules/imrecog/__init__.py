@@ -5,8 +5,4 @@ datasets (ImageFolderDataset, FlatPrefixDataset, TFRecordClsDataset, LoadImageFr
 the ClassificationReport metric and hooks (NumClassesCheckHook, ClassCountsHook,
 PredictionGridHook).
 """
-from .. import compat
-
-compat.without_mmpretrain_multimodal()  # before mmpretrain.models is imported
-
-from . import datasets, hooks, metrics, models, visualization  # noqa: E402,F401
+from . import datasets, hooks, metrics, models, visualization  # noqa: F401 (registration)

@@ -12,12 +12,12 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset, CustomDataset
 from mmpretrain.registry import DATASETS, TRANSFORMS
 
+from ..datasets import raster_transforms  # noqa: F401 (registers LoadRasterWindow)
 from ..datasets.bad_samples import LoadErrorsMixin, check_images, check_on_bad
 from ..datasets.image_files import IMAGE_EXTENSIONS, decode_image, find_images
+from ..datasets.rasters import RasterSamplesMixin
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
-from ..geo import transforms  # noqa: F401 (registers LoadRasterWindow)
-from ..geo.datasets import RasterSamplesMixin
 
 
 def _readable_samples(data_list, where, on_bad, pipeline):
@@ -198,7 +198,7 @@ class LoadImageFromBytes:
 @DATASETS.register_module()
 class RasterPointDataset(RasterSamplesMixin, BaseDataset):
     """A window of a raster centred on each labelled point (or polygon, at its centroid) of
-    a vector file, its class that label's: see ``custom_modules.geo.datasets``. Pipelines
+    a vector file, its class that label's: see ``custom_modules.datasets.rasters``. Pipelines
     read the windows with ``LoadRasterWindow``."""
 
     TASK = 'classification'

@@ -15,12 +15,12 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS, TRANSFORMS
 from PIL import Image
 
+from ..datasets import raster_transforms  # noqa: F401 (registers LoadRasterWindow)
 from ..datasets.bad_samples import LoadErrorsMixin, check_on_bad, drop_bad_samples
 from ..datasets.image_files import decode_image
+from ..datasets.rasters import RasterSamplesMixin
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
-from ..geo import transforms  # noqa: F401 (registers LoadRasterWindow)
-from ..geo.datasets import RasterSamplesMixin
 
 
 def read_mask(path):
@@ -335,7 +335,7 @@ class LoadPairFromBytes(BaseTransform):
 class RasterMaskDataset(RasterSamplesMixin, BaseSegDataset):
     """Windows of rasters with the polygons (or lines) of a vector file burnt into class
     masks (class 0, the background, where none lies; nodata pixels ignored): see
-    ``custom_modules.geo.datasets``. Pipelines read window and mask with
+    ``custom_modules.datasets.rasters``. Pipelines read window and mask with
     ``LoadRasterWindow`` (no ``LoadAnnotations``)."""
 
     TASK = 'segmentation'

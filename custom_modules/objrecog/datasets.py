@@ -15,10 +15,10 @@ from mmdet.datasets import BaseDetDataset, CocoDataset
 from mmdet.registry import DATASETS
 from mmengine.logging import print_log
 
+from ..datasets import raster_transforms  # noqa: F401 (registers LoadRasterWindow)
 from ..datasets.bad_samples import LoadErrorsMixin, check_on_bad, drop_bad_samples, image_headers
+from ..datasets.rasters import RasterSamplesMixin
 from ..errors import ZooError
-from ..geo import transforms  # noqa: F401 (registers LoadRasterWindow)
-from ..geo.datasets import RasterSamplesMixin
 
 COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
@@ -242,7 +242,7 @@ class CheckedCocoDataset(LoadErrorsMixin, CocoDataset):
 @DATASETS.register_module()
 class RasterBoxDataset(RasterSamplesMixin, BaseDetDataset):
     """Windows of rasters with the boxes of a vector file's polygons (map coordinates,
-    reprojected to each raster's CRS): see ``custom_modules.geo.datasets``. Pipelines read
+    reprojected to each raster's CRS): see ``custom_modules.datasets.rasters``. Pipelines read
     the windows with ``LoadRasterWindow`` and the boxes with mmdet's ``LoadAnnotations``."""
 
     TASK = 'detection'

@@ -1,13 +1,67 @@
-"""The course's people counts: predicted count above a score threshold vs true count."""
+"""The course's people counts (predicted count above a score threshold vs true count), and
+mmdet's COCO mAP as the zoo's configs use it."""
+import contextlib
 import csv
+import io
+import logging
 import os
 import os.path as osp
 
 import numpy as np
+from mmdet.evaluation.metrics import CocoMetric
 from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger, print_log
 
 from ..run.run_dir import current_log_dir
+
+
+@contextlib.contextmanager
+def _prints_to_the_log():
+    """What pycocotools prints (its progress and the AP/AR table, about 20 lines each
+    validation) goes to the run's log file at INFO, where mmengine's own lines go, instead
+    of the console (``--verbose`` shows it again). pycocotools writes with ``print``
+    (https://github.com/ppwwyyxx/cocoapi/blob/master/PythonAPI/pycocotools/coco.py and
+    ``cocoeval.py``); the console handler keeps the stream it was given, so mmdet's own
+    log lines are not captured here."""
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(captured):
+            yield
+    finally:
+        if captured.getvalue().strip():
+            print_log(captured.getvalue().rstrip(), logger='current', level=logging.INFO)
+
+
+@METRICS.register_module()
+class ZooCocoMetric(CocoMetric):
+    """mmdet's ``CocoMetric`` (same arguments, same ``coco/bbox_mAP...`` keys), and:
+
+    - when no image has a detection it reports 0 mAP with one INFO line. mmdet 3.3.0 logs
+      the ERROR "The testing results of the whole dataset is empty." and returns no
+      metrics at all, which is common after a first short epoch; a ``save_best`` on
+      ``coco/bbox_mAP`` then fails with a KeyError (``compute_metrics`` in
+      https://github.com/open-mmlab/mmdetection/blob/v3.3.0/mmdet/evaluation/metrics/coco_metric.py);
+    - pycocotools' prints go to the log file (:func:`_prints_to_the_log`).
+    """
+
+    def __init__(self, *args, **kwargs):
+        with _prints_to_the_log():  # an ann_file is read by pycocotools here
+            super().__init__(*args, **kwargs)
+
+    def compute_metrics(self, results):
+        if self.format_only or any(len(pred['bboxes']) for _, pred in results):
+            with _prints_to_the_log():
+                metrics = super().compute_metrics(results)
+            if metrics or self.format_only:
+                return metrics
+        MMLogger.get_current_instance().info(
+            'CocoMetric: no detections in any image (yet): every mAP is 0')
+        return {
+            f'{metric}_{key}': 0.0
+            for metric in self.metrics
+            for key in ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
+        }
 
 
 @METRICS.register_module()

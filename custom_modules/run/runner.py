@@ -10,11 +10,11 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import BaseLoop, Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from ..compat import UpstreamDeprecationsOffTheConsole
+from .. import compat
+from ..checkpoints import (check_checkpoint_fits, checkpoint_backend_args,
+                           find_resumable_checkpoint, read_checkpoint, resolve_checkpoint)
+from ..checkpoints.pretrained import loading_quietly, pretrained_inits, summary_line
 from ..errors import ZooError
-from ..zoo.weights import resolve_checkpoint
-from .checkpoints import check_checkpoint_fits, find_resumable_checkpoint, read_checkpoint
-from .pretrained import loading_quietly, pretrained_inits, summary_line
 
 
 def unwrap(model):
@@ -40,8 +40,17 @@ class ZooRunner(Runner):
       ``--verbose``: everything on the console too, as mmengine prints it);
     - a checkpoint to resume, test or fine-tune from is checked against the model before
       it is loaded (:func:`check_checkpoint_fits`); ``--resume`` into a work dir without a
-      checkpoint is an error, unless ``resume='if-any'`` (``--auto-resume``).
+      checkpoint is an error, unless ``resume='if-any'`` (``--auto-resume``), and takes
+      the newest whole checkpoint (:func:`find_resumable_checkpoint`);
+    - checkpoints are written whole or not at all (:class:`AtomicLocalBackend` for a local
+      work dir, unless the checkpoint hook names another backend).
+
+    Building one applies the zoo's upstream workarounds (:func:`compat.apply`).
     """
+
+    def __init__(self, *args, **kwargs):
+        compat.apply()
+        super().__init__(*args, **kwargs)
 
     def build_logger(self, log_level='INFO', log_file=None, **kwargs):
         logger = super().build_logger(log_level, log_file, **kwargs)
@@ -49,7 +58,7 @@ class ZooRunner(Runner):
             for handler in logger.handlers:
                 if type(handler) is logging.StreamHandler and handler.stream is sys.stdout:
                     handler.setLevel(max(handler.level, logging.WARNING))
-                    handler.addFilter(UpstreamDeprecationsOffTheConsole())
+                    handler.addFilter(compat.UpstreamDeprecationsOffTheConsole())
         return logger
 
     def train(self):
@@ -67,7 +76,7 @@ class ZooRunner(Runner):
 
     def _init_model_weights(self):
         """mmengine's, with one console line a pretrained module instead of its loader's
-        messages (:mod:`.pretrained`; the log file keeps them all)."""
+        messages (:mod:`custom_modules.checkpoints.pretrained`; the log file keeps them all)."""
         model = unwrap(self.model)
         inits = pretrained_inits(model)
         if not inits or self.cfg.get('verbose', False):
@@ -101,11 +110,16 @@ class ZooRunner(Runner):
                 raise ZooError(f'--resume: no checkpoint in {self.work_dir} to resume from; '
                                'check --work-dir, or use --auto-resume to start fresh when '
                                'there is none')
-        elif self._load_from is not None:
+            else:
+                self.resume(path)
+                self._has_loaded = True
+                return
+        if self._load_from is not None:
             self._load_from = resolve_checkpoint(self._load_from)  # a URL: fetched, checked
             if isinstance(self._train_loop, BaseLoop):
                 self._fit_purpose = 'fine-tune'
-        super().load_or_resume()
+            self.load_checkpoint(self._load_from)
+            self._has_loaded = True
 
     def load_checkpoint(self, filename, map_location='cpu', strict=False, revise_keys=None):
         """mmengine's, reading the file once (it was read twice: our fit check, then
@@ -132,3 +146,16 @@ class ZooRunner(Runner):
             else:
                 where = f'iteration {loop.iter} of {loop.max_iters} done'
             print(f'resumed from {filename} ({where}); training continues from there', flush=True)
+
+    def save_checkpoint(self,
+                        out_dir,
+                        filename,
+                        file_client_args=None,
+                        *args,
+                        backend_args=None,
+                        **kwargs):
+        """mmengine's, writing to a local work dir through :class:`AtomicLocalBackend`."""
+        if file_client_args is None:
+            backend_args = checkpoint_backend_args(backend_args, out_dir)
+        return super().save_checkpoint(
+            out_dir, filename, file_client_args, *args, backend_args=backend_args, **kwargs)

@@ -1,5 +1,5 @@
 """A published model's card: what the model is (the fields it shares with the exporter's
-``model.json``, from :func:`custom_modules.deploy.export.describe`), how well it did on what
+``model.json``, from :func:`custom_modules.export.onnx_export.describe`), how well it did on what
 data, its licence, and how it was trained. A published checkpoint carries it in
 ``meta['model_card']``; ``MODEL.md`` next to the checkpoint is the same card in words."""
 import importlib.metadata
@@ -36,7 +36,7 @@ def model_card(cfg,
     value, measured on ``metrics_split`` ('test' or 'validation'); ``trained``: what
     the run summary says (seconds, device, epochs, iterations); ``config``: the config's
     path, when ``cfg`` was read from elsewhere (a checkpoint's copy)."""
-    from ..deploy.export import describe
+    from ..export.onnx_export import describe
     described = describe(cfg, model)
     if config:
         described['config'] = config

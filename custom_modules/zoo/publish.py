@@ -12,8 +12,8 @@ import os.path as osp
 
 import torch
 
+from ..checkpoints.urls import sha256_of
 from ..errors import ZooError
-from .weights import sha256_of
 from .zoo_index import read_run_file
 
 
@@ -48,7 +48,7 @@ def publish(in_path, out_path, metrics_file=None, data=None, licence='unspecifie
     """Write the published checkpoint and its ``MODEL.md``; return the checkpoint's path."""
     from mmengine.config import Config
 
-    from ..deploy.export import build_model
+    from ..export.onnx_export import build_model
     from .model_card import card_markdown, model_card
     if not out_path.endswith('.pth'):
         raise ZooError(f'publish: the output name must end in .pth, got {out_path}')

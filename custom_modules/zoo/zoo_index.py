@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 
 from .. import commands
+from ..checkpoints.urls import file_url_path, hash_in_name, is_url, sha256_of
 from ..errors import ZooError
-from .weights import file_url_path, hash_in_name, is_url, sha256_of
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # custom_modules/zoo/..
 FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')

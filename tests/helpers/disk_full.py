@@ -6,7 +6,7 @@ import io
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-import custom_modules.compat as compat
+import custom_modules.checkpoints.writing as writing
 
 
 class _FillingFile(io.FileIO):
@@ -30,4 +30,4 @@ class DiskFullHook(Hook):
                 return _FillingFile(path, 'w')
             return open(path, mode, *args, **kwargs)
 
-        compat.open = open_  # the module's writes see this name before the builtin
+        writing.open = open_  # the module's writes see this name before the builtin

@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
-from custom_modules.zoo.weights import cache_path
+from custom_modules.checkpoints.urls import cache_path
 from zoo_test_utils import cache_as_published, one_epoch, run_tool, write_images
 
 FEW = one_epoch(batch_size=2, val_batch_size=2)

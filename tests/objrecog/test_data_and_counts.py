@@ -8,7 +8,7 @@ import torch
 from mmengine.logging import MMLogger
 from PIL import Image
 
-import custom_modules.objrecog  # noqa: F401 (applies the CocoMetric fix)
+import custom_modules.objrecog  # noqa: F401 (registration)
 from custom_modules.errors import ZooError
 from custom_modules.objrecog.datasets import CourseCSVDataset, read_course_csv
 from custom_modules.objrecog.hooks import CountScatterHook
@@ -102,8 +102,8 @@ def test_counting_metric_against_hand_computed(tmp_path):
 
 
 def test_coco_metric_reports_zero_when_nothing_is_detected():
-    from mmdet.evaluation import CocoMetric
-    metric = CocoMetric(metric='bbox')
+    from custom_modules.objrecog.metrics import ZooCocoMetric
+    metric = ZooCocoMetric(metric='bbox')
     metric.dataset_meta = dict(classes=('person', ))
     metric.process({}, [
         dict(

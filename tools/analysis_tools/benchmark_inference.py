@@ -24,9 +24,9 @@ import cv2
 import torch
 
 from custom_modules.cli import load_config
-from custom_modules.deploy.export import export_onnx, model_config
-from custom_modules.deploy.parity import test_batcher
-from custom_modules.deploy.runtime import OnnxNetwork, Predictor, load_spec
+from custom_modules.deploy import OnnxNetwork, Predictor, load_spec
+from custom_modules.export.onnx_export import export_onnx, model_config
+from custom_modules.export.parity import test_batcher
 
 FAMILIES = {
     'imrecog': 'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
@@ -38,7 +38,7 @@ FAMILIES = {
 
 
 def images_of(cfg, n):
-    from custom_modules.deploy.parity import config_images
+    from custom_modules.export.parity import config_images
     return [cv2.imread(p) for p in config_images(cfg, n)]
 
 

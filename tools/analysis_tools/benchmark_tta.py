@@ -18,9 +18,10 @@ import time
 import numpy as np
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.deploy.export import ExportModule, TorchNetwork, build_model, spec_of, task_of
-from custom_modules.deploy.runtime import Predictor
+from custom_modules.deploy import Predictor
 from custom_modules.errors import ZooError
+from custom_modules.export.onnx_export import (ExportModule, TorchNetwork, build_model, spec_of,
+                                               task_of)
 
 
 def parse_args():
@@ -102,6 +103,18 @@ def iou_scores(found, truths, classes):
         })
 
 
+def detection_scores(found, truths, spec, args):
+    kept = [{k: v[d['scores'] >= args.score_thr] for k, v in d.items()} for d in found]
+    return coco_scores(kept, truths, len(spec['classes']))
+
+
+def segmentation_scores(found, truths, spec, args):
+    return iou_scores(found, truths, spec['classes'])
+
+
+SCORES = dict(detection=detection_scores, segmentation=segmentation_scores)  # by task
+
+
 @clean_errors
 def main():
     args = parse_args()
@@ -121,11 +134,7 @@ def main():
         found = [predictor.predict_whole(img) for _, img, _ in windows]
         seconds = time.perf_counter() - start
         truths = [truth for _, _, truth in windows]
-        if task == 'detection':
-            kept = [{k: v[d['scores'] >= args.score_thr] for k, v in d.items()} for d in found]
-            scores = coco_scores(kept, truths, len(spec['classes']))
-        else:
-            scores = iou_scores(found, truths, spec['classes'])
+        scores = SCORES[task](found, truths, spec, args)
         row = dict(tta=tta, models=len(members), seconds=round(seconds, 2), **scores)
         print(json.dumps(row))
         rows.append(row)

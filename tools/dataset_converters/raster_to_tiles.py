@@ -31,10 +31,10 @@ import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+from custom_modules.datasets.raster_transforms import IGNORE_INDEX  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
 from custom_modules.geo.raster import RasterReading, parse_scaling, pipeline_order  # noqa: E402
 from custom_modules.geo.samples import burn, raster_samples  # noqa: E402
-from custom_modules.geo.transforms import IGNORE_INDEX  # noqa: E402
 
 COURSE_COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 

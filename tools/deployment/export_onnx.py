@@ -18,8 +18,8 @@ import time
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.deploy.export import export_onnx
-from custom_modules.deploy.parity import check_parity, config_images
+from custom_modules.export.onnx_export import export_onnx
+from custom_modules.export.parity import check_parity, config_images
 
 
 def parse_args():
@@ -47,7 +47,7 @@ def main():
     print(f'exported a {spec["task"]} model ({spec["model_type"]}) to '
           f'{osp.join(args.out, "model.onnx")} in {time.perf_counter() - start:.1f} s')
     if args.verify:
-        from custom_modules.deploy.runtime import list_images
+        from custom_modules.images import list_images
         paths = list_images(args.verify)[:args.max_images]
     else:
         paths = config_images(cfg, args.max_images)

@@ -47,7 +47,7 @@ test_dataloader = {  # the same, on the test tiles
 # COCO mAP (at most 100 boxes an image is plenty: a tile has up to about 40 crowns) and the
 # course's counts.
 val_evaluator = [
-    dict(type='CocoMetric', metric='bbox'),
+    dict(type='ZooCocoMetric', metric='bbox'),
     dict(type='CountingMetric', score_thr=0.5),
 ]
 test_evaluator = val_evaluator

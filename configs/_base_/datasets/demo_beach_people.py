@@ -51,7 +51,7 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 val_evaluator = [
-    dict(type='CocoMetric', ann_file=data_root + 'annotations/val.json', metric='bbox'),
+    dict(type='ZooCocoMetric', ann_file=data_root + 'annotations/val.json', metric='bbox'),
     dict(type='CountingMetric', score_thr=0.5),
 ]
 test_dataloader = val_dataloader

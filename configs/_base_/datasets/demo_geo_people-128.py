@@ -51,7 +51,7 @@ val_dataloader = dict(
         **raster_dataset))
 # COCO mAP from the windows' own boxes (no annotation file) and the course's counts
 val_evaluator = [
-    dict(type='CocoMetric', metric='bbox'),
+    dict(type='ZooCocoMetric', metric='bbox'),
     dict(type='CountingMetric', score_thr=0.5),
 ]
 test_dataloader = val_dataloader

@@ -52,7 +52,7 @@ val_dataloader = dict(
         pipeline=test_pipeline))
 # COCO mAP from the dataset's own boxes (no COCO file needed), and the course's counts.
 val_evaluator = [
-    dict(type='CocoMetric', metric='bbox'),
+    dict(type='ZooCocoMetric', metric='bbox'),
     dict(type='CountingMetric', score_thr=0.5),
 ]
 test_dataloader = val_dataloader

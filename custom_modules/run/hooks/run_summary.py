@@ -14,9 +14,9 @@ from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 from ... import commands
+from ...checkpoints import best_so_far
 from ...nested import nested_items
 from ...visualization import default_curve_keys, plot_curves, read_scalars
-from ..checkpoints import best_so_far
 
 
 @HOOKS.register_module()

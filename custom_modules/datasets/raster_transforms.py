@@ -11,8 +11,8 @@ import os
 import numpy as np
 from mmcv.transforms import TRANSFORMS, BaseTransform
 
-from .raster import RasterReading, pipeline_order
-from .samples import burn
+from ..geo.raster import RasterReading, pipeline_order
+from ..geo.samples import burn
 
 IGNORE_INDEX = 255  # segmentation: nodata pixels are left out of the loss and the metric
 

@@ -15,7 +15,7 @@ takes another ``region``.
 """
 import os.path as osp
 
-from .samples import raster_samples
+from ..geo.samples import raster_samples
 
 
 class RasterSamplesMixin:

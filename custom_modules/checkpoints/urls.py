@@ -16,7 +16,7 @@ training) passes it through :func:`resolve_checkpoint`:
   published (``mim download`` fetches weights without checking them).
 
 :func:`register_url_loader` makes mmengine load every URL checkpoint this way
-(``init_cfg`` pretrained weights included); ``custom_modules`` calls it on import.
+(``init_cfg`` pretrained weights included); importing ``custom_modules.checkpoints`` calls it.
 """
 import hashlib
 import os

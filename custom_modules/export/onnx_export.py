@@ -3,9 +3,9 @@
 ``model.json`` and the ONNX export (``parity`` checks what it wrote against the training
 stack).
 
-Tasks: ``classification`` (imrecog classifiers; the FixMatch model predicts with its
-teacher), ``embedding`` (the N-pairs embedder), ``detection`` (RetinaNet: per level the
-decoded boxes and sigmoid scores of every anchor; thresholds and NMS are in
+Tasks (``tasks``): ``classification`` (imrecog classifiers; the FixMatch model predicts
+with its teacher), ``embedding`` (the N-pairs embedder), ``detection`` (RetinaNet: per
+level the decoded boxes and sigmoid scores of every anchor; thresholds and NMS are in
 ``custom_modules.deploy.processing``), ``segmentation`` (U-Net logits).
 """
 import json
@@ -14,16 +14,20 @@ import os.path as osp
 import warnings
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from ..checkpoints import check_checkpoint_fits
+from ..deploy.model_dir import FORMAT
 from ..errors import ZooError
-from ..run.checkpoints import check_checkpoint_fits
-from .runtime import FORMAT
+from .tasks import export_task
 
-SUPPORTED = ('ImageClassifier', 'SemiSupervisedClassifier', 'NPairsEmbedder', 'RetinaNet',
-             'EncoderDecoder')
-FAMILY = dict(mmdet='objrecog', mmseg='imseg')
+# the model types an export knows: (task, family)
+SUPPORTED = dict(
+    ImageClassifier=('classification', 'imrecog'),
+    SemiSupervisedClassifier=('classification', 'ssimrecog'),
+    NPairsEmbedder=('embedding', 'ssimrecog'),
+    RetinaNet=('detection', 'objrecog'),
+    EncoderDecoder=('segmentation', 'imseg'))
 
 
 def task_of(cfg):
@@ -32,13 +36,7 @@ def task_of(cfg):
     if model_type not in SUPPORTED:
         raise ZooError(f'export: model type {model_type!r} is not supported; supported: '
                        f'{", ".join(SUPPORTED)}')
-    if model_type == 'NPairsEmbedder':
-        return 'embedding', 'ssimrecog'
-    if model_type == 'SemiSupervisedClassifier':
-        return 'classification', 'ssimrecog'
-    if model_type == 'ImageClassifier':
-        return 'classification', 'imrecog'
-    return ('detection' if model_type == 'RetinaNet' else 'segmentation'), FAMILY[cfg.default_scope]
+    return SUPPORTED[model_type]
 
 
 def model_config(cfg):
@@ -64,42 +62,17 @@ def build_model(cfg, checkpoint, device='cpu'):
 
 class ExportModule(nn.Module):
     """The network of a task as a plain module: a normalised N x C x H x W float input ->
-    probabilities (classification), embeddings, per level decoded boxes and scores
-    (detection), or logits at the input size (segmentation)."""
+    what the task's ``forward`` makes of the model (``tasks``): probabilities, embeddings,
+    per level decoded boxes and scores, or logits at the input size. ``task``: its name or
+    its export task."""
 
     def __init__(self, model, task):
         super().__init__()
-        self.model, self.task = model, task
+        self.model = model
+        self.task = export_task(task) if isinstance(task, str) else task
 
     def forward(self, x):
-        if self.task == 'classification':
-            return self.model(x, mode='tensor').softmax(dim=1)
-        if self.task == 'embedding':
-            return self.model(x, mode='tensor')
-        if self.task == 'segmentation':
-            logits = self.model(x, mode='tensor')
-            if logits.shape[-2:] != x.shape[-2:]:
-                logits = F.interpolate(
-                    logits,
-                    x.shape[-2:],
-                    mode='bilinear',
-                    align_corners=self.model.decode_head.align_corners)
-            return logits
-        return tuple(self._detections(x))
-
-    def _detections(self, x):
-        head = self.model.bbox_head
-        cls_scores, bbox_preds = self.model(x, mode='tensor')
-        priors = head.prior_generator.grid_priors([c.shape[-2:] for c in cls_scores],
-                                                  dtype=x.dtype,
-                                                  device=x.device)
-        for cls, reg, anchors in zip(cls_scores, bbox_preds, priors):
-            n = cls.shape[0]
-            scores = cls.permute(0, 2, 3, 1).reshape(n, -1, head.cls_out_channels).sigmoid()
-            deltas = reg.permute(0, 2, 3, 1).reshape(-1, 4)
-            boxes = head.bbox_coder.decode(anchors.repeat(n, 1), deltas).reshape(n, -1, 4)
-            yield boxes
-            yield scores
+        return self.task.forward(self.model, x)
 
 
 class TorchNetwork:
@@ -112,13 +85,6 @@ class TorchNetwork:
     def __call__(self, x):
         out = self.module(torch.from_numpy(x).to(self.device))
         return [o.cpu().numpy() for o in (out if isinstance(out, tuple) else (out, ))]
-
-
-def output_names(task, model):
-    if task == 'detection':
-        levels = len(model.bbox_head.prior_generator.strides)
-        return [f'{kind}_{i}' for i in range(levels) for kind in ('boxes', 'scores')]
-    return [dict(classification='probs', embedding='embedding', segmentation='logits')[task]]
 
 
 def test_pipeline(cfg):
@@ -189,35 +155,27 @@ def describe(cfg, model):
 def spec_of(cfg, model):
     """``model.json``: :func:`describe`, and what post-processing needs."""
     described = describe(cfg, model)
-    task = described['task']
-    post = {}
-    if task == 'detection':
-        test_cfg = model.bbox_head.test_cfg
-        post = dict(
-            score_thr=test_cfg.get('score_thr', 0.05),
-            nms_pre=test_cfg.get('nms_pre', 1000),
-            iou_threshold=test_cfg['nms']['iou_threshold'],
-            max_per_img=test_cfg.get('max_per_img', 100),
-            min_bbox_size=test_cfg.get('min_bbox_size', 0),
-            draw_thr=0.5)
-    elif task == 'segmentation':
-        post = dict(threshold=getattr(model.decode_head, 'threshold', None) or 0.5)
-    return dict(format=FORMAT, **described, outputs=output_names(task, model), postprocess=post)
+    task = export_task(described['task'])
+    return dict(
+        format=FORMAT,
+        **described,
+        outputs=task.output_names(model),
+        postprocess=task.postprocess_spec(model))
 
 
 def export_onnx(cfg, checkpoint, out_dir, opset=17):
     """Write ``model.onnx`` and ``model.json`` of the config's model to ``out_dir``
     (dynamic batch and image size); returns the spec and the PyTorch module."""
-    task, _ = task_of(cfg)
+    name, _ = task_of(cfg)
     model = build_model(cfg, checkpoint)
+    task = export_task(name)
     module = ExportModule(model, task).eval()
     spec = spec_of(cfg, model)
     side = max(spec['input']['size'] or [64])
     side += -side % spec['input']['size_divisor']
     dummy = torch.zeros(1, len(spec['input']['mean']), side, side)
     dynamic = {name: {0: 'batch'} for name in spec['outputs']}
-    if task == 'segmentation':
-        dynamic['logits'] = {0: 'batch', 2: 'height', 3: 'width'}
+    dynamic.update(task.dynamic_axes())
     os.makedirs(out_dir, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # tracer warnings about shapes turned into constants

@@ -1,0 +1,96 @@
+"""The options of prediction, one definition for ``tools/infer.py`` and
+``python -m custom_modules.deploy predict``, and what they become."""
+import argparse
+
+from ..geo.raster import parse_scaling
+
+
+def add_predict_args(parser):
+    """Add the options of prediction to an ``argparse`` parser."""
+    parser.add_argument('--out-dir', default='predictions')
+    parser.add_argument(
+        '--score-thr',
+        nargs='+',
+        type=score_threshold,
+        help='detection: draw and list boxes scoring at least this (default: the model\'s); '
+        'per class as CLASS=S, e.g. --score-thr 0.5 tree=0.3')
+    parser.add_argument(
+        '--tta',
+        default='none',
+        choices=['none', 'flip', 'd4'],
+        help='test-time augmentation: flip (the image and its two mirrors) or d4 (every turn '
+        'and mirror, for nadir imagery); logits and probabilities averaged, boxes merged')
+    parser.add_argument(
+        '--tile', type=int, help='split images larger than this into windows of this size')
+    parser.add_argument(
+        '--overlap',
+        type=int,
+        default=64,
+        help='pixels shared by neighbouring '
+        'windows (default 64); objects up to this size are found whole')
+    parser.add_argument(
+        '--batch',
+        type=int,
+        default=8,
+        help='images of one size that go through the network together (default 8)')
+    parser.add_argument(
+        '--bands',
+        type=int,
+        nargs='+',
+        help='rasters: the bands to read, in input order, e.g. 4 3 2 (default: the model\'s, '
+        'else the first ones)')
+    parser.add_argument(
+        '--scale',
+        help='rasters: how values become the 0-255 input: dtype (the type\'s range), '
+        'percentile[:LOW,HIGH] (default 2,98 per band), MIN:MAX or MIN1,..:MAX1,.. (default: '
+        'the model\'s; 8-bit as is; other types are refused without one)')
+    parser.add_argument(
+        '--probabilities',
+        action='store_true',
+        help='rasters, segmentation: also write <name>_probs.tif (a float32 band a class)')
+    parser.add_argument(
+        '--on-bad',
+        choices=['skip', 'error'],
+        default='skip',
+        help='an unreadable image: pass over it and list it in skipped_images.txt (skip), '
+        'or stop (error)')
+
+
+def score_threshold(text):
+    """One ``--score-thr`` value: ``0.5`` (every class) or ``tree=0.3``."""
+    name, _, value = text.rpartition('=')
+    try:
+        return (name or '*', float(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r}: give a score (0.5) or CLASS=score '
+                                         '(tree=0.3)') from None
+
+
+def score_thr_of(args):
+    """``--score-thr`` as ``predict_folder`` takes it: None, one number or ``{class: s}``."""
+    if not args.score_thr:
+        return None
+    given = dict(args.score_thr)
+    return given['*'] if set(given) == {'*'} else given
+
+
+def geo_options(args):
+    """``predict_folder``'s raster options from the parsed ``add_predict_args``."""
+    return dict(
+        bands=args.bands, scaling=parse_scaling(args.scale), probabilities=args.probabilities)
+
+
+def predictor_options(args):
+    """The keyword arguments of ``Predictor`` (besides its spec and networks)."""
+    return dict(batch_size=args.batch, tta=args.tta)
+
+
+def folder_options(args):
+    """The keyword arguments of ``files.predict_folder`` (besides predictor, images and
+    output folder)."""
+    return dict(
+        on_bad=args.on_bad,
+        score_thr=score_thr_of(args),
+        geo=geo_options(args),
+        tile=args.tile,
+        overlap=args.overlap)

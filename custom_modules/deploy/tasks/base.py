@@ -1,0 +1,68 @@
+"""What every task has: its ``model.json``, the checks of the options it is given, and
+the steps whose absence is an error the user can fix."""
+import csv
+
+from ...errors import ZooError
+
+
+def write_csv(path, header, rows):
+    with open(path, 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+class Task:
+    """The part of prediction that depends on what a model predicts. ``spec`` is the
+    ``model.json`` an export writes (``custom_modules.export``)."""
+
+    name = None
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.classes = spec.get('classes') or []
+        self.post = spec.get('postprocess') or {}
+
+    # --- options ----------------------------------------------------------------------
+
+    def check_tiling(self, tile, overlap, rasters=False):
+        """Refuse a ``tile``/``overlap`` this task cannot use (``rasters``: for the
+        windows of a raster, else for pictures): the one check of both options."""
+        if tile and not 0 <= overlap < tile:
+            raise ZooError(f'--overlap {overlap} must be at least 0 and less than the window '
+                           f'(--tile) {tile}')
+
+    def check_merging(self):
+        """Refuse test-time augmentation and ensembles where nothing can be averaged."""
+
+    # --- after the network ------------------------------------------------------------
+
+    def postprocess(self, outputs, meta):
+        """The network's outputs for one image (``meta`` from pre-processing) -> the
+        task's prediction."""
+        raise NotImplementedError
+
+    def merge_views(self, predictor, img):
+        """The prediction of ``img`` over every view and network of ``predictor``."""
+        raise NotImplementedError
+
+    def predict_tiled(self, predictor, img, tile, overlap):
+        """The prediction of an image larger than ``tile``, window by window."""
+        raise NotImplementedError
+
+    # --- files ------------------------------------------------------------------------
+
+    def picture_results(self, out_dir, score_thr=None):
+        """An object with ``add(path, img, prediction)`` and ``finish() -> summary`` that
+        writes this task's files for pictures to ``out_dir``."""
+        raise NotImplementedError
+
+    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None,
+                       probabilities=False):
+        """Predict an open raster (``geo.raster``) window by window; returns
+        ``dict(raster, outputs, summary, counts)``."""
+        raise ZooError(f'rasters: a {self.name} model has no map output; predict pictures '
+                       'instead')
+
+    def finish_rasters(self, done, out_dir):
+        """Files about all rasters of a run (``done``: what :meth:`predict_raster` returned)."""

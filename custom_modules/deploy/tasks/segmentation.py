@@ -1,0 +1,140 @@
+"""Segmentation: a class for every pixel; on rasters, a class GeoTIFF (and probabilities)."""
+import os.path as osp
+
+import cv2
+import numpy as np
+
+from .. import augment, drawing, processing
+from .base import Task
+
+
+class Segmentation(Task):
+    name = 'segmentation'
+
+    def postprocess(self, outputs, meta):
+        return processing.segment(processing.segment_logits(outputs[0], meta), self.spec)
+
+    def logits(self, predictor, img):
+        """Logits of ``img`` (C x H x W), averaged over the views and networks of
+        ``predictor``."""
+        found = [
+            augment.logits_back(processing.segment_logits(outputs[0], meta), view)
+            for view, outputs, meta in predictor.each_view(img)
+        ]
+        return found[0] if len(found) == 1 else np.mean(found, axis=0)
+
+    def merge_views(self, predictor, img):
+        return processing.segment(self.logits(predictor, img), self.spec)
+
+    def predict_tiled(self, predictor, img, tile, overlap):
+        """Logits of overlapping windows averaged where they overlap."""
+        height, width = img.shape[:2]
+        total, count = None, np.zeros((height, width), np.float32)
+        for x0, y0, x1, y1 in processing.windows(height, width, tile, overlap):
+            logits = self.logits(predictor, img[y0:y1, x0:x1])
+            if total is None:
+                total = np.zeros((len(logits), height, width), np.float32)
+            total[:, y0:y1, x0:x1] += logits
+            count[y0:y1, x0:x1] += 1
+        return processing.segment(total / count, self.spec)
+
+    def picture_results(self, out_dir, score_thr=None):
+        return _Pictures(self, out_dir)
+
+    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None,
+                       probabilities=False):
+        """``<name>_classes.tif`` (class indices, uint8, nodata 255, the source's CRS and
+        transform) and with ``probabilities`` ``<name>_probs.tif``. Windows are read in
+        rows, so that memory holds one row of windows and their summed logits."""
+        from ...geo.outputs import ClassRasterWriter
+        from ...geo.raster import pipeline_order
+        classes = self.classes
+        out = f'{stem}_classes.tif'
+        writer = ClassRasterWriter(out, source, classes,
+                                   f'{stem}_probs.tif' if probabilities else None)
+        counts = np.zeros(len(classes), np.int64)
+        # rows [top, top + len(seen)) accumulate: summed logits, windows seen, data (not nodata)
+        top, total, seen, data = 0, None, None, None
+        rows = _rows(source, tile, overlap)
+        try:
+            for r, row in enumerate(rows):
+                bottom = max(box[3] for box in row)
+                if total is not None and bottom - top > seen.shape[0]:
+                    grow = bottom - top - seen.shape[0]
+                    total, seen, data = (_grown(a, grow) for a in (total, seen, data))
+                for x0, y0, x1, y1 in row:
+                    image, valid = source.read(x0, y0, x1, y1)
+                    if not valid.any():
+                        continue
+                    logits = self.logits(predictor, pipeline_order(image))
+                    if total is None:
+                        total = np.zeros((len(logits), bottom - top, source.width), np.float32)
+                        seen = np.zeros((bottom - top, source.width), np.float32)
+                        data = np.zeros((bottom - top, source.width), bool)
+                    total[:, y0 - top:y1 - top, x0:x1] += logits
+                    seen[y0 - top:y1 - top, x0:x1] += 1
+                    data[y0 - top:y1 - top, x0:x1] |= valid
+                done = rows[r + 1][0][1] if r + 1 < len(rows) else source.height
+                if total is None:  # nothing but nodata so far
+                    blank = np.zeros((done - top, source.width), np.uint8)
+                    writer.write(top, blank, blank.astype(bool))
+                else:
+                    n = done - top
+                    counts += self._finish_rows(writer, top, total[:, :n] / np.maximum(seen[:n], 1),
+                                                data[:n])
+                    total, seen, data = total[:, n:], seen[n:], data[n:]
+                top = done
+        finally:
+            writer.close()
+        shares = dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
+        return dict(
+            raster=source.path,
+            outputs=[out],
+            counts=dict(zip(classes, counts.tolist())),
+            summary=f'{osp.basename(source.path)}: {out} (pixel shares {shares})')
+
+    def _finish_rows(self, writer, top, logits, valid):
+        """Write finished rows from ``top`` (their averaged logits; ``valid``: False on
+        nodata and where no window was predicted); returns the class pixel counts written."""
+        mask = processing.segment(logits, self.spec)['mask']
+        probs = None
+        if writer.probs is not None:
+            probs = processing.probabilities(logits)
+        writer.write(top, mask, valid, probs)
+        return np.bincount(mask[valid], minlength=len(writer.classes))[:len(writer.classes)]
+
+
+def _rows(source, tile, overlap):
+    """Windows ``(x0, y0, x1, y1)`` grouped in rows (one list per window top)."""
+    rows = {}
+    for box in processing.windows(source.height, source.width, tile, overlap):
+        rows.setdefault(box[1], []).append(box)
+    return [rows[y] for y in sorted(rows)]
+
+
+def _grown(array, rows):
+    """``array`` with ``rows`` more rows of zeros (its second-last axis)."""
+    extra = np.zeros((*array.shape[:-2], rows, array.shape[-1]), array.dtype)
+    return np.concatenate([array, extra], axis=-2)
+
+
+class _Pictures:
+    """``<name>_mask.png`` (class indices) and ``<name>_overlay.png`` of each picture."""
+
+    def __init__(self, task, out_dir):
+        self.classes, self.palette, self.out_dir = task.classes, task.spec.get('palette'), out_dir
+        self.counts = np.zeros(max(len(self.classes), 1))
+
+    def add(self, path, img, pred):
+        stem = osp.splitext(osp.basename(path))[0]
+        cv2.imwrite(osp.join(self.out_dir, f'{stem}_mask.png'), pred['mask'])
+        cv2.imwrite(
+            osp.join(self.out_dir, f'{stem}_overlay.png'),
+            drawing.overlay(img, pred['mask'], self.palette))
+        counts = self.counts
+        counts += np.bincount(pred['mask'].ravel(), minlength=len(counts))[:len(counts)]
+
+    def finish(self):
+        counts = self.counts
+        shares = dict(zip(self.classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
+        return f'masks and overlays in {self.out_dir}; pixel shares: {shares}'
