@@ -2,7 +2,8 @@
 
 Each workaround links the upstream code it works around. Importing this module changes
 nothing: :func:`apply` is called explicitly, by the tools and by ``ZooRunner``, and is
-idempotent. Where upstream has an extension point the fix lives with the code that uses
+idempotent (``custom_modules.imrecog`` calls :func:`without_mmpretrain_multimodal` before
+it imports mmpretrain). Where upstream has an extension point the fix lives with the code that uses
 it instead (a registered subclass or backend: ``docs/architecture.md`` lists them all).
 
 The only upstream attribute this module replaces: ``mmpretrain.utils.dependency.
@@ -91,7 +92,9 @@ def without_mmpretrain_multimodal():
     mmpretrain model can be built at all. The zoo uses none of those models: with the flag
     off, mmpretrain registers its own placeholders for them, which say what to install if a
     config asks for one. Must run before ``mmpretrain.models`` is first imported:
-    :func:`apply` runs it in the tools before a config's ``custom_imports``. Upstream:
+    :func:`apply` runs it in the tools, and ``custom_modules.imrecog`` (which the mmpretrain
+    families' configs import) before it imports mmpretrain: the one workaround applied on
+    import, since the import itself is what fails. Upstream:
     https://github.com/open-mmlab/mmpretrain/blob/v1.2.0/mmpretrain/utils/dependency.py and
     ``mmpretrain/models/multimodal/blip2/Qformer.py`` (line 16) and ``.../ram/bert.py`` there.
     """

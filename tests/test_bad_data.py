@@ -26,10 +26,10 @@ def write_corrupt(path):
 
 
 @pytest.fixture
-def skipped_list(tmp_path, monkeypatch):
+def skipped_list(tmp_path):
     """Where on_bad='skip' lists the skipped files (the run's log folder)."""
-    monkeypatch.setattr(bad_samples, 'current_log_dir', lambda: str(tmp_path / 'log'))
-    return tmp_path / 'log' / 'skipped_samples.txt'
+    with bad_samples.reports_in(str(tmp_path / 'log')):
+        yield tmp_path / 'log' / 'skipped_samples.txt'
 
 
 def test_unknown_policy_is_named():

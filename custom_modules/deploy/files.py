@@ -66,8 +66,8 @@ def predict_folder(predictor,
         lines.append(
             predict_pictures(predictor, pictures, out_dir, on_bad, score_thr, tile, overlap))
     if rasters:
-        lines += predict_rasters(predictor, rasters, out_dir, score_thr, tile, overlap,
-                                 **(geo or {}))
+        lines += predict_rasters(predictor, rasters, out_dir, score_thr, tile, overlap, **(geo
+                                                                                           or {}))
     return '\n'.join(lines)
 
 
@@ -94,7 +94,12 @@ def predict_rasters(predictor,
     return [d['summary'] for d in done]
 
 
-def predict_pictures(predictor, paths, out_dir, on_bad='skip', score_thr=None, tile=None,
+def predict_pictures(predictor,
+                     paths,
+                     out_dir,
+                     on_bad='skip',
+                     score_thr=None,
+                     tile=None,
                      overlap=0):
     """Predict every image of ``paths`` and write the task's files to ``out_dir``:
 

@@ -79,7 +79,10 @@ class SegmentationExport(ExportTask, tasks.Segmentation):
         logits = model(x, mode='tensor')
         if logits.shape[-2:] != x.shape[-2:]:
             logits = F.interpolate(
-                logits, x.shape[-2:], mode='bilinear', align_corners=model.decode_head.align_corners)
+                logits,
+                x.shape[-2:],
+                mode='bilinear',
+                align_corners=model.decode_head.align_corners)
         return logits
 
     def output_names(self, model):

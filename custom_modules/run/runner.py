@@ -14,6 +14,7 @@ from .. import compat
 from ..checkpoints import (check_checkpoint_fits, checkpoint_backend_args,
                            find_resumable_checkpoint, read_checkpoint, resolve_checkpoint)
 from ..checkpoints.pretrained import loading_quietly, pretrained_inits, summary_line
+from ..datasets.bad_samples import reports_in
 from ..errors import ZooError
 
 
@@ -72,7 +73,18 @@ class ZooRunner(Runner):
             raise ZooError(f'{type(model).__name__} trains only with {", ".join(missing)}: add ' +
                            ', '.join(f"dict(type='{name}')"
                                      for name in missing) + ' to custom_hooks')
-        return super().train()
+        with reports_in(self.log_dir):
+            return super().train()
+
+    def val(self):
+        """mmengine's, with samples skipped as bad listed in the run's log folder."""
+        with reports_in(self.log_dir):
+            return super().val()
+
+    def test(self):
+        """mmengine's, with samples skipped as bad listed in the run's log folder."""
+        with reports_in(self.log_dir):
+            return super().test()
 
     def _init_model_weights(self):
         """mmengine's, with one console line a pretrained module instead of its loader's

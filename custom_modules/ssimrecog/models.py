@@ -49,7 +49,7 @@ SEMI_TRAIN_DEFAULTS = dict(
     rampup_shape='sigmoid',
     threshold_mode='fixed',
     distribution_alignment=False,
-    ema_momentum=0.999)
+    ema_decay=0.999)
 THRESHOLD_MODES = ('fixed', 'self-adaptive')
 
 
@@ -114,8 +114,8 @@ class SemiSupervisedClassifier(BaseModel):
             (``'fixed'``: ``threshold``; ``'self-adaptive'``: FreeMatch's per-class
             thresholds, :func:`self_adaptive_thresholds`), ``distribution_alignment``
             (:func:`align_distribution` of the teacher's probabilities before
-            pseudo-labelling, towards uniform classes) and ``ema_momentum`` (of the
-            running class statistics both use, 0.999). The statistics are buffers of
+            pseudo-labelling, towards uniform classes) and ``ema_decay`` (the share
+            kept at each step of the running class statistics both use, 0.999). The statistics are buffers of
             the model: saved with it, resumed exactly.
         predict_with (str): ``'teacher'`` (default) or ``'student'`` at test time.
         data_preprocessor (dict, optional): a ``SelfSupDataPreprocessor`` (handles the
@@ -150,6 +150,9 @@ class SemiSupervisedClassifier(BaseModel):
                            f'{sorted(unknown_options)}')
         if predict_with not in ('teacher', 'student'):
             raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
+        if 'ema_momentum' in (semi_train_cfg or {}):
+            raise ZooError('semi_train_cfg: ema_momentum is now ema_decay (the same number: '
+                           'the share of the running statistics kept each step)')
         unknown = set(semi_train_cfg or {}) - set(SEMI_TRAIN_DEFAULTS)
         if unknown:
             raise ZooError(f'semi_train_cfg: unknown keys {sorted(unknown)}; known: '
@@ -236,7 +239,7 @@ class SemiSupervisedClassifier(BaseModel):
         cfg = self.semi_train_cfg
         if cfg['threshold_mode'] == 'fixed' and not cfg['distribution_alignment']:
             return probs, cfg['threshold']
-        m = cfg['ema_momentum']
+        m = cfg['ema_decay']
         self.class_means.mul_(m).add_(probs.float().mean(dim=0), alpha=1 - m)
         self.global_confidence.mul_(m).add_(probs.float().max(dim=1)[0].mean(), alpha=1 - m)
         if cfg['distribution_alignment']:

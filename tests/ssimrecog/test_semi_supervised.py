@@ -33,7 +33,7 @@ def test_ema_update_matches_hand_computed_values():
         teacher.running_mean.copy_(torch.tensor([0.0, 10.0]))
         student.running_mean.copy_(torch.tensor([1.0, 0.0]))
     student.num_batches_tracked.fill_(7)
-    ema_update(teacher, student, momentum=0.25)
+    ema_update(teacher, student, decay=0.75)
     # teacher = 0.75 * teacher + 0.25 * student
     assert torch.allclose(teacher.weight, torch.tensor([1.5, 3.0]))
     assert torch.allclose(teacher.running_mean, torch.tensor([0.25, 7.5]))
@@ -83,9 +83,9 @@ def test_self_adaptive_thresholds_against_hand_computed_values():
 
 
 def test_self_adaptive_mode_updates_its_statistics_and_thresholds():
-    """FreeMatch's EMA of the teacher's mean top probability and class means (momentum
+    """FreeMatch's EMA of the teacher's mean top probability and class means (decay
     0.5 here), from 1/C, then thresholds from them; the state is in the state dict."""
-    model = tiny_semi_model(threshold_mode='self-adaptive', ema_momentum=0.5)
+    model = tiny_semi_model(threshold_mode='self-adaptive', ema_decay=0.5)
     probs = torch.tensor([[0.9, 0.1], [0.7, 0.3]])
     _, threshold = model._pseudo_label_rule(probs)
     assert model.global_confidence.item() == pytest.approx(0.5 * 0.5 + 0.5 * 0.8)
@@ -96,7 +96,7 @@ def test_self_adaptive_mode_updates_its_statistics_and_thresholds():
 
 
 def test_distribution_alignment_changes_the_pseudo_labels_fed_to_the_loss():
-    model = tiny_semi_model(distribution_alignment=True, ema_momentum=0.0)
+    model = tiny_semi_model(distribution_alignment=True, ema_decay=0.0)
     probs, threshold = model._pseudo_label_rule(torch.tensor([[0.9, 0.1], [0.6, 0.4]]))
     assert threshold == 0.95  # fixed threshold, aligned probabilities
     assert probs.argmax(dim=1).tolist() == [0, 1]  # the second flips towards the rare class
@@ -326,3 +326,16 @@ def test_unlabelled_list_file_with_a_missing_image(tmp_path):
     with pytest.raises(
             ZooError, match=r'list.txt: 1 listed image\(s\) not found, first .*missing.png'):
         UnlabelledImageFolder(data_root=str(tmp_path), data_prefix='unl', ann_file='list.txt')
+
+
+def test_an_ema_number_has_one_meaning_and_old_keys_say_the_new_one():
+    """``decay`` is the share kept, for the teacher and the running statistics alike; the
+    old keys (mmdet's ``momentum``, the student's share; ``ema_momentum``) are refused
+    with the key and number to write instead."""
+    from custom_modules.ssimrecog.hooks import MeanTeacherHook
+    assert MeanTeacherHook().decay == 0.99
+    with pytest.raises(ZooError, match=r"momentum=0.01 \(the student's share\) is now "
+                       r'decay=0.99 \(the share of the teacher kept each step\)'):
+        MeanTeacherHook(momentum=0.01)
+    with pytest.raises(ZooError, match='semi_train_cfg: ema_momentum is now ema_decay'):
+        tiny_semi_model(ema_momentum=0.999)

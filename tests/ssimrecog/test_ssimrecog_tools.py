@@ -133,7 +133,7 @@ def test_fixmatch_checkpoint_tests_with_its_teacher(tmp_path):
     run_tool('train.py', FIXMATCH, '--work-dir', tmp_path, '--cfg-options', *SHORT,
              'model.semi_train_cfg.threshold_mode=self-adaptive',
              'model.semi_train_cfg.distribution_alignment=True',
-             'model.semi_train_cfg.ema_momentum=0.5')
+             'model.semi_train_cfg.ema_decay=0.5')
     ckpt = tmp_path / 'iter_4.pth'
     proc = run_tool('test.py', FIXMATCH, ckpt, '--work-dir', tmp_path / 'test', '--cfg-options',
                     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False')

@@ -17,4 +17,4 @@ model = dict(
         threshold_mode='fixed',
         distribution_alignment=False))
 # the teacher: an exponential moving average of the student
-custom_hooks = [dict(type='MeanTeacherHook', momentum=0.01)]
+custom_hooks = [dict(type='MeanTeacherHook', decay=0.99)]

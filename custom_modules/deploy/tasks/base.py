@@ -57,7 +57,13 @@ class Task:
         writes this task's files for pictures to ``out_dir``."""
         raise NotImplementedError
 
-    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None,
+    def predict_raster(self,
+                       predictor,
+                       source,
+                       stem,
+                       tile,
+                       overlap,
+                       score_thr=None,
                        probabilities=False):
         """Predict an open raster (``geo.raster``) window by window; returns
         ``dict(raster, outputs, summary, counts)``."""

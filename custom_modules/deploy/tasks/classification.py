@@ -28,7 +28,13 @@ class Classification(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self.classes, out_dir)
 
-    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None,
+    def predict_raster(self,
+                       predictor,
+                       source,
+                       stem,
+                       tile,
+                       overlap,
+                       score_thr=None,
                        probabilities=False):
         """Windows of ``tile`` side by side (no overlap): ``<name>_windows.gpkg`` (each
         window's polygon, class, score) and ``<name>_windows.csv`` (centre x, y in map
@@ -52,8 +58,8 @@ class Classification(Task):
             writer.writerows(rows)
         write_layer(
             dict(label=[r[2] for r in rows], score=[r[3] for r in rows]),
-            pixel_boxes_to_map(np.float64(found).reshape(-1, 4), source.transform), source.crs,
-            out, 'windows')
+            pixel_boxes_to_map(np.float64(found).reshape(-1, 4), source.transform), source.crs, out,
+            'windows')
         counts = {c: sum(r[2] == c for r in rows) for c in classes}
         return dict(
             raster=source.path,
@@ -94,8 +100,10 @@ class _Pictures:
 
     def finish(self):
         if self.thumbnails:
-            cv2.imwrite(osp.join(self.out_dir, 'prediction_grid.png'), drawing.grid(self.thumbnails))
+            cv2.imwrite(
+                osp.join(self.out_dir, 'prediction_grid.png'), drawing.grid(self.thumbnails))
         write_csv(
-            osp.join(self.out_dir, 'predictions.csv'), ['file', 'class', 'score', 'topk'], self.rows)
+            osp.join(self.out_dir, 'predictions.csv'), ['file', 'class', 'score', 'topk'],
+            self.rows)
         found = {c: sum(r[1] == c for r in self.rows) for c in self.classes}
         return f'{len(self.rows)} images classified {found}; predictions.csv in {self.out_dir}'

@@ -26,21 +26,26 @@ class Detection(Task):
         boxes = np.concatenate([augment.boxes_back(d['boxes'], v, height, width) for v, d in found])
         scores = np.concatenate([d['scores'] for _, d in found])
         labels = np.concatenate([d['labels'] for _, d in found])
-        keep = processing.batched_nms(boxes, scores, labels,
-                                      self.post['iou_threshold'])[:self.post.get('max_per_img', 100)]
+        keep = processing.batched_nms(
+            boxes, scores, labels, self.post['iou_threshold'])[:self.post.get('max_per_img', 100)]
         return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
 
     def predict_tiled(self, predictor, img, tile, overlap):
         height, width = img.shape[:2]
         per_tile = [((x0, y0, x1, y1), predictor.predict_whole(img[y0:y1, x0:x1]))
                     for x0, y0, x1, y1 in processing.windows(height, width, tile, overlap)]
-        return processing.merge_tile_detections(per_tile, height, width,
-                                                self.post['iou_threshold'])
+        return processing.merge_tile_detections(per_tile, height, width, self.post['iou_threshold'])
 
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self, out_dir, score_thr)
 
-    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None,
+    def predict_raster(self,
+                       predictor,
+                       source,
+                       stem,
+                       tile,
+                       overlap,
+                       score_thr=None,
                        probabilities=False):
         """``<name>_detections.gpkg`` (box polygons with class and score in the raster's
         CRS) and ``<name>_detections.geojson`` (WGS 84); a box centred on nodata is

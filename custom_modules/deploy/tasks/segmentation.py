@@ -41,7 +41,13 @@ class Segmentation(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self, out_dir)
 
-    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None,
+    def predict_raster(self,
+                       predictor,
+                       source,
+                       stem,
+                       tile,
+                       overlap,
+                       score_thr=None,
                        probabilities=False):
         """``<name>_classes.tif`` (class indices, uint8, nodata 255, the source's CRS and
         transform) and with ``probabilities`` ``<name>_probs.tif``. Windows are read in
