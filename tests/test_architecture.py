@@ -112,8 +112,12 @@ def test_an_upward_import_is_caught(tmp_path):
     (package / 'errors.py').write_text('def f():\n    from .run import loops\n')
     (package / 'run' / 'loops.py').write_text('from ..errors import f\nfrom ..geo import x\n')
     (package / 'geo' / 'x.py').write_text('from .. import errors\n')
-    order = {'errors': (1, 'foundation'), 'geo': (2, 'geo'), 'run': (3, 'run'),
-             '__init__': (9, 'registration')}
+    order = {
+        'errors': (1, 'foundation'),
+        'geo': (2, 'geo'),
+        'run': (3, 'run'),
+        '__init__': (9, 'registration')
+    }
     assert violations(str(tmp_path), order) == [
         f'{PACKAGE}/errors.py:2 imports {PACKAGE}.run.loops: foundation (layer 1) may not '
         'import run (layer 3)'

@@ -9,9 +9,10 @@
 - ``classification``: one window centred on each label (a point, or a polygon's centroid),
   ``gt_label`` its class.
 
-A sample is ``dict(img_path, window, width, height, ...)``; ``LoadRasterWindow`` reads its
-pixels. Windows of nodata only are skipped (and counted on the console). Toolbox-free: the
-families' datasets wrap :func:`raster_samples`.
+Each task's labels are a class (:class:`WindowLabels`). A sample is ``dict(img_path,
+window, width, height, ...)``; ``LoadRasterWindow`` reads its pixels. Windows of nodata
+only are skipped (and counted on the console). Toolbox-free: the families' datasets wrap
+:func:`raster_samples`.
 """
 import os
 import os.path as osp
@@ -25,7 +26,6 @@ from .raster import RASTER_EXTENSIONS, import_rasterio
 from .vectors import read_labels, to_pixels
 from .windows import sample_windows
 
-TASKS = ('detection', 'segmentation', 'classification')
 RasterGrid = namedtuple('RasterGrid', 'path crs transform width height')
 
 
@@ -55,6 +55,90 @@ def open_grid(path):
         raise ZooError(f'{path}: not a raster GDAL can read ({err})') from None
 
 
+class WindowLabels:
+    """What a task's label of a training window is, made from the vector shapes it holds:
+    one class a task (:data:`WINDOW_LABELS`), chosen once by :func:`window_labels`."""
+
+    name = None
+    sampler = None  # a sampler the task needs whatever the config says
+    background = False  # pixels outside every shape are a class (index 0)
+
+    def check(self, shapes, path):
+        """Refuse shapes this task cannot use (``path``: the labels file, for the message)."""
+
+    def label(self, info, box, inside, shapes, min_kept):
+        """Add the labels of window ``box`` (x0, y0, x1, y1) to the sample ``info``:
+        ``inside`` are the ``(geometry, class)`` pairs meeting it, ``shapes`` all of them."""
+        raise NotImplementedError
+
+
+class MaskLabels(WindowLabels):
+    """Segmentation: ``shapes``, ``(WKB, class index)`` pairs in window pixels that
+    ``LoadRasterWindow`` burns into the window's mask (class 0 where none lies)."""
+
+    name, background = 'segmentation', True
+
+    def label(self, info, box, inside, shapes, min_kept):
+        from shapely import to_wkb
+        from shapely.affinity import translate
+        x0, y0, x1, y1 = box
+        window = _box(box)
+        info['shapes'] = [(to_wkb(translate(g.intersection(window), -x0, -y0)), lab)
+                          for g, lab in inside]
+
+
+class BoxLabels(WindowLabels):
+    """Detection: ``instances`` (mmdet's: ``bbox`` x0 y0 x1 y1, ``bbox_label``,
+    ``ignore_flag``); a shape cut by the window is kept when at least ``min_kept`` of its
+    box is inside."""
+
+    name = 'detection'
+
+    def check(self, shapes, path):
+        kinds = {g.geom_type for g, _ in shapes}
+        if kinds - {'Polygon', 'MultiPolygon'}:
+            raise ZooError(f'{path}: detection labels must be polygons (boxes or crowns); it '
+                           f'holds {sorted(kinds)}')
+
+    def label(self, info, box, inside, shapes, min_kept):
+        x0, y0, x1, y1 = box
+        info['instances'] = []
+        for g, lab in inside:
+            gx0, gy0, gx1, gy1 = g.bounds
+            cx0, cy0 = max(gx0, x0), max(gy0, y0)
+            cx1, cy1 = min(gx1, x1), min(gy1, y1)
+            area = (gx1 - gx0) * (gy1 - gy0)
+            if area > 0 and (cx1 - cx0) * (cy1 - cy0) >= min_kept * area:
+                info['instances'].append(
+                    dict(
+                        bbox=[cx0 - x0, cy0 - y0, cx1 - x0, cy1 - y0],
+                        bbox_label=lab,
+                        ignore_flag=0))
+
+
+class PointLabels(WindowLabels):
+    """Classification: one window centred on each label (a point, or a polygon's
+    centroid), ``gt_label`` the class of the label nearest its centre."""
+
+    name, sampler = 'classification', 'labels'
+
+    def label(self, info, box, inside, shapes, min_kept):
+        x0, y0, x1, y1 = box
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        nearest = min(shapes, key=lambda s: (s[0].centroid.x - cx)**2 + (s[0].centroid.y - cy)**2)
+        info['gt_label'] = nearest[1]
+
+
+WINDOW_LABELS = {kind.name: kind for kind in (BoxLabels, MaskLabels, PointLabels)}
+
+
+def window_labels(task):
+    """The :class:`WindowLabels` of a task name."""
+    if task not in WINDOW_LABELS:
+        raise ZooError(f'raster samples: task {task!r} is not one of {tuple(WINDOW_LABELS)}')
+    return WINDOW_LABELS[task]()
+
+
 def raster_samples(raster,
                    labels,
                    classes,
@@ -66,25 +150,24 @@ def raster_samples(raster,
     """The samples of every raster of ``raster`` with the labels of the vector file
     ``labels`` (see the module); ``windows``: :func:`sample_windows`'s options (``size``,
     ``sampler``, ``overlap``, ``count``, ``seed``, ``region``)."""
-    if task not in TASKS:
-        raise ZooError(f'raster samples: task {task!r} is not one of {TASKS}')
+    kind = window_labels(task)
     windows = dict(windows)
     if 'size' not in windows:
         raise ZooError('windows.size (the side of a training window in pixels) is missing')
-    if task == 'classification':
-        windows['sampler'] = 'labels'
+    if kind.sampler:
+        windows['sampler'] = kind.sampler
     samples, skipped = [], 0
     for path in raster_paths(raster):
         grid = open_grid(path)
-        frame = read_labels(labels, grid, classes, class_field, task == 'segmentation')
+        frame = read_labels(labels, grid, classes, class_field, kind.background)
         shapes = [(to_pixels(g, grid.transform), int(lab))
                   for g, lab in zip(frame.geometry, frame.label)]
-        _check_kinds(shapes, task, labels)
+        kind.check(shapes, labels)
         centres = [(g.centroid.x, g.centroid.y) for g, _ in shapes]
         found = sample_windows(grid.width, grid.height, centres=centres, **windows)
         kept = _with_data(path, found, min_valid)
         skipped += len(found) - len(kept)
-        samples += [_sample(grid, box, shapes, task, min_kept) for box in kept]
+        samples += [_sample(grid, box, shapes, kind, min_kept) for box in kept]
     if skipped:
         print(
             f'{osp.basename(str(labels))}: passed over {skipped} window(s) of nodata only',
@@ -95,11 +178,9 @@ def raster_samples(raster,
     return samples
 
 
-def _check_kinds(shapes, task, path):
-    kinds = {g.geom_type for g, _ in shapes}
-    if task == 'detection' and kinds - {'Polygon', 'MultiPolygon'}:
-        raise ZooError(f'{path}: detection labels must be polygons (boxes or crowns); it holds '
-                       f'{sorted(kinds)}')
+def _box(box):
+    from shapely import box as make_box
+    return make_box(*box)
 
 
 def _with_data(path, boxes, min_valid):
@@ -119,34 +200,12 @@ def _with_data(path, boxes, min_valid):
     return kept
 
 
-def _sample(grid, box, shapes, task, min_kept):
-    from shapely import box as make_box
-    from shapely import to_wkb
-    from shapely.affinity import translate
+def _sample(grid, box, shapes, kind, min_kept):
     x0, y0, x1, y1 = box
     info = dict(img_path=grid.path, window=box, width=x1 - x0, height=y1 - y0)
-    window = make_box(x0, y0, x1, y1)
+    window = _box(box)
     inside = [(g, lab) for g, lab in shapes if g.intersects(window)]
-    if task == 'segmentation':
-        info['shapes'] = [(to_wkb(translate(g.intersection(window), -x0, -y0)), lab)
-                          for g, lab in inside]
-    elif task == 'detection':
-        info['instances'] = []
-        for g, lab in inside:
-            gx0, gy0, gx1, gy1 = g.bounds
-            cx0, cy0 = max(gx0, x0), max(gy0, y0)
-            cx1, cy1 = min(gx1, x1), min(gy1, y1)
-            area = (gx1 - gx0) * (gy1 - gy0)
-            if area > 0 and (cx1 - cx0) * (cy1 - cy0) >= min_kept * area:
-                info['instances'].append(
-                    dict(
-                        bbox=[cx0 - x0, cy0 - y0, cx1 - x0, cy1 - y0],
-                        bbox_label=lab,
-                        ignore_flag=0))
-    else:
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        nearest = min(shapes, key=lambda s: (s[0].centroid.x - cx)**2 + (s[0].centroid.y - cy)**2)
-        info['gt_label'] = nearest[1]
+    kind.label(info, box, inside, shapes, min_kept)
     return info
 
 

@@ -19,6 +19,7 @@ from ..datasets import raster_transforms  # noqa: F401 (registers LoadRasterWind
 from ..datasets.bad_samples import LoadErrorsMixin, check_on_bad, drop_bad_samples, image_headers
 from ..datasets.rasters import RasterSamplesMixin
 from ..errors import ZooError
+from .metrics import prints_to_the_log
 
 COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
@@ -215,7 +216,7 @@ class CheckedCocoDataset(LoadErrorsMixin, CocoDataset):
     unreadable or of another size than the file says stop the run, or are left out with
     ``on_bad='skip'``; images without boxes are kept as negatives; labels follow the
     order of ``metainfo.classes`` whatever the order of the file's categories (mmdet
-    numbers them in the file's order)."""
+    numbers them in the file's order); pycocotools' prints go to the log file."""
 
     def __init__(self, *args, on_bad='error', **kwargs):
         self.on_bad = check_on_bad(on_bad)
@@ -224,7 +225,8 @@ class CheckedCocoDataset(LoadErrorsMixin, CocoDataset):
     def load_data_list(self):
         classes = list(self.metainfo['classes'])
         names = {c['id']: c['name'] for c in read_coco_json(self.ann_file, classes)['categories']}
-        data_list = super().load_data_list()
+        with prints_to_the_log():  # pycocotools reads the file
+            data_list = super().load_data_list()
         relabel = {label: classes.index(names[cat]) for cat, label in self.cat2label.items()}
         self.cat2label = {cat: relabel[label] for cat, label in self.cat2label.items()}
         self.cat_ids = sorted(self.cat2label, key=self.cat2label.get)

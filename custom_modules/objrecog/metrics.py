@@ -17,7 +17,7 @@ from ..run.run_dir import current_log_dir
 
 
 @contextlib.contextmanager
-def _prints_to_the_log():
+def prints_to_the_log():
     """What pycocotools prints (its progress and the AP/AR table, about 20 lines each
     validation) goes to the run's log file at INFO, where mmengine's own lines go, instead
     of the console (``--verbose`` shows it again). pycocotools writes with ``print``
@@ -42,16 +42,16 @@ class ZooCocoMetric(CocoMetric):
       metrics at all, which is common after a first short epoch; a ``save_best`` on
       ``coco/bbox_mAP`` then fails with a KeyError (``compute_metrics`` in
       https://github.com/open-mmlab/mmdetection/blob/v3.3.0/mmdet/evaluation/metrics/coco_metric.py);
-    - pycocotools' prints go to the log file (:func:`_prints_to_the_log`).
+    - pycocotools' prints go to the log file (:func:`prints_to_the_log`).
     """
 
     def __init__(self, *args, **kwargs):
-        with _prints_to_the_log():  # an ann_file is read by pycocotools here
+        with prints_to_the_log():  # an ann_file is read by pycocotools here
             super().__init__(*args, **kwargs)
 
     def compute_metrics(self, results):
         if self.format_only or any(len(pred['bboxes']) for _, pred in results):
-            with _prints_to_the_log():
+            with prints_to_the_log():
                 metrics = super().compute_metrics(results)
             if metrics or self.format_only:
                 return metrics

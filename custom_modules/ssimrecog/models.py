@@ -115,8 +115,8 @@ class SemiSupervisedClassifier(BaseModel):
             thresholds, :func:`self_adaptive_thresholds`), ``distribution_alignment``
             (:func:`align_distribution` of the teacher's probabilities before
             pseudo-labelling, towards uniform classes) and ``ema_decay`` (the share
-            kept at each step of the running class statistics both use, 0.999). The statistics are buffers of
-            the model: saved with it, resumed exactly.
+            kept at each step of the running class statistics both use, 0.999). The
+            statistics are buffers of the model: saved with it, resumed exactly.
         predict_with (str): ``'teacher'`` (default) or ``'student'`` at test time.
         data_preprocessor (dict, optional): a ``SelfSupDataPreprocessor`` (handles the
             two views) where ``type`` is not given (:func:`build_preprocessor`); ImageNet

@@ -334,8 +334,10 @@ def test_an_ema_number_has_one_meaning_and_old_keys_say_the_new_one():
     with the key and number to write instead."""
     from custom_modules.ssimrecog.hooks import MeanTeacherHook
     assert MeanTeacherHook().decay == 0.99
-    with pytest.raises(ZooError, match=r"momentum=0.01 \(the student's share\) is now "
-                       r'decay=0.99 \(the share of the teacher kept each step\)'):
+    with pytest.raises(
+            ZooError,
+            match=r"momentum=0.01 \(the student's share\) is now "
+            r'decay=0.99 \(the share of the teacher kept each step\)'):
         MeanTeacherHook(momentum=0.01)
     with pytest.raises(ZooError, match='semi_train_cfg: ema_momentum is now ema_decay'):
         tiny_semi_model(ema_momentum=0.999)

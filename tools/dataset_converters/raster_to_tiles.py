@@ -34,7 +34,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from custom_modules.datasets.raster_transforms import IGNORE_INDEX  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
 from custom_modules.geo.raster import RasterReading, parse_scaling, pipeline_order  # noqa: E402
-from custom_modules.geo.samples import burn, raster_samples  # noqa: E402
+from custom_modules.geo.samples import burn, raster_samples, window_labels  # noqa: E402
 
 COURSE_COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
@@ -82,7 +82,51 @@ def default_classes(args):
         names = sorted(frame[args.class_field].astype(str).unique())
     else:
         names = [osp.splitext(osp.basename(args.labels))[0]]
-    return ['background', *names] if args.task == 'segmentation' else names
+    return ['background', *names] if window_labels(args.task).background else names
+
+
+class ClassTiles:
+    """Classification: each tile in the folder of its class."""
+
+    def folder(self, sample, classes):
+        return classes[sample['gt_label']]
+
+    def add(self, out, name, sample, valid):
+        pass
+
+    def finish(self, out, classes, layout):
+        return ''
+
+
+class MaskTiles(ClassTiles):
+    """Segmentation: ``images/`` and ``masks/`` (class indices, nodata as the ignore index)."""
+
+    def folder(self, sample, classes):
+        return 'images'
+
+    def add(self, out, name, sample, valid):
+        mask = burn(sample['shapes'], *valid.shape)
+        mask[~valid] = IGNORE_INDEX
+        os.makedirs(osp.join(out, 'masks'), exist_ok=True)
+        cv2.imwrite(osp.join(out, 'masks', name), mask)
+
+
+class BoxTiles(MaskTiles):
+    """Detection: ``images/`` and the boxes in the chosen layout (``write_boxes``)."""
+
+    def __init__(self):
+        self.records, self.boxes = [], 0
+
+    def add(self, out, name, sample, valid):
+        self.records.append((name, valid.shape[1], valid.shape[0], sample['instances']))
+        self.boxes += len(sample['instances'])
+
+    def finish(self, out, classes, layout):
+        write_boxes(out, self.records, classes, layout)
+        return f', {self.boxes} boxes'
+
+
+TILES = dict(classification=ClassTiles, segmentation=MaskTiles, detection=BoxTiles)  # by task
 
 
 def convert(args):
@@ -97,7 +141,8 @@ def convert(args):
     samples = raster_samples(
         args.raster, args.labels, classes, args.task, windows, class_field=args.class_field)
     reading = RasterReading(args.bands, parse_scaling(args.scale))
-    sources, placed, boxes, records = {}, [], [], []
+    tiles = TILES[args.task]()
+    sources, placed = {}, []
     for sample in samples:
         path, (x0, y0, x1, y1) = sample['img_path'], sample['window']
         if path not in sources:
@@ -105,21 +150,14 @@ def convert(args):
         source = sources[path]
         image, valid = source.read(x0, y0, x1, y1)
         name = f'{osp.splitext(osp.basename(path))[0]}_{x0}_{y0}.png'
-        folder = ('images' if args.task != 'classification' else classes[sample['gt_label']])
+        folder = tiles.folder(sample, classes)
         os.makedirs(osp.join(args.out, folder), exist_ok=True)
         cv2.imwrite(
             osp.join(args.out, folder, name), pipeline_order(image.round().astype(np.uint8)))
         left, top = source.transform @ (x0, y0)
         right, bottom = source.transform @ (x1, y1)
         placed.append([osp.join(folder, name), path, x0, y0, x1, y1, left, bottom, right, top])
-        if args.task == 'segmentation':
-            mask = burn(sample['shapes'], y1 - y0, x1 - x0)
-            mask[~valid] = IGNORE_INDEX
-            os.makedirs(osp.join(args.out, 'masks'), exist_ok=True)
-            cv2.imwrite(osp.join(args.out, 'masks', name), mask)
-        elif args.task == 'detection':
-            records.append((name, x1 - x0, y1 - y0, sample['instances']))
-            boxes += sample['instances']
+        tiles.add(args.out, name, sample, valid)
     for source in sources.values():
         source.close()
     with open(osp.join(args.out, 'tiles.csv'), 'w', newline='') as f:
@@ -127,9 +165,7 @@ def convert(args):
         writer.writerow(
             ['tile', 'raster', 'x0', 'y0', 'x1', 'y1', 'left', 'bottom', 'right', 'top'])
         writer.writerows(placed)
-    if args.task == 'detection':
-        write_boxes(args.out, records, classes, args.format)
-    extra = f', {len(boxes)} boxes' if args.task == 'detection' else ''
+    extra = tiles.finish(args.out, classes, args.format)
     return (f'{len(placed)} tiles of {args.size} px{extra} ({args.task}, classes {classes}) '
             f'in {args.out}')
 
