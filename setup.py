@@ -66,7 +66,7 @@ setup(
     license='MIT',
     python_requires='>=3.10',
     packages=find_packages(include=['custom_modules', 'custom_modules.*']),
-    package_data={'custom_modules': ['.mim/**/*']},
+    package_data={'custom_modules': ['.mim/**/*', '*/family.toml']},
     install_requires=read_requirements('runtime.txt') + read_requirements('mminstall.txt'),
     extras_require={'tests': read_requirements('tests.txt')},
 )

@@ -29,8 +29,10 @@ import shutil
 import numpy as np
 from PIL import Image
 
+from . import families
+
 DEMO_ROOT = 'data/demo'
-FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
+FAMILIES = families.names()
 TEXTURE_CLASSES = ('ripples', 'pebbles', 'marsh', 'water')
 VERSION = 3  # bump when the generated data changes
 

@@ -87,7 +87,11 @@ def violations(root, order):
             found.append(f'{path}: {err} is in no layer of docs/architecture.md')
             continue
         for target, line in imports_of(name, package, path, known):
-            there = part_of(target, order)
+            try:
+                there = part_of(target, order)
+            except KeyError as err:
+                found.append(f'{path}:{line}: {err} is in no layer of docs/architecture.md')
+                continue
             if order[there][1] != order[here][1] and order[there][0] >= order[here][0]:
                 found.append(f'{osp.relpath(path, root)}:{line} imports {target}: '
                              f'{order[here][1]} (layer {order[here][0]}) may not import '
@@ -193,3 +197,25 @@ def test_importing_every_family_replaces_no_upstream_attribute(patched):
     tools' compat.apply), except compat.REPLACED; a replaced method is caught."""
     found = _replaced(*(['patch'] if patched else []))
     assert found == (['mmengine.fileio.backends.local_backend:LocalBackend.put'] if patched else [])
+
+
+def test_every_family_declares_its_facts_once_in_its_folder():
+    """Each family folder of configs/ has a declaration, its demo configs exist in it, its
+    task is one of the runtime's, and the export knows its model types."""
+    from custom_modules import families
+    from custom_modules.deploy.tasks import TASKS
+    declared = families.families()
+    assert list(declared) == ['imrecog', 'objrecog', 'imseg', 'ssimrecog']
+    assert set(declared) == {
+        d
+        for d in os.listdir(osp.join(REPO, 'configs'))
+        if d != '_base_' and osp.isdir(osp.join(REPO, 'configs', d))
+    }
+    for name, facts in declared.items():
+        assert facts['task'] in TASKS and set(facts['models'].values()) <= set(TASKS)
+        for config in facts['demo_configs']:
+            assert config.startswith(f'configs/{name}/') and osp.isfile(osp.join(REPO, config))
+    assert families.of_model_type('RetinaNet') == ('detection', 'objrecog')
+    assert families.of_model_type('NPairsEmbedder') == ('embedding', 'ssimrecog')
+    with pytest.raises(Exception, match="unknown family 'nope'; choose from imrecog, objrecog"):
+        families.family('nope')

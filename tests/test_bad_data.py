@@ -12,6 +12,7 @@ from PIL import Image
 
 import custom_modules.datasets.bad_samples as bad_samples
 from custom_modules.errors import ZooError
+from custom_modules.run_folder import writing_to
 from zoo_test_utils import DEMO_CONFIGS, run
 
 
@@ -28,7 +29,7 @@ def write_corrupt(path):
 @pytest.fixture
 def skipped_list(tmp_path):
     """Where on_bad='skip' lists the skipped files (the run's log folder)."""
-    with bad_samples.reports_in(str(tmp_path / 'log')):
+    with writing_to(str(tmp_path / 'log')):
         yield tmp_path / 'log' / 'skipped_samples.txt'
 
 

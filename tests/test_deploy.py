@@ -256,8 +256,8 @@ def test_unsupported_model_is_named():
     with pytest.raises(
             ZooError,
             match=r"export: model type 'FasterRCNN' is not supported; "
-            'supported: ImageClassifier, SemiSupervisedClassifier, NPairsEmbedder, '
-            'RetinaNet, EncoderDecoder'):
+            'supported: ImageClassifier, RetinaNet, EncoderDecoder, SemiSupervisedClassifier, '
+            'NPairsEmbedder'):
         task_of(Config(dict(model=dict(type='FasterRCNN'), default_scope='mmdet')))
 
 

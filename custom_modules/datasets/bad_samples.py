@@ -4,8 +4,6 @@ list them in ``skipped_samples.txt`` in the run's log folder (inside the work di
 
 A file that breaks after that check (deleted, truncated, a flaky network drive) is
 handled by :class:`LoadErrorsMixin` when it is loaded, under the same policy."""
-import contextlib
-import contextvars
 import io
 import logging
 import os
@@ -15,6 +13,7 @@ from mmengine.logging import print_log
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import ZooError, bad_files_error
+from ..run_folder import run_folder
 
 ON_BAD = ('error', 'skip')
 
@@ -84,25 +83,10 @@ def drop_bad_samples(data_list, problems, what, on_bad='error', key='img_path'):
     return [d for d in data_list if d[key] not in problems]
 
 
-_REPORT_DIR = contextvars.ContextVar('skipped_samples_dir', default='.')
-
-
-@contextlib.contextmanager
-def reports_in(folder):
-    """Skipped samples are listed in ``folder``/skipped_samples.txt while this is open:
-    the run (``ZooRunner``) opens it on its log folder around training and testing;
-    outside a run the list goes to the working directory."""
-    token = _REPORT_DIR.set(folder)
-    try:
-        yield
-    finally:
-        _REPORT_DIR.reset(token)
-
-
 def list_skipped(lines, what):
-    """Append ``lines`` to the run's ``skipped_samples.txt`` (:func:`reports_in`), say how
-    many were skipped and return the file's path."""
-    out = osp.join(_REPORT_DIR.get(), 'skipped_samples.txt')
+    """Append ``lines`` to ``skipped_samples.txt`` in the run's folder (``run_folder``), say
+    how many were skipped and return the file's path."""
+    out = osp.join(run_folder(), 'skipped_samples.txt')
     os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     with open(out, 'a') as f:
         f.write(''.join(line + '\n' for line in lines))

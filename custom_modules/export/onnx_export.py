@@ -16,27 +16,22 @@ import warnings
 import torch
 from torch import nn
 
+from .. import families
 from ..checkpoints import check_checkpoint_fits
 from ..deploy.model_dir import FORMAT
 from ..errors import ZooError
 from .tasks import export_task
 
-# the model types an export knows: (task, family)
-SUPPORTED = dict(
-    ImageClassifier=('classification', 'imrecog'),
-    SemiSupervisedClassifier=('classification', 'ssimrecog'),
-    NPairsEmbedder=('embedding', 'ssimrecog'),
-    RetinaNet=('detection', 'objrecog'),
-    EncoderDecoder=('segmentation', 'imseg'))
-
 
 def task_of(cfg):
-    """The task and family of a config's model, or a one-line error naming those supported."""
+    """The task and family of a config's model (the model types each family declares,
+    ``custom_modules.families``), or a one-line error naming those supported."""
     model_type = cfg.model.get('type', '').split('.')[-1]
-    if model_type not in SUPPORTED:
+    found = families.of_model_type(model_type)
+    if found is None:
         raise ZooError(f'export: model type {model_type!r} is not supported; supported: '
-                       f'{", ".join(SUPPORTED)}')
-    return SUPPORTED[model_type]
+                       f'{", ".join(families.exported_model_types())}')
+    return found
 
 
 def model_config(cfg):

@@ -1,8 +1,4 @@
 """Hooks of the image recognition family."""
-import json
-import os.path as osp
-
-import numpy as np
 from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
@@ -107,12 +103,11 @@ class PredictionGridHook(Hook):
 @HOOKS.register_module()
 class ConfusionMatrixHook(MetricFigureHook):
     """After every evaluation, draw ``confusion_matrix.png`` (row-normalised) from the
-    ``confusion_matrix.json`` that ``ClassificationReport`` wrote."""
+    matrix ``ClassificationReport`` handed over (its ``figure_data``)."""
 
     metric_type = ClassificationReport
     picture = 'confusion_matrix.png'
 
     def draw(self, metric, path):
-        with open(osp.join(osp.dirname(path), 'confusion_matrix.json')) as f:
-            saved = json.load(f)
-        plot_confusion_matrix(np.array(saved['matrix']), saved['classes'], path)
+        found = metric.figure_data
+        plot_confusion_matrix(found['matrix'], found['classes'], path)

@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
-from ..run.run_dir import current_log_dir
+from ..run_folder import run_folder
 
 
 def confusion_matrix(labels, preds, num_classes):
@@ -50,7 +50,8 @@ class ClassificationReport(BaseMetric):
     Returns ``accuracy``, ``loss`` (mean cross-entropy of the predicted probabilities, the
     value early stopping watches), ``precision``/``recall``/``f1`` (macro means) and
     ``f1/<class>`` per class. Writes ``confusion_matrix.json`` to ``out_dir`` (default: the
-    run's log folder), which ``ConfusionMatrixHook`` draws.
+    run's log folder) and keeps the matrix in ``figure_data``, which ``ConfusionMatrixHook``
+    draws.
     """
 
     default_prefix = 'cls'
@@ -80,5 +81,6 @@ class ClassificationReport(BaseMetric):
             recall=100.0 * recall.mean(),
             f1=100.0 * f1.mean())
         metrics.update({f'f1/{c}': 100.0 * v for c, v in zip(classes, f1)})
-        save_confusion_matrix(cm, classes, self.out_dir or current_log_dir())
+        save_confusion_matrix(cm, classes, self.out_dir or run_folder())
+        self.figure_data = dict(matrix=cm, classes=list(classes))  # for ConfusionMatrixHook
         return metrics

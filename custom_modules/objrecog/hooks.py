@@ -1,7 +1,4 @@
 """Hooks of the object recognition family."""
-import csv
-import os.path as osp
-
 import numpy as np
 from mmdet.registry import HOOKS
 
@@ -19,10 +16,7 @@ class CountScatterHook(MetricFigureHook):
     picture = 'counts_scatter.png'
 
     def draw(self, metric, path):
-        with open(osp.join(osp.dirname(path), 'counts.csv'), newline='') as f:
-            rows = list(csv.DictReader(f))
-        true = np.array([float(r['observed']) for r in rows])
-        pred = np.array([float(r['predicted']) for r in rows])
+        true, pred = metric.figure_data['true'], metric.figure_data['pred']
         save_count_scatter(
             true, pred, path, f'score >= {metric.score_thr}: MAE {np.abs(pred - true).mean():.2f}, '
-            f'{len(rows)} images')
+            f'{len(true)} images')

@@ -13,7 +13,7 @@ from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 
-from ..run.run_dir import current_log_dir
+from ..run_folder import run_folder
 
 
 @contextlib.contextmanager
@@ -70,7 +70,8 @@ class CountingMetric(BaseMetric):
 
     Returns ``count/mae`` (mean absolute error), ``count/bias`` (mean predicted minus
     observed) and ``count/exact`` (% of images counted exactly); writes ``counts.csv`` to
-    ``out_dir`` (default: the run's log folder), which ``CountScatterHook`` draws.
+    ``out_dir`` (default: the run's log folder) and keeps the counts in ``figure_data``, which
+    ``CountScatterHook`` draws.
     """
 
     default_prefix = 'count'
@@ -92,12 +93,13 @@ class CountingMetric(BaseMetric):
     def compute_metrics(self, results):
         true = np.array([r['true'] for r in results], float)
         pred = np.array([r['pred'] for r in results], float)
-        out_dir = self.out_dir or current_log_dir()
+        out_dir = self.out_dir or run_folder()
         os.makedirs(out_dir, exist_ok=True)
         with open(osp.join(out_dir, 'counts.csv'), 'w', newline='') as f:
             writer = csv.writer(f)
             writer.writerow(['image', 'observed', 'predicted'])
             writer.writerows([r['image'], r['true'], r['pred']] for r in results)
+        self.figure_data = dict(true=true, pred=pred)  # for CountScatterHook
         return dict(
             mae=float(np.abs(pred - true).mean()),
             bias=float((pred - true).mean()),

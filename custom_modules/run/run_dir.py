@@ -1,5 +1,4 @@
-"""The run's folders: where a metric or hook writes its files when no folder is
-configured, and the lock that keeps one training per work dir."""
+"""The work dir's lock: one training per work dir."""
 import atexit
 import json
 import os
@@ -8,16 +7,7 @@ import socket
 import sys
 import time
 
-from mmengine.logging import MMLogger
-
 from ..errors import ZooError
-
-
-def current_log_dir():
-    """The running job's log folder (``<work_dir>/<timestamp>``), or ``.`` outside a run."""
-    log_file = getattr(MMLogger.get_current_instance(), 'log_file', None)
-    return osp.dirname(log_file) if log_file else '.'
-
 
 LOCK_NAME = 'train.lock'
 

@@ -14,8 +14,8 @@ from .. import compat
 from ..checkpoints import (check_checkpoint_fits, checkpoint_backend_args,
                            find_resumable_checkpoint, read_checkpoint, resolve_checkpoint)
 from ..checkpoints.pretrained import loading_quietly, pretrained_inits, summary_line
-from ..datasets.bad_samples import reports_in
 from ..errors import ZooError
+from ..run_folder import writing_to
 
 
 def unwrap(model):
@@ -73,17 +73,19 @@ class ZooRunner(Runner):
             raise ZooError(f'{type(model).__name__} trains only with {", ".join(missing)}: add ' +
                            ', '.join(f"dict(type='{name}')"
                                      for name in missing) + ' to custom_hooks')
-        with reports_in(self.log_dir):
+        with writing_to(self.log_dir):
             return super().train()
 
     def val(self):
-        """mmengine's, with samples skipped as bad listed in the run's log folder."""
-        with reports_in(self.log_dir):
+        """mmengine's, with the run's reports (samples skipped as bad, metric data) in its
+        log folder."""
+        with writing_to(self.log_dir):
             return super().val()
 
     def test(self):
-        """mmengine's, with samples skipped as bad listed in the run's log folder."""
-        with reports_in(self.log_dir):
+        """mmengine's, with the run's reports (samples skipped as bad, metric data) in its
+        log folder."""
+        with writing_to(self.log_dir):
             return super().test()
 
     def _init_model_weights(self):

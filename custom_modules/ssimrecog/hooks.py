@@ -1,9 +1,6 @@
 """Hooks of semi-supervised recognition: the mean teacher (an exponential moving average of
 the student, as mmdet's ``MeanTeacherHook``) for :class:`SemiSupervisedClassifier`, and the
 t-SNE picture of :class:`KNNAccuracy`'s embeddings."""
-import os.path as osp
-
-import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
@@ -77,12 +74,11 @@ class MeanTeacherHook(Hook):
 @HOOKS.register_module()
 class TSNEHook(MetricFigureHook):
     """After every evaluation, draw ``tsne.png`` (the query embeddings in 2-D, coloured by
-    class) from the ``embeddings.npz`` that ``KNNAccuracy`` wrote."""
+    class) from the embeddings ``KNNAccuracy`` handed over (its ``figure_data``)."""
 
     metric_type = KNNAccuracy
     picture = 'tsne.png'
 
     def draw(self, metric, path):
-        with np.load(osp.join(osp.dirname(path), 'embeddings.npz')) as saved:
-            classes = saved['classes'].tolist() or None
-            plot_tsne(saved['embeddings'], saved['labels'], classes, path)
+        found = metric.figure_data
+        plot_tsne(found['embeddings'], found['labels'], found['classes'] or None, path)

@@ -8,7 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..errors import ZooError
-from ..run.run_dir import current_log_dir
+from ..run_folder import run_folder
 
 
 def knn_predict(gallery, gallery_labels, queries, k, exclude_self=False):
@@ -76,11 +76,15 @@ class KNNAccuracy(BaseMetric):
             preds = knn_predict(
                 gallery, gallery_labels, queries, k, exclude_self=not is_gallery.any())
             metrics[f'top1_k{k}'] = 100.0 * float((preds == query_labels).float().mean())
-        out_dir = self.out_dir or current_log_dir()
+        out_dir = self.out_dir or run_folder()
         os.makedirs(out_dir, exist_ok=True)
+        classes = list((self.dataset_meta or {}).get('classes') or [])
         np.savez(
             osp.join(out_dir, 'embeddings.npz'),
             embeddings=queries.numpy(),
             labels=query_labels.numpy(),
-            classes=np.array((self.dataset_meta or {}).get('classes') or [], dtype=str))
+            classes=np.array(classes, dtype=str))
+        # for TSNEHook
+        self.figure_data = dict(
+            embeddings=queries.numpy(), labels=query_labels.numpy(), classes=classes)
         return metrics

@@ -16,17 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from .. import commands
+from .. import commands, families
 from ..checkpoints.urls import file_url_path, hash_in_name, is_url, sha256_of
 from ..errors import ZooError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # custom_modules/zoo/..
-FAMILIES = ('imrecog', 'objrecog', 'imseg', 'ssimrecog')
-TASKS = dict(
-    imrecog='Image Classification',
-    objrecog='Object Detection',
-    imseg='Semantic Segmentation',
-    ssimrecog='Image Classification')
+FAMILIES = families.names()
 TABLE_START = ('<!-- zoo table: generated from metafile.yml by tools/misc/add_to_zoo.py; '
                'edit the metafile, not the table -->')
 TABLE_END = '<!-- end of zoo table -->'
@@ -185,7 +180,7 @@ def add_run(work_dir, weights=None, data=None, course=None, zoo_root=REPO):
     entry['Metadata'] = {k: v for k, v in meta.items() if v is not None}
     entry['Results'] = [
         dict(
-            Task=TASKS[family],
+            Task=families.family(family)['zoo_task'],
             Dataset=data,
             Metrics={
                 k: round(float(v), 4)

@@ -23,18 +23,13 @@ import time
 import cv2
 import torch
 
+from custom_modules import families
 from custom_modules.cli import load_config
 from custom_modules.deploy import OnnxNetwork, Predictor, load_spec
 from custom_modules.export.onnx_export import export_onnx, model_config
 from custom_modules.export.parity import test_batcher
 
-FAMILIES = {
-    'imrecog': 'configs/imrecog/course-convnet_1xb16-20e_demo-textures-64.py',
-    'objrecog': 'configs/objrecog/retinanet_r18-fpn_1xb8-12e_demo-people-128.py',
-    'imseg': 'configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py',
-    'ssimrecog':
-    'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py',
-}
+FAMILIES = {name: facts['demo_configs'][0] for name, facts in families.families().items()}
 
 
 def images_of(cfg, n):

@@ -7,14 +7,11 @@ model = dict(
     _delete_=True,
     type='SemiSupervisedClassifier',
     classifier={{_base_.model}},
-    # pseudo-labels at teacher confidence >= 0.95 (FixMatch's fixed threshold; options:
-    # threshold_mode='self-adaptive', FreeMatch's, and distribution_alignment=True,
-    # ReMixMatch's); the unsupervised weight ramps up to 1.0 over 200 iterations (sigmoid)
-    semi_train_cfg=dict(
-        threshold=0.95,
-        unsup_weight=1.0,
-        rampup_iters=200,
-        threshold_mode='fixed',
-        distribution_alignment=False))
+    # semi_train_cfg: the model's defaults (SEMI_TRAIN_DEFAULTS, custom_modules/ssimrecog/
+    # models.py) apply to every key not given here: pseudo-labels at teacher confidence >=
+    # threshold=0.95 (FixMatch's; threshold_mode='self-adaptive' is FreeMatch's), no
+    # distribution_alignment (True: ReMixMatch's), the unsupervised weight unsup_weight=1.0
+    # ramped up over rampup_iters=200 (sigmoid), running statistics with ema_decay=0.999
+    semi_train_cfg=dict())
 # the teacher: an exponential moving average of the student
 custom_hooks = [dict(type='MeanTeacherHook', decay=0.99)]

@@ -9,10 +9,11 @@ from mmengine.hooks import Hook
 class MetricFigureHook(Hook):
     """Base of the hooks that turn what a metric measured into a picture.
 
-    Metrics compute numbers and write them as data (``confusion_matrix.json``,
-    ``counts.csv``); after every validation and test, on the main process, a subclass
-    reads them back and draws. The metric is found in the loop's evaluator by type
-    (``metric_type``); its folder is its ``out_dir``, by default the run's log folder.
+    Metrics compute numbers, write them as data (``confusion_matrix.json``, ``counts.csv``)
+    and hand what a figure needs over in their ``figure_data``; after every validation and
+    test, on the main process, a subclass draws it. The metric is found in the loop's
+    evaluator by type (``metric_type``); the picture goes to its ``out_dir``, by default
+    the run's log folder.
     Subclasses implement ``draw(metric, path)``, writing the picture named ``picture``;
     it also goes to the run's visualizer (TensorBoard, ... with ``--vis``).
     """
