@@ -4,7 +4,8 @@ toolbox or torch.
 
 A declaration names the family's toolbox (``scope``), its ``task``, the metafile's
 ``zoo_task``, its demo configs (the demo runs them; benchmarks take the first) and the
-model types the export takes with their task (``models``). Adding a family is its folder (with this file) and its configs.
+model types the export takes with their task (``models``). Adding a family is its folder
+(with its ``family.toml``) and its configs (``docs/architecture.md``).
 
     python -m custom_modules.families [demo-configs FAMILY ...]
 """

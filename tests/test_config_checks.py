@@ -1,5 +1,7 @@
 """A user's config never trains silently wrong, or fails for a reason it does not state."""
-from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, run_tool, write_images
+import sys
+
+from zoo_test_utils import DEMO_CONFIGS, IN_PROCESS_LOADERS, REPO, run, run_tool, write_images
 
 
 def test_class_names_that_look_like_numbers_stay_names(tmp_path):
@@ -122,3 +124,16 @@ def test_mean_and_std_need_one_value_a_channel(tmp_path):
     assert out.stderr.strip().splitlines()[-1] == (
         'error: data_preprocessor.mean has 4 values but the inputs have 3 channels: give one '
         'value a channel')
+
+
+def test_a_config_importing_a_moved_module_is_told_where_it_went(tmp_path):
+    config = tmp_path / 'moved.py'
+    config.write_text(f"_base_ = ['{REPO}/configs/imseg/unet-4l_1xb8-15e_demo-shoreline-64.py']\n"
+                      "custom_imports = dict(imports=['custom_modules.imseg', "
+                      "'custom_modules.geo.transforms'], allow_failed_imports=False)\n")
+    proc = run([sys.executable, 'tools/train.py', config, '--work-dir', tmp_path / 'w'],
+               check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f'error: {config}: custom_imports names custom_modules.geo.transforms, which moved to '
+        'custom_modules.datasets.raster_transforms: import that instead')

@@ -31,7 +31,14 @@ def load_config(args):
         sys.path.insert(0, os.getcwd())
     if not osp.isfile(args.config):
         raise ZooError(f'config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = Config.fromfile(args.config)
+    except ImportError as err:  # mmengine re-raises a custom_imports failure as ImportError
+        moved = MOVED_MODULES.get(_missing_module(err))
+        if moved is None:
+            raise
+        raise ZooError(f'{args.config}: custom_imports names {_missing_module(err)}, which '
+                       f'moved to {moved}: import that instead') from None
     options = getattr(args, 'cfg_options', None) or {}
     check_option_keys(cfg.to_dict(), options)
     cfg.merge_from_dict(options)
@@ -43,6 +50,28 @@ def load_config(args):
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+# modules of earlier versions a config's custom_imports may name, and where they went
+MOVED_MODULES = {
+    'custom_modules.geo.transforms': 'custom_modules.datasets.raster_transforms',
+    'custom_modules.geo.datasets': 'custom_modules.datasets.rasters',
+    'custom_modules.deploy.export': 'custom_modules.export.onnx_export',
+    'custom_modules.deploy.parity': 'custom_modules.export.parity',
+    'custom_modules.deploy.runtime': 'custom_modules.deploy',
+    'custom_modules.run.checkpoints': 'custom_modules.checkpoints',
+    'custom_modules.run.pretrained': 'custom_modules.checkpoints.pretrained',
+    'custom_modules.zoo.weights': 'custom_modules.checkpoints.urls',
+}
+
+
+def _missing_module(err):
+    """The name of the module whose absence caused ``err`` (an ImportError), or None."""
+    while err is not None:
+        if isinstance(err, ModuleNotFoundError) and err.name:
+            return err.name
+        err = err.__cause__ or err.__context__
+    return None
 
 
 def class_names_as_strings(cfg):
