@@ -13,7 +13,7 @@ from .detection import Detection
 from .embedding import Embedding
 from .segmentation import Segmentation
 
-TASKS = {task.name: task for task in (Classification, Embedding, Detection, Segmentation)}
+TASKS = {cls.name: cls for cls in (Classification, Embedding, Detection, Segmentation)}
 
 
 def task_for(spec):
