@@ -301,3 +301,18 @@ def test_a_geotiff_predicts_as_its_picture_at_any_bit_depth_without_torch(export
                    check=False)
     assert too_many.returncode == 2
     assert 'but the network takes 3 input channels' in too_many.stderr
+
+
+def test_any_tile_works_without_an_overlap():
+    """The default overlap is half a window, at most 64 px: --tile 64 alone was refused
+    (the default overlap was 64); an overlap the window cannot hold still is."""
+    from custom_modules.deploy import task_for
+    from custom_modules.errors import ZooError
+    task = task_for(dict(task='segmentation'))
+    assert [task.tiling(t, None) for t in (64, 100, 128, 512)] == [32, 50, 64, 64]
+    assert task.tiling(64, 0) == 0 and task.tiling(None, None) == 0
+    with pytest.raises(
+            ZooError,
+            match=r'--overlap 64 must be at least 0 and less than the '
+            r'window \(--tile\) 64'):
+        task.tiling(64, 64)

@@ -94,6 +94,7 @@ def test_masks_are_burnt_and_nodata_is_ignored(tmp_path):
         labels,
         'segmentation', ('ground', 'square'),
         class_field='species',
+        unlabelled='ground',
         windows=dict(size=400, sampler='grid'))
     loaded = LoadRasterWindow()(dict(found[0]))
     expected = np.zeros((300, 400), np.uint8)
@@ -283,3 +284,142 @@ data_preprocessor = dict(num_classes=2)
         rows = list(csv.DictReader(f))
     assert len(rows) == 8 and {r['class'] for r in rows} <= {'dark', 'bright'}
     assert (float(rows[0]['x']), float(rows[0]['y'])) == pixel_to_map(32, 32)
+
+
+def test_unlabelled_pixels_are_ignored_unless_the_config_names_their_class(tmp_path, capsys):
+    """A few polygons per class: pixels outside them are 255 (out of the loss and the
+    metric), said once; a config that says they are a class trains them as that class."""
+    from custom_modules.datasets.raster_transforms import LoadRasterWindow
+    img, boxes = squares_scene()
+    raster = write_raster(tmp_path / 'scene.tif', img)
+    labels = write_boxes(tmp_path / 'sparse.gpkg', boxes, classes=['square'] * len(boxes))
+    options = dict(class_field='species', windows=dict(size=400, sampler='grid'))
+    inside = np.zeros((300, 400), bool)
+    for x0, y0, x1, y1 in boxes:
+        inside[y0:y1, x0:x1] = True
+    for unlabelled, outside in ((None, 255), ('ignore', 255), ('ground', 0)):
+        found = samples(
+            raster, labels, 'segmentation', ('ground', 'square'), unlabelled=unlabelled, **options)
+        mask = LoadRasterWindow()(dict(found[0]))['gt_seg_map']
+        assert (mask[inside] == 1).all() and (mask[~inside] == outside).all(), unlabelled
+    said = capsys.readouterr().err.splitlines()
+    assert said.count("sparse.gpkg: pixels outside every label are unlabelled "
+                      "(unlabelled='ignore'): left out of the loss and the metric") == 1
+    assert said.count("sparse.gpkg: every pixel outside the labels trains as class 'ground' "
+                      "(unlabelled='ground')") == 1
+    one_line_error(
+        lambda: samples(
+            raster, labels, 'segmentation', ('ground', 'square'), unlabelled='water', **options),
+        r"unlabelled='water': use 'ignore' .* or the class they are, one of "
+        r"\['ground', 'square'\]")
+    one_line_error(lambda: samples(raster, labels, unlabelled='ignore'),
+                   'only segmentation labels leave pixels unlabelled')
+
+
+def test_a_few_labels_give_many_distinct_windows_each_holding_its_label(scene, tmp_path):
+    raster, boxes = scene
+    labels = write_boxes(tmp_path / 'two.gpkg', boxes[:2])
+    found = samples(raster, labels, windows=dict(size=64, sampler='labels', count=40, jitter=0.5))
+    windows = [s['window'] for s in found]
+    assert len(windows) == 40 and len(set(windows)) >= 30
+    centres = [((x0 + x1) / 2, (y0 + y1) / 2) for x0, y0, x1, y1 in boxes[:2]]
+    assert all(
+        any(x0 <= cx <= x1 and y0 <= cy <= y1 for cx, cy in centres) for x0, y0, x1, y1 in windows)
+    one_line_error(
+        lambda: samples(raster, labels, windows=dict(size=64, sampler='labels', jitter=0.8)),
+        'windows.jitter=0.8: give a share of the window from 0 to 0.5')
+
+
+SPARSE_CLASSES = ('water', 'crop', 'tree', 'developed')
+SPARSE_CONFIG = '''
+_base_ = ['{repo}/configs/_base_/models/unet-course.py',
+          '{repo}/configs/_base_/default_runtime_mmseg.py',
+          '{repo}/configs/_base_/schedules/course_adam.py']
+metainfo = dict(classes={classes}, palette=[[40, 90, 200], [200, 200, 60], [20, 110, 30],
+                                            [150, 150, 150]])
+reading = dict(bands=(1, 2, 3))
+dataset = dict(type='RasterMaskDataset', raster='{raster}', class_field='class',
+               metainfo=metainfo, unlabelled='ignore')
+train_dataloader = dict(
+    batch_size=8, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(labels='{labels}', windows=dict(size=64, sampler='labels', count=256,
+                 jitter=0.5, seed=0),
+                 pipeline=[dict(type='LoadRasterWindow', **reading),
+                           dict(type='RandomFlip', prob=0.5), dict(type='PackSegInputs')],
+                 **dataset))
+val_dataloader = dict(
+    batch_size=8, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(labels='{check}', windows=dict(size=64, sampler='labels', seed=1),
+                 test_mode=True,
+                 pipeline=[dict(type='LoadRasterWindow', **reading), dict(type='PackSegInputs')],
+                 **dataset))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='SegReport')
+test_evaluator = val_evaluator
+model = dict(
+    data_preprocessor=dict(size_divisor=16),
+    backbone=dict(depth=4),
+    decode_head=dict(in_channels=[16, 32, 64, 128, 256], num_classes=4, out_channels=4,
+                     loss_decode=dict(_delete_=True, type='CrossEntropyLoss',
+                                      avg_non_ignore=True)))
+param_scheduler = dict(ramp=1)
+train_cfg = dict(max_epochs=8)
+default_hooks = dict(checkpoint=dict(interval=8))
+'''
+
+
+def sparse_scene(tmp_path):
+    """A 256 px scene of four land covers (quadrants of distinct colour, with noise), one
+    small polygon of each class for training and others, apart, to check the map."""
+    import geopandas
+    from geo_test_utils import pixel_to_map
+    from shapely.geometry import box
+    rng = np.random.default_rng(0)
+    colours = {0: (40, 70, 160), 1: (190, 190, 70), 2: (30, 100, 40), 3: (160, 150, 150)}
+    img = np.zeros((3, 256, 256), np.float32)
+    quadrant = np.zeros((256, 256), np.int64)
+    quadrant[:128, 128:], quadrant[128:, :128], quadrant[128:, 128:] = 1, 2, 3
+    for k, colour in colours.items():
+        img[:, quadrant == k] = np.float32(colour)[:, None]
+    img = np.clip(img + rng.normal(0, 12, img.shape), 0, 255).astype(np.uint8)
+    raster = write_raster(tmp_path / 'scene.tif', img)
+
+    def polygons(corners, path):
+        shapes = [box(*pixel_to_map(x, y + SIDE), *pixel_to_map(x + SIDE, y)) for x, y in corners]
+        names = [SPARSE_CLASSES[quadrant[y, x]] for x, y in corners]
+        geopandas.GeoDataFrame(
+            dict(**{'class': names}), geometry=shapes, crs='EPSG:32617').to_file(path)
+        return path
+
+    labels = polygons(TRAIN_CORNERS, tmp_path / 'labels.gpkg')
+    check = polygons(CHECK_CORNERS, tmp_path / 'check.gpkg')
+    return raster, labels, check, quadrant
+
+
+SIDE = 32  # a polygon's side in pixels, a 64th of the scene
+TRAIN_CORNERS = [(30, 30), (160, 40), (40, 170), (180, 180)]  # one polygon a class
+CHECK_CORNERS = [(80, 80), (210, 10), (10, 215), (140, 140)]  # held out, apart from those
+
+
+def test_one_polygon_a_class_trains_a_map_of_every_class(tmp_path):
+    """The GIS user's case: four classes, one small polygon each, no background class. The
+    pixels outside the polygons are ignored (the console says so), and the map has every
+    class, right on held-out polygons and on most of the scene."""
+    import rasterio
+    raster, labels, check, quadrant = sparse_scene(tmp_path)
+    config = tmp_path / 'sparse.py'
+    config.write_text(
+        SPARSE_CONFIG.format(
+            repo=REPO, classes=SPARSE_CLASSES, raster=raster, labels=labels, check=check))
+    trained = run_tool('train.py', config, '--work-dir', tmp_path / 'work')
+    assert "labels.gpkg: pixels outside every label are unlabelled (unlabelled='ignore')" \
+        in trained.stderr
+    run_tool('infer.py', config, tmp_path / 'work' / 'epoch_8.pth', raster, '--out-dir',
+             tmp_path / 'pred')
+    with rasterio.open(tmp_path / 'pred' / 'scene_classes.tif') as out:
+        got = out.read(1)
+    shares = np.bincount(got.ravel(), minlength=4)[:4] / got.size
+    assert (shares > 0.1).all(), shares  # every class appears, none swallows the map
+    assert (got == quadrant).mean() > 0.9
+    for x, y in CHECK_CORNERS:  # the held-out polygons
+        assert (got[y:y + SIDE, x:x + SIDE] == quadrant[y, x]).mean() > 0.9

@@ -12,9 +12,7 @@ import numpy as np
 from mmcv.transforms import TRANSFORMS, BaseTransform
 
 from ..geo.raster import RasterReading, pipeline_order
-from ..geo.samples import burn
-
-IGNORE_INDEX = 255  # segmentation: nodata pixels are left out of the loss and the metric
+from ..geo.samples import IGNORE_INDEX, burn
 
 
 @TRANSFORMS.register_module()
@@ -22,7 +20,8 @@ class LoadRasterWindow(BaseTransform):
     """Read ``results['window']`` (x0, y0, x1, y1 pixels) of ``results['img_path']``:
     ``img`` (float32, 0-255, bands in input order, three of them as BGR like OpenCV's
     pictures), ``img_shape``/``ori_shape``; with ``shapes`` in the sample (segmentation)
-    also ``gt_seg_map``, nodata pixels set to ``ignore_index``."""
+    also ``gt_seg_map``: the shapes' classes, the sample's ``unlabelled`` value where none
+    lies, nodata pixels set to ``ignore_index``."""
 
     def __init__(self, bands=None, scaling=None, nodata=None, ignore_index=IGNORE_INDEX):
         self.reading = RasterReading(bands, scaling, nodata, channels=len(bands) if bands else 3)
@@ -46,7 +45,7 @@ class LoadRasterWindow(BaseTransform):
         results['img'] = pipeline_order(image)
         results['img_shape'] = results['ori_shape'] = image.shape[:2]
         if 'shapes' in results:
-            mask = burn(results['shapes'], *image.shape[:2])
+            mask = burn(results['shapes'], *image.shape[:2], fill=results.get('unlabelled', 0))
             mask[~valid] = self.ignore_index
             results['gt_seg_map'] = mask
             results.setdefault('seg_fields', []).append('gt_seg_map')

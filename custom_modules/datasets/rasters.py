@@ -19,8 +19,9 @@ from ..geo.samples import raster_samples
 
 
 class RasterSamplesMixin:
-    """Put before the toolbox's dataset class; a subclass sets ``TASK`` and may add fields
-    to each sample in ``finish_sample``."""
+    """Put before the toolbox's dataset class; a subclass sets ``TASK``, may pass more
+    options to ``raster_samples`` (``sample_options``) and add fields to each sample in
+    ``finish_sample``."""
 
     TASK = None
 
@@ -50,8 +51,12 @@ class RasterSamplesMixin:
             self.windows,
             class_field=self.class_field,
             min_kept=self.min_kept,
-            min_valid=self.min_valid)
+            min_valid=self.min_valid,
+            **self.sample_options())
         return [self.finish_sample(i, s) for i, s in enumerate(samples)]
+
+    def sample_options(self):
+        return {}
 
     def finish_sample(self, index, sample):
         return sample

@@ -51,7 +51,7 @@ def predict_folder(predictor,
                    score_thr=None,
                    geo=None,
                    tile=None,
-                   overlap=0):
+                   overlap=None):
     """Predict every image and raster of ``source``: rasters (GeoTIFFs with a CRS, or
     files OpenCV would change: 16-bit, 4 bands) window by window with results in map
     coordinates (``custom_modules.deploy.rasters``; ``geo``: ``dict(bands, scaling,
@@ -76,7 +76,7 @@ def predict_rasters(predictor,
                     out_dir,
                     score_thr=None,
                     tile=None,
-                    overlap=0,
+                    overlap=None,
                     bands=None,
                     scaling=None,
                     probabilities=False):
@@ -100,7 +100,7 @@ def predict_pictures(predictor,
                      on_bad='skip',
                      score_thr=None,
                      tile=None,
-                     overlap=0):
+                     overlap=None):
     """Predict every image of ``paths`` and write the task's files to ``out_dir``:
 
     - classification: ``predictions.csv`` (file, class, score, top-k), each image with its

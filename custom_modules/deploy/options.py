@@ -25,9 +25,8 @@ def add_predict_args(parser):
     parser.add_argument(
         '--overlap',
         type=int,
-        default=64,
-        help='pixels shared by neighbouring '
-        'windows (default 64); objects up to this size are found whole')
+        help='pixels shared by neighbouring windows (default: half a window, at most 64); '
+        'objects up to this size are found whole')
     parser.add_argument(
         '--batch',
         type=int,

@@ -50,14 +50,15 @@ class Predictor:
             for view in self.views:
                 yield (view, *self.run_many([augment.to_view(img, view)], network)[0])
 
-    def predict(self, img, tile=None, overlap=0):
+    def predict(self, img, tile=None, overlap=None):
         """A BGR image -> the task's prediction (see ``processing``); window by window, in
-        windows of ``tile`` sharing ``overlap`` pixels, when it is larger than ``tile``."""
+        windows of ``tile`` sharing ``overlap`` pixels (default: half a window, at most
+        64), when it is larger than ``tile``."""
         return self.predict_many([img], tile, overlap)[0]
 
-    def predict_many(self, imgs, tile=None, overlap=0):
+    def predict_many(self, imgs, tile=None, overlap=None):
         """The predictions of several BGR images (a list, in order)."""
-        self.task.check_tiling(tile, overlap)
+        overlap = self.task.tiling(tile, overlap)
         tiled = [bool(tile) and max(img.shape[:2]) > tile for img in imgs]
         if self.augmented:
             return [

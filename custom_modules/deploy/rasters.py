@@ -51,13 +51,13 @@ def predict_raster(predictor,
                    reading,
                    out_dir,
                    tile=None,
-                   overlap=0,
+                   overlap=None,
                    score_thr=None,
                    probabilities=False):
     """Predict one raster; returns ``dict(raster, outputs, summary, counts)``."""
     task = predictor.task
     tile = raster_tile(predictor.spec, tile)
-    task.check_tiling(tile, overlap, rasters=True)
+    overlap = task.tiling(tile, overlap, rasters=True)
     stem = osp.join(out_dir, osp.splitext(osp.basename(path))[0])
     cache = {} if 'GDAL_CACHEMAX' in os.environ else dict(GDAL_CACHEMAX=GDAL_CACHE_MB)
     with import_rasterio().Env(**cache), reading.open(path) as source:

@@ -5,7 +5,8 @@
   ``ignore_flag``), a label cut by the window kept when at least ``min_kept`` of its box is
   inside;
 - ``segmentation``: ``shapes``, ``(WKB, class index)`` pairs that ``LoadRasterWindow``
-  burns into the window's mask (class 0, the background, where none lies);
+  burns into the window's mask, ``unlabelled`` where none lies (ignored, or the class the
+  config names);
 - ``classification``: one window centred on each label (a point, or a polygon's centroid),
   ``gt_label`` its class.
 
@@ -26,6 +27,7 @@ from .raster import RASTER_EXTENSIONS, import_rasterio
 from .vectors import read_labels, to_pixels
 from .windows import sample_windows
 
+IGNORE_INDEX = 255  # segmentation: pixels left out of the loss and the metric (nodata, unlabelled)
 RasterGrid = namedtuple('RasterGrid', 'path crs transform width height')
 
 
@@ -57,11 +59,28 @@ def open_grid(path):
 
 class WindowLabels:
     """What a task's label of a training window is, made from the vector shapes it holds:
-    one class a task (:data:`WINDOW_LABELS`), chosen once by :func:`window_labels`."""
+    one class a task (:data:`WINDOW_LABELS`), chosen once by :func:`window_labels`.
+    ``classes``: the dataset's class names; ``unlabelled``: what pixels outside every
+    shape are (segmentation only)."""
 
     name = None
     sampler = None  # a sampler the task needs whatever the config says
-    background = False  # pixels outside every shape are a class (index 0)
+
+    def __init__(self, classes, unlabelled=None):
+        if unlabelled is not None:
+            raise ZooError(f'unlabelled={unlabelled!r}: only segmentation labels leave pixels '
+                           f'unlabelled; a {self.name} dataset takes no unlabelled option')
+        self.classes = list(classes)
+
+    @property
+    def background(self):
+        """The class index of the pixels outside every shape, or None (they are not a
+        class)."""
+        return None
+
+    def rule(self, labels):
+        """The line the console says about unlabelled pixels, or None."""
+        return None
 
     def check(self, shapes, path):
         """Refuse shapes this task cannot use (``path``: the labels file, for the message)."""
@@ -74,9 +93,35 @@ class WindowLabels:
 
 class MaskLabels(WindowLabels):
     """Segmentation: ``shapes``, ``(WKB, class index)`` pairs in window pixels that
-    ``LoadRasterWindow`` burns into the window's mask (class 0 where none lies)."""
+    ``LoadRasterWindow`` burns into the window's mask, and ``unlabelled``, the mask value
+    where no shape lies: :data:`IGNORE_INDEX` (``unlabelled='ignore'``, the default: left
+    out of the loss and the metric, as GIS users label a few polygons per class) or the
+    index of the class the config names (``unlabelled='water'``: every pixel outside the
+    labels trains as water)."""
 
-    name, background = 'segmentation', True
+    name = 'segmentation'
+
+    def __init__(self, classes, unlabelled=None):
+        super().__init__(classes)
+        self.unlabelled = 'ignore' if unlabelled is None else unlabelled
+        if self.unlabelled != 'ignore' and self.unlabelled not in self.classes:
+            raise ZooError(f'unlabelled={self.unlabelled!r}: use \'ignore\' (pixels outside '
+                           'every label are left out of the loss and the metric) or the class '
+                           f'they are, one of {self.classes}')
+        self.fill = (
+            IGNORE_INDEX if self.unlabelled == 'ignore' else self.classes.index(self.unlabelled))
+
+    @property
+    def background(self):
+        return None if self.fill == IGNORE_INDEX else self.fill
+
+    def rule(self, labels):
+        where = osp.basename(str(labels))
+        if self.background is None:
+            return (f"{where}: pixels outside every label are unlabelled (unlabelled='ignore'):"
+                    ' left out of the loss and the metric')
+        return (f'{where}: every pixel outside the labels trains as class '
+                f"{self.unlabelled!r} (unlabelled={self.unlabelled!r})")
 
     def label(self, info, box, inside, shapes, min_kept):
         from shapely import to_wkb
@@ -85,6 +130,7 @@ class MaskLabels(WindowLabels):
         window = _box(box)
         info['shapes'] = [(to_wkb(translate(g.intersection(window), -x0, -y0)), lab)
                           for g, lab in inside]
+        info['unlabelled'] = self.fill
 
 
 class BoxLabels(WindowLabels):
@@ -132,11 +178,20 @@ class PointLabels(WindowLabels):
 WINDOW_LABELS = {kind.name: kind for kind in (BoxLabels, MaskLabels, PointLabels)}
 
 
-def window_labels(task):
-    """The :class:`WindowLabels` of a task name."""
+def window_labels(task, classes, unlabelled=None):
+    """The :class:`WindowLabels` of a task name, for ``classes``."""
     if task not in WINDOW_LABELS:
         raise ZooError(f'raster samples: task {task!r} is not one of {tuple(WINDOW_LABELS)}')
-    return WINDOW_LABELS[task]()
+    return WINDOW_LABELS[task](classes, unlabelled)
+
+
+_SAID = set()  # rules already said in this process
+
+
+def _say_once(line):
+    if line and line not in _SAID:
+        _SAID.add(line)
+        print(line, file=sys.stderr)
 
 
 def raster_samples(raster,
@@ -146,11 +201,14 @@ def raster_samples(raster,
                    windows,
                    class_field=None,
                    min_kept=0.5,
-                   min_valid=0.0):
+                   min_valid=0.0,
+                   unlabelled=None):
     """The samples of every raster of ``raster`` with the labels of the vector file
     ``labels`` (see the module); ``windows``: :func:`sample_windows`'s options (``size``,
-    ``sampler``, ``overlap``, ``count``, ``seed``, ``region``)."""
-    kind = window_labels(task)
+    ``sampler``, ``overlap``, ``count``, ``jitter``, ``seed``, ``region``);
+    ``unlabelled``: see :class:`MaskLabels`."""
+    kind = window_labels(task, classes, unlabelled)
+    _say_once(kind.rule(labels))
     windows = dict(windows)
     if 'size' not in windows:
         raise ZooError('windows.size (the side of a training window in pixels) is missing')
@@ -209,14 +267,14 @@ def _sample(grid, box, shapes, kind, min_kept):
     return info
 
 
-def burn(shapes, height, width):
-    """``shapes`` of a sample -> the ``height`` x ``width`` class mask (uint8; 0 where no
-    shape lies, later shapes over earlier ones)."""
+def burn(shapes, height, width, fill=0):
+    """``shapes`` of a sample -> the ``height`` x ``width`` class mask (uint8; ``fill``
+    where no shape lies, later shapes over earlier ones)."""
     from rasterio.features import rasterize
     from shapely import from_wkb
     if not shapes:
-        return np.zeros((height, width), np.uint8)
+        return np.full((height, width), fill, np.uint8)
     return rasterize([(from_wkb(w), int(lab)) for w, lab in shapes],
                      out_shape=(height, width),
-                     fill=0,
+                     fill=fill,
                      dtype='uint8')

@@ -17,14 +17,14 @@ def _geopandas():
     return geopandas
 
 
-def read_labels(path, raster, classes, class_field=None, background=False):
+def read_labels(path, raster, classes, class_field=None, background=None):
     """The geometries of ``path`` in the CRS of ``raster`` (a :class:`RasterSource`) with a
     ``label`` column (index into ``classes``); one-line errors for what cannot be used.
 
     ``class_field`` names the attribute holding class names (None: every geometry is
-    ``classes[0]``, or with ``background`` (segmentation: class 0 is where no label lies)
-    ``classes[1]``). Invalid
-    geometries are repaired (``make_valid``) and counted; empty ones are dropped."""
+    ``classes[0]``, or, where ``background`` is the index of the class of the pixels
+    outside every label (segmentation), the other of two classes). Invalid geometries
+    are repaired (``make_valid``) and counted; empty ones are dropped."""
     geopandas = _geopandas()
     if not osp.isfile(path):
         raise ZooError(f'no such vector file: {path}')
@@ -76,11 +76,13 @@ def raster_bounds(raster):
 def _class_labels(frame, path, classes, class_field, background):
     classes = [str(c) for c in classes]
     if class_field is None:
-        if background and len(classes) != 2:
+        if background is None:
+            return np.zeros(len(frame), np.int64)
+        if len(classes) != 2:
             raise ZooError(f'{path}: without class_field every label is one class, so the '
-                           f'classes must be two (where no label lies, then the labels), not '
+                           f'classes must be two (where no label lies, and the labels), not '
                            f'{classes}; or name the field that holds class names')
-        return np.full(len(frame), int(background), np.int64)
+        return np.full(len(frame), 1 - background, np.int64)
     if class_field not in frame.columns:
         fields = [c for c in frame.columns if c != 'geometry']
         raise ZooError(f'{path} has no field {class_field!r} (its fields: {fields}); set '

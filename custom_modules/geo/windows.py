@@ -44,17 +44,22 @@ def sample_windows(width,
                    count=None,
                    seed=0,
                    region=None,
-                   centres=()):
+                   centres=(),
+                   jitter=0.25):
     """Training windows of ``size`` pixels inside ``region``:
 
     - ``grid``: the prediction grid (``overlap`` shared pixels);
     - ``random``: ``count`` windows placed uniformly;
     - ``labels``: a window around each of ``centres`` (pixel x, y of the labels in the
-      region; ``count`` of them drawn when given), shifted by up to a quarter window so a
-      label is not always in the middle.
+      region), shifted at random by up to ``jitter`` of a window (0.25; at most 0.5, where
+      the label's centre is still inside) so a label is not always in the middle. ``count``
+      windows when given: fewer labels drawn from, or, for more windows than labels (a
+      few polygons per class), the labels taken in turn, each window shifted anew.
     """
     if sampler not in SAMPLERS:
         raise ZooError(f'windows.sampler {sampler!r}: use one of {SAMPLERS}')
+    if not 0 <= jitter <= 0.5:
+        raise ZooError(f'windows.jitter={jitter}: give a share of the window from 0 to 0.5')
     rx0, ry0, rx1, ry1 = region_pixels(region, width, height)
     side_x, side_y = min(size, rx1 - rx0), min(size, ry1 - ry0)
     rng = np.random.default_rng(seed)
@@ -70,9 +75,11 @@ def sample_windows(width,
     centres = [(x, y) for x, y in centres if rx0 <= x < rx1 and ry0 <= y < ry1]
     if count and count < len(centres):
         centres = [centres[i] for i in sorted(rng.choice(len(centres), count, replace=False))]
+    elif count and centres:
+        centres = [centres[i % len(centres)] for i in range(count)]
     found = []
     for cx, cy in centres:
-        jx, jy = rng.uniform(-size / 4, size / 4, 2)
+        jx, jy = rng.uniform(-size * jitter, size * jitter, 2)
         x = int(np.clip(round(cx - side_x / 2 + jx), rx0, rx1 - side_x))
         y = int(np.clip(round(cy - side_y / 2 + jy), ry0, ry1 - side_y))
         found.append((x, y, x + side_x, y + side_y))

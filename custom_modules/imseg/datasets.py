@@ -334,12 +334,24 @@ class LoadPairFromBytes(BaseTransform):
 @DATASETS.register_module()
 class RasterMaskDataset(RasterSamplesMixin, BaseSegDataset):
     """Windows of rasters with the polygons (or lines) of a vector file burnt into class
-    masks (class 0, the background, where none lies; nodata pixels ignored): see
-    ``custom_modules.datasets.rasters``. Pipelines read window and mask with
-    ``LoadRasterWindow`` (no ``LoadAnnotations``)."""
+    masks: see ``custom_modules.datasets.rasters``. Pipelines read window and mask with
+    ``LoadRasterWindow`` (no ``LoadAnnotations``); nodata pixels are ignored.
+
+    ``unlabelled``: what the pixels outside every label are. ``'ignore'`` (the default)
+    leaves them out of the loss and the metric, for labels drawn as a few polygons per
+    class; a class name (``unlabelled='water'``) trains every one of them as that class,
+    for labels that cover every other class. The console says which rule is in force.
+    """
 
     TASK = 'segmentation'
-    METAINFO = dict()  # the config's metainfo.classes: class 0 first (where no label lies)
+    METAINFO = dict()  # the config's metainfo.classes
+
+    def __init__(self, *args, unlabelled='ignore', **kwargs):
+        self.unlabelled = unlabelled
+        super().__init__(*args, **kwargs)
+
+    def sample_options(self):
+        return dict(unlabelled=self.unlabelled)
 
     def finish_sample(self, index, sample):
         return dict(sample, label_map=self.label_map, reduce_zero_label=False, seg_fields=[])

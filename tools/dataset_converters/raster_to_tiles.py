@@ -31,10 +31,9 @@ import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from custom_modules.datasets.raster_transforms import IGNORE_INDEX  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
 from custom_modules.geo.raster import RasterReading, parse_scaling, pipeline_order  # noqa: E402
-from custom_modules.geo.samples import burn, raster_samples, window_labels  # noqa: E402
+from custom_modules.geo.samples import IGNORE_INDEX, burn, raster_samples  # noqa: E402
 
 COURSE_COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xmax', 'ymax')
 
@@ -61,7 +60,13 @@ def parse_args(argv=None):
         '--classes',
         nargs='+',
         help='class names in order (segmentation: class 0 first, '
-        'where no label lies); default: the values of --class-field, sorted')
+        'where no label lies, unless --unlabelled ignore); default: the values of '
+        '--class-field, sorted')
+    parser.add_argument(
+        '--unlabelled',
+        help='segmentation: what pixels outside every label are: ignore (255 in the masks, '
+        'left out of the loss and the metric) or a class name (default: the first class, '
+        '"background" unless --classes says)')
     parser.add_argument('--class-field', help='the attribute holding class names')
     parser.add_argument('--bands', type=int, nargs=3, help='the three bands to write (1-based)')
     parser.add_argument('--scale', help='how values become 8-bit (see tools/infer.py --scale)')
@@ -71,7 +76,8 @@ def parse_args(argv=None):
 
 def default_classes(args):
     """``--classes``, else the sorted values of ``--class-field`` (after a ``background``
-    for segmentation), else one class named after the labels file."""
+    where the task's unlabelled pixels are a class), else one class named after the labels
+    file."""
     if args.classes:
         return args.classes
     if args.class_field:
@@ -82,11 +88,21 @@ def default_classes(args):
         names = sorted(frame[args.class_field].astype(str).unique())
     else:
         names = [osp.splitext(osp.basename(args.labels))[0]]
-    return ['background', *names] if window_labels(args.task).background else names
+    return ['background', *names] if TILES[args.task].background(args) else names
 
 
 class ClassTiles:
     """Classification: each tile in the folder of its class."""
+
+    @staticmethod
+    def background(args):
+        """Whether the classes start with a ``background`` class where no label lies."""
+        return False
+
+    @staticmethod
+    def unlabelled(args, classes):
+        """``raster_samples``'s ``unlabelled`` option."""
+        return None
 
     def folder(self, sample, classes):
         return classes[sample['gt_label']]
@@ -99,23 +115,35 @@ class ClassTiles:
 
 
 class MaskTiles(ClassTiles):
-    """Segmentation: ``images/`` and ``masks/`` (class indices, nodata as the ignore index)."""
+    """Segmentation: ``images/`` and ``masks/`` (class indices; nodata, and with
+    ``--unlabelled ignore`` the pixels outside every label, as the ignore index 255)."""
+
+    @staticmethod
+    def background(args):
+        return args.unlabelled is None
+
+    @staticmethod
+    def unlabelled(args, classes):
+        return args.unlabelled or classes[0]
 
     def folder(self, sample, classes):
         return 'images'
 
     def add(self, out, name, sample, valid):
-        mask = burn(sample['shapes'], *valid.shape)
+        mask = burn(sample['shapes'], *valid.shape, fill=sample['unlabelled'])
         mask[~valid] = IGNORE_INDEX
         os.makedirs(osp.join(out, 'masks'), exist_ok=True)
         cv2.imwrite(osp.join(out, 'masks', name), mask)
 
 
-class BoxTiles(MaskTiles):
+class BoxTiles(ClassTiles):
     """Detection: ``images/`` and the boxes in the chosen layout (``write_boxes``)."""
 
     def __init__(self):
         self.records, self.boxes = [], 0
+
+    def folder(self, sample, classes):
+        return 'images'
 
     def add(self, out, name, sample, valid):
         self.records.append((name, valid.shape[1], valid.shape[0], sample['instances']))
@@ -139,7 +167,13 @@ def convert(args):
         seed=args.seed,
         region=args.region)
     samples = raster_samples(
-        args.raster, args.labels, classes, args.task, windows, class_field=args.class_field)
+        args.raster,
+        args.labels,
+        classes,
+        args.task,
+        windows,
+        class_field=args.class_field,
+        unlabelled=TILES[args.task].unlabelled(args, classes))
     reading = RasterReading(args.bands, parse_scaling(args.scale))
     tiles = TILES[args.task]()
     sources, placed = {}, []

@@ -1,8 +1,10 @@
 # Demo geospatial segmentation: a 1024 px 4-band (R, G, B, NIR) 16-bit GeoTIFF orthomosaic
 # (UTM 17N, 0.5 m, nodata in a corner) and sand polygons in a GeoPackage in WGS 84
-# (reprojected on reading), generated on first use by custom_modules/demo_data.py. Water is
-# class 0: where no polygon lies. Training windows are drawn from the left three quarters of
-# the raster, validation windows tile the right quarter, so none overlaps a training one.
+# (reprojected on reading), generated on first use by custom_modules/demo_data.py. The
+# polygons cover all the sand, so every pixel outside them is water (unlabelled='water';
+# for a few polygons per class, leave unlabelled pixels out: 'ignore'). Training windows
+# are drawn from the left three quarters of the raster, validation windows tile the right
+# quarter, so none overlaps a training one.
 demo_data = dict(family='geo', root='data/demo')
 data_root = 'data/demo/geo/'
 metainfo = dict(classes=('water', 'sand'), palette=[[40, 90, 200], [230, 200, 120]])
@@ -24,7 +26,8 @@ raster_dataset = dict(
     metainfo=metainfo,
     raster='mosaic.tif',
     labels='shoreline.gpkg',
-    class_field='class')
+    class_field='class',
+    unlabelled='water')
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,

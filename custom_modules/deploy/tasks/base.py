@@ -12,6 +12,15 @@ def write_csv(path, header, rows):
         writer.writerows(rows)
 
 
+DEFAULT_OVERLAP = 64  # pixels shared by neighbouring windows, at most
+
+
+def default_overlap(tile):
+    """The overlap of windows of ``tile`` pixels when none is given: half a window, at most
+    :data:`DEFAULT_OVERLAP`, so that any window size works without ``--overlap``."""
+    return min(DEFAULT_OVERLAP, tile // 2)
+
+
 class Task:
     """The part of prediction that depends on what a model predicts. ``spec`` is the
     ``model.json`` an export writes (``custom_modules.export``)."""
@@ -25,12 +34,18 @@ class Task:
 
     # --- options ----------------------------------------------------------------------
 
-    def check_tiling(self, tile, overlap, rasters=False):
-        """Refuse a ``tile``/``overlap`` this task cannot use (``rasters``: for the
-        windows of a raster, else for pictures): the one check of both options."""
-        if tile and not 0 <= overlap < tile:
+    def tiling(self, tile, overlap, rasters=False):
+        """The overlap windows of ``tile`` pixels share (``overlap``, or None for
+        :func:`default_overlap`), after refusing what this task cannot use (``rasters``:
+        for the windows of a raster, else for pictures): the one check of both options."""
+        if not tile:
+            return overlap or 0
+        if overlap is None:
+            overlap = default_overlap(tile)
+        if not 0 <= overlap < tile:
             raise ZooError(f'--overlap {overlap} must be at least 0 and less than the window '
                            f'(--tile) {tile}')
+        return overlap
 
     def check_merging(self):
         """Refuse test-time augmentation and ensembles where nothing can be averaged."""

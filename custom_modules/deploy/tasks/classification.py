@@ -13,10 +13,12 @@ from .base import Task, write_csv
 class Classification(Task):
     name = 'classification'
 
-    def check_tiling(self, tile, overlap, rasters=False):
+    def tiling(self, tile, overlap, rasters=False):
+        """Rasters: windows side by side (no overlap); pictures are seen whole."""
         if tile and not rasters:
             raise ZooError('--tile: a classification model sees whole pictures; --tile '
                            'sets the classified windows of rasters only')
+        return 0
 
     def postprocess(self, outputs, meta):
         return processing.classify(outputs[0], self.spec)

@@ -11,13 +11,14 @@ from .base import Task, write_csv
 class Embedding(Task):
     name = 'embedding'
 
-    def check_tiling(self, tile, overlap, rasters=False):
+    def tiling(self, tile, overlap, rasters=False):
         if rasters:
             raise ZooError(f'rasters: a {self.name} model has no map output; predict pictures '
                            'instead')
         if tile:
             raise ZooError('--tile: an embedding model sees whole images; tiles are for '
                            'detection, segmentation and classified raster windows')
+        return 0
 
     def check_merging(self):
         raise ZooError('--tta and --ensemble average predictions of classes, boxes or '
