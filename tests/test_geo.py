@@ -222,3 +222,66 @@ def test_pictures_and_plain_tiffs_still_predict_as_pictures(tmp_path):
 
 def test_geotransform_helper_places_pixels():
     assert geotransform() @ (2, 4) == pixel_to_map(2, 4)
+
+
+def test_the_ground_of_training_rasters_is_recorded_in_metres():
+    """Data type, bands, CRS and pixel size (metres; degrees converted at the centre)."""
+    import tempfile
+
+    from custom_modules.geo.raster import raster_facts
+    img = np.zeros((4, 20, 30), np.uint16)
+    with tempfile.TemporaryDirectory() as folder:
+        utm = write_raster(f'{folder}/utm.tif', img)
+        degrees = write_raster(
+            f'{folder}/wgs84.tif',
+            img,
+            crs='EPSG:4326',
+            transform=rasterio.transform.from_origin(-80.0, 30.0, 1e-5, 1e-5))
+        assert raster_facts(str(utm)) == dict(
+            dtype='uint16', bands=4, crs=CRS, pixel_size=[abs(geotransform().a)] * 2)
+        got = raster_facts(str(degrees))
+    assert got['crs'] == 'EPSG:4326' and got['dtype'] == 'uint16'
+    # 1e-5 degrees at 30 degrees north: 0.964 m east-west, 1.106 m north-south
+    assert got['pixel_size'] == pytest.approx([0.964, 1.106], abs=0.002)
+
+
+def trained_spec(dtype='uint16', low=0, high=10200):
+    spec = seg_spec()
+    spec['input']['raster'] = dict(
+        bands=[1, 2, 3],
+        scaling=dict(type='minmax', min=[low], max=[high]),
+        nodata=None,
+        trained_on=dict(dtype=dtype, bands=3, crs=CRS, pixel_size=[0.5, 0.5]))
+    return spec
+
+
+def test_another_bit_depth_or_value_range_stops_unless_scale_is_given(tmp_path, capsys):
+    """A uint8 raster through a model of 16-bit rasters reached the network as values 0-6
+    of 255, silently; values mostly beyond the model's range reached it as one flat value.
+    Both stop with one line; --scale reads them anyway, and says so."""
+    from custom_modules.deploy import Predictor, predict_folder
+    from custom_modules.errors import ZooError
+    img, _ = squares_scene()
+    eight = write_raster(tmp_path / 'eight.tif', img)
+    with pytest.raises(
+            ZooError,
+            match=r'eight.tif holds uint8 values but the model was trained '
+            r'on uint16 rasters .* give --scale'):
+        predict_folder(Predictor(trained_spec(), Brightness()), str(eight), str(tmp_path / 'a'))
+    bright = write_raster(tmp_path / 'bright.tif', img.astype(np.uint16) * 100 + 20000)
+    with pytest.raises(
+            ZooError,
+            match=r'bright.tif: 100 % of its values are at or above the '
+            r"model's scaling range"):
+        predict_folder(Predictor(trained_spec(), Brightness()), str(bright), str(tmp_path / 'b'))
+    summary = predict_folder(
+        Predictor(trained_spec(), Brightness()),
+        str(eight),
+        str(tmp_path / 'c'),
+        geo=dict(scaling='dtype'))
+    assert 'eight_classes.tif' in summary
+    assert '--scale dtype: rasters are scaled so, not as the model was trained' in \
+        capsys.readouterr().err
+    ok = write_raster(tmp_path / 'ok.tif', img.astype(np.uint16) * 40)  # within 0-10200
+    assert 'ok_classes.tif' in predict_folder(
+        Predictor(trained_spec(), Brightness()), str(ok), str(tmp_path / 'd'))

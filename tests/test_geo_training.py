@@ -186,6 +186,15 @@ def test_a_four_band_config_trains_and_predicts_a_class_geotiff(tmp_path):
         classes = got.read(1)
         nodata = src.dataset_mask() == 0
     assert (classes[nodata] == 255).all() and set(np.unique(classes[~nodata])) <= {0, 1}
+    from custom_modules.checkpoints import read_checkpoint
+    from custom_modules.cli import load_config
+    from custom_modules.export.onnx_export import build_model, describe
+    ground = dict(dtype='uint16', bands=4, crs='EPSG:32617', pixel_size=[0.5, 0.5])
+    assert read_checkpoint(str(tmp_path / 'epoch_1.pth'))['meta']['dataset_meta']['raster'] \
+        == ground  # the ground it was trained on, saved with it and told to model.json
+    cfg = load_config(type('Args', (), dict(config=SEG))())
+    described = describe(cfg, build_model(cfg, str(tmp_path / 'epoch_1.pth')))
+    assert described['input']['raster']['trained_on'] == ground
 
 
 def test_a_detector_trains_from_a_geopackage_and_writes_one(tmp_path):

@@ -15,7 +15,8 @@ takes another ``region``.
 """
 import os.path as osp
 
-from ..geo.samples import raster_samples
+from ..geo.raster import raster_facts
+from ..geo.samples import raster_paths, raster_samples
 
 
 class RasterSamplesMixin:
@@ -53,6 +54,9 @@ class RasterSamplesMixin:
             min_kept=self.min_kept,
             min_valid=self.min_valid,
             **self.sample_options())
+        # the ground the model is trained on, saved with it (the checkpoint's dataset_meta)
+        # and told to prediction through model.json
+        self._metainfo['raster'] = raster_facts(raster_paths(self._under_root(self.raster))[0])
         return [self.finish_sample(i, s) for i, s in enumerate(samples)]
 
     def sample_options(self):

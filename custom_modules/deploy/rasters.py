@@ -25,17 +25,27 @@ GDAL_CACHE_MB = 256
 
 def reading_of(spec, bands=None, scaling=None):
     """The model's raster reading (from its config's ``LoadRasterWindow``; 8-bit, first
-    bands, for a model trained on pictures), with ``--bands``/``--scale`` over it."""
+    bands, for a model trained on pictures), with ``--bands``/``--scale`` over it. With the
+    model's own scaling, rasters of another data type than the model's training rasters,
+    or mostly outside its range, are refused; ``--scale`` replaces it, said once."""
     stated = dict(spec['input'].get('raster') or {})
+    trained_on = (stated.get('trained_on') or {}).get('dtype')
     if bands:
         stated['bands'] = bands
     if scaling is not None:
+        if stated.get('scaling') != scaling:
+            print(
+                f'--scale {scaling}: rasters are scaled so, not as the model was trained '
+                f'({stated.get("scaling") or "8-bit as is"})',
+                file=sys.stderr)
         stated['scaling'] = scaling
+        trained_on = None
     return RasterReading(
         bands=stated.get('bands'),
         scaling=stated.get('scaling'),
         nodata=stated.get('nodata'),
-        channels=len(spec['input']['mean']))
+        channels=len(spec['input']['mean']),
+        trained_on=trained_on if isinstance(trained_on, str) else None)
 
 
 def raster_tile(spec, tile):

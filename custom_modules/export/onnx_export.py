@@ -133,17 +133,16 @@ def describe(cfg, model):
     size, keep_ratio = _test_resize(pipeline)
     meta = model.dataset_meta or {}
     palette = meta.get('palette')
+    reading = raster_reading(pipeline)
+    if reading is not None and meta.get('raster'):
+        reading['trained_on'] = dict(meta['raster'])
     return dict(
         task=task,
         family=family,
         model_type=cfg.model['type'],
         classes=list(meta.get('classes') or []),
         palette=[list(map(int, c)) for c in palette] if palette is not None else None,
-        input=dict(
-            size=size,
-            keep_ratio=keep_ratio,
-            raster=raster_reading(pipeline),
-            **normalisation(model)),
+        input=dict(size=size, keep_ratio=keep_ratio, raster=reading, **normalisation(model)),
         config=cfg.filename)
 
 

@@ -81,15 +81,43 @@ def check_scaling(scaling):
                    'max=..)')
 
 
+def raster_facts(path):
+    """What a model trained on the raster at ``path`` should know of its ground: the data
+    type, band count, CRS and pixel size in metres (a geographic CRS converted at the
+    raster's centre), as plain data (``dataset_meta['raster']`` of a raster dataset)."""
+    rasterio = import_rasterio()
+    with rasterio.open(path) as ds:
+        dtypes = sorted(set(ds.dtypes))
+        size_x, size_y = abs(ds.transform.a), abs(ds.transform.e)
+        if ds.crs is not None and ds.crs.is_geographic:
+            lat = np.radians((ds.bounds.bottom + ds.bounds.top) / 2)
+            size_x, size_y = size_x * 111320 * np.cos(lat), size_y * 110574
+        elif ds.crs is not None:
+            factor = ds.crs.linear_units_factor[1] if ds.crs.linear_units else 1.0
+            size_x, size_y = size_x * factor, size_y * factor
+        return dict(
+            dtype=dtypes[0] if len(dtypes) == 1 else dtypes,
+            bands=ds.count,
+            crs=ds.crs.to_string() if ds.crs is not None else None,
+            pixel_size=[round(float(size_x), 6), round(float(size_y), 6)]
+            if ds.crs is not None else None)
+
+
+CLIPPED_SHARE = 0.5  # more than this share of pixels at one end of the scaling: refused
+
+
 class RasterReading:
     """How a raster becomes network input: ``bands`` (1-based, in input order; None: the
     first ``channels``), ``scaling`` (see the module) and ``nodata`` (None: the raster's
-    own). ``channels`` is the number of input channels the network takes."""
+    own). ``channels`` is the number of input channels the network takes. ``trained_on``
+    (a model's reading, at prediction): the data type of the model's training rasters; a
+    raster of another type, or whose values mostly fall outside ``scaling``, is refused
+    (the user's ``--scale`` replaces ``scaling`` and lets it through)."""
 
-    def __init__(self, bands=None, scaling=None, nodata=None, channels=3):
+    def __init__(self, bands=None, scaling=None, nodata=None, channels=3, trained_on=None):
         self.bands = tuple(int(b) for b in bands) if bands else None
         self.scaling = check_scaling(scaling)
-        self.nodata, self.channels = nodata, channels
+        self.nodata, self.channels, self.trained_on = nodata, channels, trained_on
         if self.bands and len(self.bands) != channels:
             raise ZooError(f'bands {self.bands}: {len(self.bands)} bands, but the network takes '
                            f'{channels} input channels (in_channels and mean/std); choose '
@@ -134,7 +162,34 @@ class RasterSource:
         self.nodata = reading.nodata if reading.nodata is not None else ds.nodata
         self.width, self.height = ds.width, ds.height
         self.crs, self.transform = ds.crs, ds.transform
+        if reading.trained_on:
+            self._check_type(reading.trained_on)
         self._low, self._high = self._scale_range()
+        if reading.trained_on and isinstance(reading.scaling, dict) \
+                and reading.scaling['type'] == 'minmax':
+            self._check_range()
+
+    def _check_type(self, trained_on):
+        expected = np.dtype(trained_on)
+        if self.dtype != expected:
+            raise ZooError(f'{self.path} holds {self.dtype} values but the model was trained on '
+                           f'{expected} rasters (scaling {self.reading.scaling}): its values '
+                           'would reach the network on another scale; give --scale (dtype, '
+                           'percentile or MIN:MAX) to read it anyway')
+
+    def _check_range(self):
+        """Refuse a raster whose values mostly fall at one end of the scaling's range."""
+        values, valid = self._decimated(require_data=False)
+        if not valid.any():
+            return
+        values = values[:, valid]
+        low, high = self._low[:, None], self._high[:, None]
+        for end, share in (('below', (values <= low).mean()), ('above', (values >= high).mean())):
+            if share > CLIPPED_SHARE:
+                raise ZooError(f'{self.path}: {100 * share:.0f} % of its values are at or '
+                               f'{end} the model\'s scaling range ({self.reading.scaling}): '
+                               'they would reach the network as one flat value; give --scale '
+                               '(dtype, percentile or MIN:MAX) to read it anyway')
 
     @property
     def georeferenced(self):
@@ -170,7 +225,9 @@ class RasterSource:
             return low, high
         return self._percentiles(scaling['low'], scaling['high'])
 
-    def _percentiles(self, low, high):
+    def _decimated(self, require_data=True):
+        """``(bands x H x W float64 values, H x W valid)`` of a read whose longest side is
+        :data:`STATS_SIDE`; a one-line error when every pixel is nodata (``require_data``)."""
         factor = max(self.width, self.height) / STATS_SIDE
         shape = (max(1,
                      round(self.height / max(factor, 1))), max(1,
@@ -178,8 +235,12 @@ class RasterSource:
         values = self.dataset.read(
             self.bands, out_shape=(len(self.bands), *shape), masked=True).astype(np.float64)
         valid = self._valid(values)
-        if not valid.any():
+        if require_data and not valid.any():
             raise ZooError(f'{self.path}: every pixel is nodata ({self.nodata})')
+        return np.asarray(values), valid
+
+    def _percentiles(self, low, high):
+        values, valid = self._decimated()
         lows, highs = [], []
         for band in values:
             v = np.asarray(band)[valid]
