@@ -285,3 +285,38 @@ def test_another_bit_depth_or_value_range_stops_unless_scale_is_given(tmp_path, 
     ok = write_raster(tmp_path / 'ok.tif', img.astype(np.uint16) * 40)  # within 0-10200
     assert 'ok_classes.tif' in predict_folder(
         Predictor(trained_spec(), Brightness()), str(ok), str(tmp_path / 'd'))
+
+
+@pytest.mark.parametrize('rows', [2048, 37])  # one block, and seams through the squares
+def test_the_class_map_comes_back_as_polygons_in_map_coordinates(tmp_path, rows):
+    """Each patch of a class one polygon with its class and area (m²), holes kept, in the
+    raster's CRS; patches cut by the reading's row seams are joined; small ones can be
+    left out with min_area."""
+    import geopandas
+    from geo_test_utils import PIXEL
+
+    from custom_modules.geo.outputs import class_polygons
+    img, boxes = squares_scene()
+    img[:, 150:250, 300:380] = 230  # a large bright patch with a dark hole in it
+    img[:, 190:210, 330:350] = 20
+    path = write_raster(tmp_path / 'scene.tif', img)
+    from custom_modules.deploy import Predictor, predict_folder
+    predict_folder(
+        Predictor(seg_spec(), Brightness()), str(path), str(tmp_path / 'out'), tile=96, overlap=32)
+    classes_tif = tmp_path / 'out' / 'scene_classes.tif'
+    assert (tmp_path / 'out' / 'scene_classes.gpkg').is_file()  # written with the raster
+    gpkg = tmp_path / f'polygons_{rows}.gpkg'
+    count = class_polygons(str(classes_tif), ['ground', 'square'], str(gpkg), rows=rows)
+    found = geopandas.read_file(gpkg)
+    assert count == len(found) and found.crs == CRS
+    squares = found[found['class'] == 'square']
+    pixel_area = PIXEL * PIXEL
+    areas = sorted(squares['area_m2'] / pixel_area)
+    # the seven 20 px squares whole, and the 80 x 100 px patch less its 20 px hole
+    assert areas == pytest.approx([400] * 7 + [80 * 100 - 400])
+    patch = squares.loc[squares['area_m2'].idxmax(), 'geometry']
+    assert len(patch.interiors) == 1  # the hole is kept
+    assert (found['class'] == 'ground').sum() >= 1
+    kept = class_polygons(
+        str(classes_tif), ['ground', 'square'], str(gpkg), min_area=401 * pixel_area, rows=rows)
+    assert sorted(geopandas.read_file(gpkg)['area_m2'] / pixel_area)[0] > 400 and kept < count

@@ -55,7 +55,7 @@ def predict_folder(predictor,
     """Predict every image and raster of ``source``: rasters (GeoTIFFs with a CRS, or
     files OpenCV would change: 16-bit, 4 bands) window by window with results in map
     coordinates (``custom_modules.deploy.rasters``; ``geo``: ``dict(bands, scaling,
-    probabilities)``), the pictures as :func:`predict_pictures` does. Returns a
+    probabilities, min_area)``), the pictures as :func:`predict_pictures` does. Returns a
     summary, a line per raster."""
     from ..geo.raster import is_raster
     paths = list_images(source)
@@ -79,7 +79,7 @@ def predict_rasters(predictor,
                     overlap=None,
                     bands=None,
                     scaling=None,
-                    probabilities=False):
+                    **outputs):
     """Each raster of ``paths`` predicted window by window (see ``rasters``), then the
     task's files about them all (detection and classification: ``counts.csv``). Returns
     a line per raster."""
@@ -88,7 +88,7 @@ def predict_rasters(predictor,
     reading = rasters.reading_of(predictor.spec, bands, scaling)
     done = [
         rasters.predict_raster(predictor, path, reading, out_dir, tile, overlap, score_thr,
-                               probabilities) for path in paths
+                               **outputs) for path in paths
     ]
     predictor.task.finish_rasters(done, out_dir)
     return [d['summary'] for d in done]

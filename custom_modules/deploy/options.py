@@ -48,6 +48,12 @@ def add_predict_args(parser):
         action='store_true',
         help='rasters, segmentation: also write <name>_probs.tif (a float32 band a class)')
     parser.add_argument(
+        '--min-area',
+        type=float,
+        default=0.0,
+        help='rasters, segmentation: leave class polygons smaller than this (m2) out of '
+        '<name>_classes.gpkg (default: keep every one)')
+    parser.add_argument(
         '--on-bad',
         choices=['skip', 'error'],
         default='skip',
@@ -76,7 +82,10 @@ def score_thr_of(args):
 def geo_options(args):
     """``predict_folder``'s raster options from the parsed ``add_predict_args``."""
     return dict(
-        bands=args.bands, scaling=parse_scaling(args.scale), probabilities=args.probabilities)
+        bands=args.bands,
+        scaling=parse_scaling(args.scale),
+        probabilities=args.probabilities,
+        min_area=args.min_area)
 
 
 def predictor_options(args):

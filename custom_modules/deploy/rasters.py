@@ -63,8 +63,9 @@ def predict_raster(predictor,
                    tile=None,
                    overlap=None,
                    score_thr=None,
-                   probabilities=False):
-    """Predict one raster; returns ``dict(raster, outputs, summary, counts)``."""
+                   **outputs):
+    """Predict one raster; returns ``dict(raster, outputs, summary, counts)``. ``outputs``:
+    the options of the task's files (see ``tasks``)."""
     task = predictor.task
     tile = raster_tile(predictor.spec, tile)
     overlap = task.tiling(tile, overlap, rasters=True)
@@ -75,4 +76,4 @@ def predict_raster(predictor,
             print(
                 f'WARNING: {path} has no CRS: its results are in pixel coordinates',
                 file=sys.stderr)
-        return task.predict_raster(predictor, source, stem, tile, overlap, score_thr, probabilities)
+        return task.predict_raster(predictor, source, stem, tile, overlap, score_thr, **outputs)

@@ -75,3 +75,48 @@ def write_layer(records, geometries, crs, gpkg_path, layer, geojson_path=None):
     if geojson_path and crs is not None:
         frame.to_crs('EPSG:4326').to_file(geojson_path, driver='GeoJSON')
     return frame
+
+
+POLYGON_ROWS = 2048  # rows of the class raster vectorised at a time
+
+
+def class_polygons(classes_tif, classes, gpkg_path, min_area=0.0, rows=POLYGON_ROWS):
+    """The class raster ``classes_tif`` (uint8 indices, 255 nodata) as one polygon layer
+    ``classes`` in ``gpkg_path``: a polygon a patch of one class (holes kept), simplified
+    within half a pixel, with ``class`` and ``area_m2``; patches under ``min_area`` m² left
+    out. Read ``rows`` rows at a time; patches cut by those seams are joined again.
+    Returns the number of polygons written."""
+    import geopandas
+    import rasterio
+    from rasterio.features import shapes
+    from rasterio.windows import Window
+    from rasterio.windows import transform as window_transform
+    from shapely.geometry import shape
+    geoms, labels = [], []
+    with rasterio.open(classes_tif) as src:
+        crs, transform = src.crs, src.transform
+        for top in range(0, src.height, rows):
+            window = Window(0, top, src.width, min(rows, src.height - top))
+            block = src.read(1, window=window)
+            found = shapes(
+                block,
+                mask=block != 255,
+                connectivity=4,
+                transform=window_transform(window, transform))
+            for geometry, value in found:
+                geoms.append(shape(geometry))
+                labels.append(int(value))
+    frame = geopandas.GeoDataFrame(dict(label=labels), geometry=geoms, crs=crs)
+    if len(frame) and src.height > rows:  # join the patches the row seams cut
+        frame = frame.dissolve(by='label', as_index=False).explode(index_parts=False)
+    pixel = min(abs(transform.a), abs(transform.e))
+    frame['geometry'] = frame.geometry.simplify(pixel / 2, preserve_topology=True)
+    metric = frame
+    if crs is not None and crs.is_geographic and len(frame):
+        metric = frame.to_crs(frame.estimate_utm_crs())
+    frame['area_m2'] = metric.geometry.area.round(2).to_numpy()
+    frame = frame[frame['area_m2'] >= min_area]
+    frame.insert(0, 'class', [classes[i] if i < len(classes) else str(i) for i in frame['label']])
+    frame = frame.drop(columns='label').reset_index(drop=True)
+    frame.to_file(gpkg_path, layer='classes', driver='GPKG')
+    return len(frame)

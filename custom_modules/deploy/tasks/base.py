@@ -72,16 +72,10 @@ class Task:
         writes this task's files for pictures to ``out_dir``."""
         raise NotImplementedError
 
-    def predict_raster(self,
-                       predictor,
-                       source,
-                       stem,
-                       tile,
-                       overlap,
-                       score_thr=None,
-                       probabilities=False):
+    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
         """Predict an open raster (``geo.raster``) window by window; returns
-        ``dict(raster, outputs, summary, counts)``."""
+        ``dict(raster, outputs, summary, counts)``. ``outputs``: the options of the files a
+        task writes (segmentation: ``probabilities``, ``min_area``)."""
         raise ZooError(f'rasters: a {self.name} model has no map output; predict pictures '
                        'instead')
 

@@ -30,14 +30,7 @@ class Classification(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self.classes, out_dir)
 
-    def predict_raster(self,
-                       predictor,
-                       source,
-                       stem,
-                       tile,
-                       overlap,
-                       score_thr=None,
-                       probabilities=False):
+    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
         """Windows of ``tile`` side by side (no overlap): ``<name>_windows.gpkg`` (each
         window's polygon, class, score) and ``<name>_windows.csv`` (centre x, y in map
         coordinates, class, score). A window mostly of nodata is not classified."""

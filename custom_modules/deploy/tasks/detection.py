@@ -39,14 +39,7 @@ class Detection(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self, out_dir, score_thr)
 
-    def predict_raster(self,
-                       predictor,
-                       source,
-                       stem,
-                       tile,
-                       overlap,
-                       score_thr=None,
-                       probabilities=False):
+    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
         """``<name>_detections.gpkg`` (box polygons with class and score in the raster's
         CRS) and ``<name>_detections.geojson`` (WGS 84); a box centred on nodata is
         dropped."""

@@ -48,11 +48,14 @@ class Segmentation(Task):
                        tile,
                        overlap,
                        score_thr=None,
-                       probabilities=False):
+                       probabilities=False,
+                       min_area=0.0):
         """``<name>_classes.tif`` (class indices, uint8, nodata 255, the source's CRS and
-        transform) and with ``probabilities`` ``<name>_probs.tif``. Windows are read in
-        rows, so that memory holds one row of windows and their summed logits."""
-        from ...geo.outputs import ClassRasterWriter
+        transform), with ``probabilities`` ``<name>_probs.tif``, and ``<name>_classes.gpkg``,
+        the class map as polygons (``geo.outputs.class_polygons``; patches under
+        ``min_area`` m² left out). Windows are read in rows, so that memory holds one row of
+        windows and their summed logits."""
+        from ...geo.outputs import ClassRasterWriter, class_polygons
         from ...geo.raster import pipeline_order
         classes = self.classes
         out = f'{stem}_classes.tif'
@@ -92,12 +95,15 @@ class Segmentation(Task):
                 top = done
         finally:
             writer.close()
+        polygons = f'{stem}_classes.gpkg'
+        found = class_polygons(out, classes, polygons, min_area)
         shares = dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
         return dict(
             raster=source.path,
-            outputs=[out],
+            outputs=[out, polygons],
             counts=dict(zip(classes, counts.tolist())),
-            summary=f'{osp.basename(source.path)}: {out} (pixel shares {shares})')
+            summary=f'{osp.basename(source.path)}: {out} (pixel shares {shares}), '
+            f'{found} polygons in {polygons}')
 
     def _finish_rows(self, writer, top, logits, valid):
         """Write finished rows from ``top`` (their averaged logits; ``valid``: False on
