@@ -320,3 +320,62 @@ def test_the_class_map_comes_back_as_polygons_in_map_coordinates(tmp_path, rows)
     kept = class_polygons(
         str(classes_tif), ['ground', 'square'], str(gpkg), min_area=401 * pixel_area, rows=rows)
     assert sorted(geopandas.read_file(gpkg)['area_m2'] / pixel_area)[0] > 400 and kept < count
+
+
+def shoreline_x(y):
+    """The true shoreline of the synthetic scene: x (pixels) at height y (pixels)."""
+    return 100 + 30 * np.sin(2 * np.pi * y / 160)
+
+
+@pytest.mark.parametrize('rows', [2048, 37])  # one block, and seams across the line
+def test_the_shoreline_comes_back_at_sub_pixel_precision(tmp_path, rows):
+    """A raster whose first band falls across a known curved shoreline (water to its
+    left): the 0.5 contour of P(water), traced at sub-pixel precision, lies on average
+    within half a pixel of the true line, in map coordinates, as one line."""
+    import geopandas
+    from geo_test_utils import ORIGIN, PIXEL
+    from shapely.geometry import Point
+
+    import custom_modules.geo.outputs as outputs
+    from custom_modules.deploy import Predictor, predict_folder
+    height, width = 300, 220
+    ys, xs = np.mgrid[0:height, 0:width] + 0.5  # pixel centres
+    value = np.clip(128 + 4 * (shoreline_x(ys) - xs), 0, 255).round().astype(np.uint8)
+    path = write_raster(tmp_path / 'coast.tif', np.stack([value] * 3))
+    spec = seg_spec()
+    spec['classes'] = ['land', 'water']
+    outputs_rows, outputs.POLYGON_ROWS = outputs.POLYGON_ROWS, rows
+    try:
+        summary = predict_folder(
+            Predictor(spec, Brightness()), str(path), str(tmp_path / 'out'), tile=96, overlap=32)
+    finally:
+        outputs.POLYGON_ROWS = outputs_rows
+    assert '1 boundary lines in' in summary
+    found = geopandas.read_file(tmp_path / 'out' / 'coast_shoreline.gpkg')
+    assert found.crs == CRS and len(found) == 1
+    line = found.geometry[0]
+    truth = [
+        Point(ORIGIN[0] + shoreline_x(y) * PIXEL, ORIGIN[1] - y * PIXEL)
+        for y in np.linspace(1, height - 1, 200)
+    ]
+    distances = np.array([line.distance(p) for p in truth]) / PIXEL
+    assert distances.mean() <= 0.5 and distances.max() < 1.0
+    assert found['length_m'][0] == pytest.approx(line.length, abs=0.01)
+    assert not list((tmp_path / 'out').glob('*.tmp.tif'))
+
+
+def test_the_boundary_to_trace_is_water_or_the_classes_named():
+    from custom_modules.deploy import task_for
+    from custom_modules.errors import ZooError
+    task = task_for(dict(task='segmentation', classes=['Land', 'Water', 'Sand']))
+    assert task.boundary_classes() == (1, None)  # a class named water, against the rest
+    assert task.boundary_classes(['sand', 'water']) == (2, 1)
+    assert task_for(dict(task='segmentation', classes=['a', 'b'])).boundary_classes() is None
+    with pytest.raises(
+            ZooError,
+            match=r"--boundary reef: give one or two of the classes "
+            r"\['Land', 'Water', 'Sand'\]"):
+        task.boundary_classes(['reef'])
+    probs = np.float32([[[0.6, 0.1]], [[0.3, 0.2]], [[0.1, 0.7]]])  # land, water, sand
+    level = task.boundary_level(probs, (2, 1))
+    assert np.isnan(level[0, 0]) and level[0, 1] == pytest.approx(0.5)  # land tops: no line

@@ -48,6 +48,12 @@ def add_predict_args(parser):
         action='store_true',
         help='rasters, segmentation: also write <name>_probs.tif (a float32 band a class)')
     parser.add_argument(
+        '--boundary',
+        nargs='+',
+        metavar='CLASS',
+        help='rasters, segmentation: trace the boundary of CLASS (against the rest) or between '
+        'two classes as lines in <name>_shoreline.gpkg (default: a class named water)')
+    parser.add_argument(
         '--min-area',
         type=float,
         default=0.0,
@@ -85,7 +91,8 @@ def geo_options(args):
         bands=args.bands,
         scaling=parse_scaling(args.scale),
         probabilities=args.probabilities,
-        min_area=args.min_area)
+        min_area=args.min_area,
+        boundary=args.boundary)
 
 
 def predictor_options(args):

@@ -11,7 +11,7 @@ class ClassRasterWriter:
     second one of per-class probabilities (float32, one band a class). Rows are written as
     they are finished, so memory stays a strip, not the raster."""
 
-    def __init__(self, path, source, classes, probabilities_path=None):
+    def __init__(self, path, source, classes, probabilities_path=None, boundary_path=None):
         import rasterio
         profile = dict(
             driver='GTiff',
@@ -39,19 +39,28 @@ class ClassRasterWriter:
                 **profile)
             for i, name in enumerate(classes, 1):
                 self.probs.set_band_description(i, name)
+        self.boundary = None  # a float32 band whose 0 contour is a boundary (boundary_lines)
+        if boundary_path:
+            self.boundary = rasterio.open(
+                boundary_path, 'w', count=1, dtype='float32', nodata=np.nan, **profile)
 
-    def write(self, y0, mask, valid, probs=None):
+    def write(self, y0, mask, valid, probs=None, boundary=None):
         """Rows ``y0 .. y0 + len(mask)`` of the class raster (``valid``: False on nodata)."""
         from rasterio.windows import Window
         window = Window(0, y0, mask.shape[1], mask.shape[0])
         self.masks.write(np.where(valid, mask, NODATA_CLASS).astype(np.uint8)[None], window=window)
         if self.probs is not None and probs is not None:
             self.probs.write(np.where(valid[None], probs, -1.0).astype(np.float32), window=window)
+        if self.boundary is not None:  # rows without data too: NaN, never a line
+            level = np.nan if boundary is None else boundary
+            self.boundary.write(
+                np.where(valid, level, np.nan).astype(np.float32)[None], window=window)
 
     def close(self):
         self.masks.close()
-        if self.probs is not None:
-            self.probs.close()
+        for extra in (self.probs, self.boundary):
+            if extra is not None:
+                extra.close()
 
 
 def pixel_boxes_to_map(boxes, transform):
@@ -80,12 +89,13 @@ def write_layer(records, geometries, crs, gpkg_path, layer, geojson_path=None):
 POLYGON_ROWS = 2048  # rows of the class raster vectorised at a time
 
 
-def class_polygons(classes_tif, classes, gpkg_path, min_area=0.0, rows=POLYGON_ROWS):
+def class_polygons(classes_tif, classes, gpkg_path, min_area=0.0, rows=None):
     """The class raster ``classes_tif`` (uint8 indices, 255 nodata) as one polygon layer
     ``classes`` in ``gpkg_path``: a polygon a patch of one class (holes kept), simplified
     within half a pixel, with ``class`` and ``area_m2``; patches under ``min_area`` m² left
-    out. Read ``rows`` rows at a time; patches cut by those seams are joined again.
-    Returns the number of polygons written."""
+    out. Read ``rows`` rows at a time (:data:`POLYGON_ROWS`); patches cut by those seams
+    are joined again. Returns the number of polygons written."""
+    rows = rows or POLYGON_ROWS
     import geopandas
     import rasterio
     from rasterio.features import shapes
@@ -111,12 +121,55 @@ def class_polygons(classes_tif, classes, gpkg_path, min_area=0.0, rows=POLYGON_R
         frame = frame.dissolve(by='label', as_index=False).explode(index_parts=False)
     pixel = min(abs(transform.a), abs(transform.e))
     frame['geometry'] = frame.geometry.simplify(pixel / 2, preserve_topology=True)
-    metric = frame
-    if crs is not None and crs.is_geographic and len(frame):
-        metric = frame.to_crs(frame.estimate_utm_crs())
-    frame['area_m2'] = metric.geometry.area.round(2).to_numpy()
+    frame['area_m2'] = _metres(frame).geometry.area.round(2).to_numpy()
     frame = frame[frame['area_m2'] >= min_area]
     frame.insert(0, 'class', [classes[i] if i < len(classes) else str(i) for i in frame['label']])
     frame = frame.drop(columns='label').reset_index(drop=True)
     frame.to_file(gpkg_path, layer='classes', driver='GPKG')
+    return len(frame)
+
+
+def _metres(frame):
+    """``frame`` in a CRS of metres (a geographic one: its UTM zone) to measure it."""
+    if frame.crs is not None and frame.crs.is_geographic and len(frame):
+        return frame.to_crs(frame.estimate_utm_crs())
+    return frame
+
+
+def boundary_lines(level_tif, gpkg_path, rows=None, layer='shoreline'):
+    """The 0 contour of the float32 raster ``level_tif`` (NaN: no line there) as
+    LineStrings in map coordinates, with ``length_m``, a layer of ``gpkg_path``: marching
+    squares at sub-pixel precision (contourpy), as CoastSat extracts shorelines. Read
+    ``rows`` rows at a time (:data:`POLYGON_ROWS`), each block sharing a row with the next,
+    and the pieces joined. Returns the number of lines."""
+    rows = rows or POLYGON_ROWS
+    import contourpy
+    import geopandas
+    import rasterio
+    from rasterio.windows import Window
+    from shapely.geometry import LineString, MultiLineString
+    from shapely.ops import linemerge
+    pieces = []
+    with rasterio.open(level_tif) as src:
+        crs, t = src.crs, src.transform
+        for top in range(0, max(src.height - 1, 1), rows):
+            bottom = min(top + rows + 1, src.height)
+            z = src.read(1, window=Window(0, top, src.width, bottom - top))
+            if min(z.shape) < 2 or np.isnan(z).all():
+                continue
+            found = contourpy.contour_generator(
+                z=np.ma.masked_invalid(z), line_type='Separate').lines(0.0)
+            for xy in found:
+                if len(xy) < 2:
+                    continue
+                cols, rws = xy[:, 0] + 0.5, xy[:, 1] + top + 0.5  # pixel centres
+                pieces.append(
+                    LineString(
+                        np.column_stack(
+                            [t.c + t.a * cols + t.b * rws, t.f + t.d * cols + t.e * rws])))
+    merged = linemerge(MultiLineString(pieces)) if pieces else None
+    lines = [] if merged is None else list(getattr(merged, 'geoms', [merged]))
+    frame = geopandas.GeoDataFrame(geometry=lines, crs=crs)
+    frame['length_m'] = _metres(frame).geometry.length.round(2).to_numpy()
+    frame.to_file(gpkg_path, layer=layer, driver='GPKG')
     return len(frame)

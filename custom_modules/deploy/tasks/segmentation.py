@@ -4,6 +4,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
+from ...errors import ZooError
 from .. import augment, drawing, processing
 from .base import Task
 
@@ -49,18 +50,25 @@ class Segmentation(Task):
                        overlap,
                        score_thr=None,
                        probabilities=False,
-                       min_area=0.0):
+                       min_area=0.0,
+                       boundary=None):
         """``<name>_classes.tif`` (class indices, uint8, nodata 255, the source's CRS and
         transform), with ``probabilities`` ``<name>_probs.tif``, and ``<name>_classes.gpkg``,
         the class map as polygons (``geo.outputs.class_polygons``; patches under
-        ``min_area`` m² left out). Windows are read in rows, so that memory holds one row of
-        windows and their summed logits."""
-        from ...geo.outputs import ClassRasterWriter, class_polygons
+        ``min_area`` m² left out), and for a model with a water class, or the classes of
+        ``boundary``, ``<name>_shoreline.gpkg``: the boundary as lines at sub-pixel
+        precision (:meth:`boundary_level`). Windows are read in rows, so that memory holds
+        one row of windows and their summed logits."""
+        import os
+
+        from ...geo.outputs import ClassRasterWriter, boundary_lines, class_polygons
         from ...geo.raster import pipeline_order
         classes = self.classes
         out = f'{stem}_classes.tif'
+        pair = self.boundary_classes(boundary)
+        level = f'{stem}_boundary.tmp.tif' if pair else None
         writer = ClassRasterWriter(out, source, classes,
-                                   f'{stem}_probs.tif' if probabilities else None)
+                                   f'{stem}_probs.tif' if probabilities else None, level)
         counts = np.zeros(len(classes), np.int64)
         # rows [top, top + len(seen)) accumulate: summed logits, windows seen, data (not nodata)
         top, total, seen, data = 0, None, None, None
@@ -90,29 +98,62 @@ class Segmentation(Task):
                 else:
                     n = done - top
                     counts += self._finish_rows(writer, top, total[:, :n] / np.maximum(seen[:n], 1),
-                                                data[:n])
+                                                data[:n], pair)
                     total, seen, data = total[:, n:], seen[n:], data[n:]
                 top = done
         finally:
             writer.close()
         polygons = f'{stem}_classes.gpkg'
         found = class_polygons(out, classes, polygons, min_area)
+        outputs, lines = [out, polygons], ''
+        if level:
+            shoreline = f'{stem}_shoreline.gpkg'
+            count = boundary_lines(level, shoreline)
+            os.remove(level)
+            outputs.append(shoreline)
+            lines = f', {count} boundary lines in {shoreline}'
         shares = dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
         return dict(
             raster=source.path,
-            outputs=[out, polygons],
+            outputs=outputs,
             counts=dict(zip(classes, counts.tolist())),
             summary=f'{osp.basename(source.path)}: {out} (pixel shares {shares}), '
-            f'{found} polygons in {polygons}')
+            f'{found} polygons in {polygons}{lines}')
 
-    def _finish_rows(self, writer, top, logits, valid):
+    def boundary_classes(self, boundary=None):
+        """``(a, b)`` class indices of the boundary to trace (``b`` None: ``a`` against the
+        rest): ``boundary`` (one or two class names), else a class named water, else None."""
+        names = [c.lower() for c in self.classes]
+        if not boundary:
+            return (names.index('water'), None) if 'water' in names else None
+        unknown = [c for c in boundary if c.lower() not in names]
+        if unknown or len(boundary) > 2:
+            raise ZooError(f'--boundary {" ".join(boundary)}: give one or two of the classes '
+                           f'{self.classes}')
+        indices = [names.index(c.lower()) for c in boundary]
+        return indices[0], (indices[1] if len(indices) == 2 else None)
+
+    @staticmethod
+    def boundary_level(probs, pair):
+        """The value whose 0 contour is the boundary of ``pair`` (``boundary_classes``):
+        P(a) - 0.5 (a against the rest), or P(a) - P(b) where a or b is the most probable
+        class (NaN elsewhere)."""
+        a, b = pair
+        if b is None:
+            return probs[a] - 0.5
+        top = probs.argmax(axis=0)
+        return np.where((top == a) | (top == b), probs[a] - probs[b], np.nan)
+
+    def _finish_rows(self, writer, top, logits, valid, pair=None):
         """Write finished rows from ``top`` (their averaged logits; ``valid``: False on
         nodata and where no window was predicted); returns the class pixel counts written."""
         mask = processing.segment(logits, self.spec)['mask']
-        probs = None
-        if writer.probs is not None:
+        probs = level = None
+        if writer.probs is not None or writer.boundary is not None:
             probs = processing.probabilities(logits)
-        writer.write(top, mask, valid, probs)
+        if writer.boundary is not None:
+            level = self.boundary_level(probs, pair)
+        writer.write(top, mask, valid, probs, level)
         return np.bincount(mask[valid], minlength=len(writer.classes))[:len(writer.classes)]
 
 
