@@ -379,3 +379,38 @@ def test_the_boundary_to_trace_is_water_or_the_classes_named():
     probs = np.float32([[[0.6, 0.1]], [[0.3, 0.2]], [[0.1, 0.7]]])  # land, water, sand
     level = task.boundary_level(probs, (2, 1))
     assert np.isnan(level[0, 0]) and level[0, 1] == pytest.approx(0.5)  # land tops: no line
+
+
+def test_where_the_model_is_unsure_and_where_to_label_next(tmp_path):
+    """A patch whose value the model cannot place (its logits 0: both classes equally
+    likely) is where the uncertainty map is 1 and where the first suggested window lies;
+    sure pixels are near 0; nodata is -1. A detector asked for the map is refused."""
+    import geopandas
+    from geo_test_utils import ORIGIN, PIXEL
+
+    from custom_modules.deploy import Predictor, predict_folder
+    from custom_modules.errors import ZooError
+    img, _ = squares_scene()
+    img[:, 200:260, 20:80] = 128  # normalised to 0: logits 0, probabilities 0.5 / 0.5
+    img[:, :, 390:] = 0
+    path = write_raster(tmp_path / 'scene.tif', img, nodata=0)
+    summary = predict_folder(
+        Predictor(seg_spec(), Brightness()),
+        str(path),
+        str(tmp_path / 'out'),
+        tile=64,
+        overlap=16,
+        geo=dict(uncertainty=True, suggest=2))
+    assert 'the 2 most uncertain windows in' in summary
+    with rasterio.open(tmp_path / 'out' / 'scene_uncertainty.tif') as out:
+        unsure = out.read(1)
+    assert unsure[200:260, 20:80] == pytest.approx(1.0)
+    assert unsure[:150, :350].max() < 0.01 and (unsure[:, 390:] == -1).all()
+    chosen = geopandas.read_file(tmp_path / 'out' / 'scene_to_label.gpkg')
+    assert list(chosen['rank']) == [1, 2] and chosen.crs == CRS
+    x0, _, x1, _ = chosen.geometry[0].bounds
+    assert (x0 - ORIGIN[0]) / PIXEL == 0 and (x1 - ORIGIN[0]) / PIXEL == 64  # grid window
+    assert not chosen.geometry[0].overlaps(chosen.geometry[1])
+    with pytest.raises(ZooError, match='--uncertainty: a detection model writes no such raster'):
+        predict_folder(
+            det_predictor(), str(path), str(tmp_path / 'det'), tile=100, geo=dict(uncertainty=True))

@@ -54,6 +54,18 @@ def add_predict_args(parser):
         help='rasters, segmentation: trace the boundary of CLASS (against the rest) or between '
         'two classes as lines in <name>_shoreline.gpkg (default: a class named water)')
     parser.add_argument(
+        '--uncertainty',
+        action='store_true',
+        help='rasters, segmentation: also write <name>_uncertainty.tif, the normalised entropy '
+        'of each pixel\'s class probabilities (over the --tta views and --ensemble members)')
+    parser.add_argument(
+        '--suggest',
+        type=int,
+        default=0,
+        metavar='N',
+        help='rasters, segmentation: write <name>_to_label.gpkg, the N windows of highest mean '
+        'uncertainty, none overlapping: where to label next')
+    parser.add_argument(
         '--min-area',
         type=float,
         default=0.0,
@@ -92,7 +104,9 @@ def geo_options(args):
         scaling=parse_scaling(args.scale),
         probabilities=args.probabilities,
         min_area=args.min_area,
-        boundary=args.boundary)
+        boundary=args.boundary,
+        uncertainty=args.uncertainty,
+        suggest=args.suggest)
 
 
 def predictor_options(args):

@@ -185,6 +185,13 @@ def probabilities(logits):
     return e / e.sum(axis=0, keepdims=True)
 
 
+def normalised_entropy(probs):
+    """``C x H x W`` class probabilities -> ``H x W`` entropy divided by its largest value
+    (log C): 0 where one class is certain, 1 where every class is as likely."""
+    p = np.clip(probs, 1e-12, 1.0)
+    return -(p * np.log(p)).sum(axis=0) / np.log(max(len(probs), 2))
+
+
 # --- large images ------------------------------------------------------------------------
 
 

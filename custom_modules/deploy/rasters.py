@@ -69,6 +69,7 @@ def predict_raster(predictor,
     task = predictor.task
     tile = raster_tile(predictor.spec, tile)
     overlap = task.tiling(tile, overlap, rasters=True)
+    task.check_outputs(outputs)
     stem = osp.join(out_dir, osp.splitext(osp.basename(path))[0])
     cache = {} if 'GDAL_CACHEMAX' in os.environ else dict(GDAL_CACHEMAX=GDAL_CACHE_MB)
     with import_rasterio().Env(**cache), reading.open(path) as source:

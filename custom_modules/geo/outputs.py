@@ -11,7 +11,13 @@ class ClassRasterWriter:
     second one of per-class probabilities (float32, one band a class). Rows are written as
     they are finished, so memory stays a strip, not the raster."""
 
-    def __init__(self, path, source, classes, probabilities_path=None, boundary_path=None):
+    def __init__(self,
+                 path,
+                 source,
+                 classes,
+                 probabilities_path=None,
+                 boundary_path=None,
+                 uncertainty_path=None):
         import rasterio
         profile = dict(
             driver='GTiff',
@@ -43,8 +49,13 @@ class ClassRasterWriter:
         if boundary_path:
             self.boundary = rasterio.open(
                 boundary_path, 'w', count=1, dtype='float32', nodata=np.nan, **profile)
+        self.uncertainty = None  # a float32 band of 0 (sure) to 1 (no idea), -1 on nodata
+        if uncertainty_path:
+            self.uncertainty = rasterio.open(
+                uncertainty_path, 'w', count=1, dtype='float32', nodata=-1.0, **profile)
+            self.uncertainty.set_band_description(1, 'normalised entropy')
 
-    def write(self, y0, mask, valid, probs=None, boundary=None):
+    def write(self, y0, mask, valid, probs=None, boundary=None, uncertainty=None):
         """Rows ``y0 .. y0 + len(mask)`` of the class raster (``valid``: False on nodata)."""
         from rasterio.windows import Window
         window = Window(0, y0, mask.shape[1], mask.shape[0])
@@ -55,10 +66,14 @@ class ClassRasterWriter:
             level = np.nan if boundary is None else boundary
             self.boundary.write(
                 np.where(valid, level, np.nan).astype(np.float32)[None], window=window)
+        if self.uncertainty is not None:
+            level = -1.0 if uncertainty is None else uncertainty
+            self.uncertainty.write(
+                np.where(valid, level, -1.0).astype(np.float32)[None], window=window)
 
     def close(self):
         self.masks.close()
-        for extra in (self.probs, self.boundary):
+        for extra in (self.probs, self.boundary, self.uncertainty):
             if extra is not None:
                 extra.close()
 
@@ -173,3 +188,32 @@ def boundary_lines(level_tif, gpkg_path, rows=None, layer='shoreline'):
     frame['length_m'] = _metres(frame).geometry.length.round(2).to_numpy()
     frame.to_file(gpkg_path, layer=layer, driver='GPKG')
     return len(frame)
+
+
+def uncertain_windows(uncertainty_tif, side, count, gpkg_path, min_valid=0.5):
+    """The ``count`` windows of ``side`` pixels (the prediction grid, side by side: none
+    overlapping) with the highest mean uncertainty (``-1``: nodata, left out; windows with
+    less than ``min_valid`` data skipped), as a polygon layer ``to_label`` of
+    ``gpkg_path`` with ``rank`` and ``mean_uncertainty``: where to label next. Returns how
+    many were written."""
+    import rasterio
+    from rasterio.windows import Window
+    found = []
+    with rasterio.open(uncertainty_tif) as src:
+        crs, t = src.crs, src.transform
+        for y0 in range(0, src.height, side):
+            block = src.read(1, window=Window(0, y0, src.width, min(side, src.height - y0)))
+            for x0 in range(0, src.width, side):
+                values = block[:, x0:x0 + side]
+                data = values >= 0
+                if data.mean() >= min_valid:
+                    found.append((float(values[data].mean()), x0, y0, x0 + values.shape[1],
+                                  y0 + values.shape[0]))
+    found.sort(key=lambda f: -f[0])
+    best = found[:count]
+    write_layer(
+        dict(rank=list(range(1,
+                             len(best) + 1)), mean_uncertainty=[round(f[0], 4) for f in best]),
+        pixel_boxes_to_map(np.float64([f[1:] for f in best]).reshape(-1, 4), t), crs, gpkg_path,
+        'to_label')
+    return len(best)

@@ -26,6 +26,7 @@ class Task:
     ``model.json`` an export writes (``custom_modules.export``)."""
 
     name = None
+    raster_outputs = ()  # the options of predict_raster's files this task takes
 
     def __init__(self, spec):
         self.spec = spec
@@ -78,6 +79,14 @@ class Task:
         task writes (segmentation: ``probabilities``, ``min_area``)."""
         raise ZooError(f'rasters: a {self.name} model has no map output; predict pictures '
                        'instead')
+
+    def check_outputs(self, outputs):
+        """Refuse a raster output option this task does not write (never ignore it)."""
+        for key, value in outputs.items():
+            if value and key not in self.raster_outputs:
+                option = '--' + key.replace('_', '-')
+                raise ZooError(f'{option}: a {self.name} model writes no such raster output; '
+                               'it is for segmentation')
 
     def finish_rasters(self, done, out_dir):
         """Files about all rasters of a run (``done``: what :meth:`predict_raster` returned)."""

@@ -11,6 +11,7 @@ from .base import Task
 
 class Segmentation(Task):
     name = 'segmentation'
+    raster_outputs = ('probabilities', 'min_area', 'boundary', 'uncertainty', 'suggest')
 
     def postprocess(self, outputs, meta):
         return processing.segment(processing.segment_logits(outputs[0], meta), self.spec)
@@ -51,24 +52,34 @@ class Segmentation(Task):
                        score_thr=None,
                        probabilities=False,
                        min_area=0.0,
-                       boundary=None):
+                       boundary=None,
+                       uncertainty=False,
+                       suggest=0):
         """``<name>_classes.tif`` (class indices, uint8, nodata 255, the source's CRS and
         transform), with ``probabilities`` ``<name>_probs.tif``, and ``<name>_classes.gpkg``,
         the class map as polygons (``geo.outputs.class_polygons``; patches under
         ``min_area`` m² left out), and for a model with a water class, or the classes of
         ``boundary``, ``<name>_shoreline.gpkg``: the boundary as lines at sub-pixel
-        precision (:meth:`boundary_level`). Windows are read in rows, so that memory holds
-        one row of windows and their summed logits."""
+        precision (:meth:`boundary_level`). With ``uncertainty`` (or ``suggest``)
+        ``<name>_uncertainty.tif``: the normalised entropy of each pixel's class
+        probabilities (averaged over the TTA views and ensemble members), and with
+        ``suggest`` N, ``<name>_to_label.gpkg``: the N windows (``tile`` pixels, side by
+        side) of highest mean uncertainty, to label next. Windows are read in rows, so that
+        memory holds one row of windows and their summed logits."""
         import os
 
-        from ...geo.outputs import ClassRasterWriter, boundary_lines, class_polygons
+        from ...geo.outputs import (ClassRasterWriter, boundary_lines, class_polygons,
+                                    uncertain_windows)
         from ...geo.raster import pipeline_order
         classes = self.classes
         out = f'{stem}_classes.tif'
+        if not (isinstance(suggest, int) and suggest >= 0):
+            raise ZooError(f'--suggest {suggest}: give how many windows to suggest, 1 or more')
         pair = self.boundary_classes(boundary)
         level = f'{stem}_boundary.tmp.tif' if pair else None
+        unsure = f'{stem}_uncertainty.tif' if uncertainty or suggest else None
         writer = ClassRasterWriter(out, source, classes,
-                                   f'{stem}_probs.tif' if probabilities else None, level)
+                                   f'{stem}_probs.tif' if probabilities else None, level, unsure)
         counts = np.zeros(len(classes), np.int64)
         # rows [top, top + len(seen)) accumulate: summed logits, windows seen, data (not nodata)
         top, total, seen, data = 0, None, None, None
@@ -112,6 +123,13 @@ class Segmentation(Task):
             os.remove(level)
             outputs.append(shoreline)
             lines = f', {count} boundary lines in {shoreline}'
+        if unsure:
+            outputs.append(unsure)
+        if suggest:
+            to_label = f'{stem}_to_label.gpkg'
+            chosen = uncertain_windows(unsure, tile, suggest, to_label)
+            outputs.append(to_label)
+            lines += f', the {chosen} most uncertain windows in {to_label}'
         shares = dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
         return dict(
             raster=source.path,
@@ -148,12 +166,14 @@ class Segmentation(Task):
         """Write finished rows from ``top`` (their averaged logits; ``valid``: False on
         nodata and where no window was predicted); returns the class pixel counts written."""
         mask = processing.segment(logits, self.spec)['mask']
-        probs = level = None
-        if writer.probs is not None or writer.boundary is not None:
+        probs = level = unsure = None
+        if any(w is not None for w in (writer.probs, writer.boundary, writer.uncertainty)):
             probs = processing.probabilities(logits)
         if writer.boundary is not None:
             level = self.boundary_level(probs, pair)
-        writer.write(top, mask, valid, probs, level)
+        if writer.uncertainty is not None:
+            unsure = processing.normalised_entropy(probs)
+        writer.write(top, mask, valid, probs, level, unsure)
         return np.bincount(mask[valid], minlength=len(writer.classes))[:len(writer.classes)]
 
 
