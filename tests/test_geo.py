@@ -414,3 +414,37 @@ def test_where_the_model_is_unsure_and_where_to_label_next(tmp_path):
     with pytest.raises(ZooError, match='--uncertainty: a detection model writes no such raster'):
         predict_folder(
             det_predictor(), str(path), str(tmp_path / 'det'), tile=100, geo=dict(uncertainty=True))
+
+
+def test_a_percentile_rule_becomes_the_training_rasters_numbers(tmp_path):
+    """Trained with a percentile stretch, a model reads every raster with the numbers that
+    stretch gave over its training rasters, so a darker raster of the survey is not
+    stretched to look like the training one."""
+    from custom_modules.deploy import Predictor, predict_folder
+    from custom_modules.deploy.rasters import reading_of
+    from custom_modules.geo.raster import RasterReading, training_scaling
+    rng = np.random.default_rng(0)
+    bright = write_raster(tmp_path / 'train.tif', rng.integers(1000, 3000, (3, 64, 64), np.uint16))
+    rule = dict(type='percentile', low=2, high=98)
+    numbers = training_scaling([str(bright)], RasterReading(scaling=rule))
+    with RasterReading(scaling=rule).open(str(bright)) as own:  # one raster: its own numbers
+        assert numbers['min'] == pytest.approx(own._low.tolist())
+        assert numbers['max'] == pytest.approx(own._high.tolist())
+    spec = seg_spec()
+    spec['input']['raster'] = dict(
+        bands=None, scaling=rule, nodata=None, trained_on=dict(dtype='uint16', scaling=numbers))
+    assert reading_of(spec).scaling == numbers  # not each raster's own percentiles
+    # a darker raster: both halves below the middle of the training stretch (about 2000)
+    dark = write_raster(
+        tmp_path / 'dark.tif',
+        np.concatenate([np.full(
+            (3, 64, 32), 1200), np.full((3, 64, 32), 1800)], axis=2).astype(np.uint16))
+    predict_folder(Predictor(spec, Brightness()), str(dark), str(tmp_path / 'a'))
+    with rasterio.open(tmp_path / 'a' / 'dark_classes.tif') as out:
+        assert (out.read(1) == 0).all()  # Brightness: class 1 above the stretch's middle
+    # its own percentiles (--scale percentile) would stretch 1800 to the top: class 1
+    predict_folder(
+        Predictor(spec, Brightness()), str(dark), str(tmp_path / 'b'), geo=dict(scaling=rule))
+    with rasterio.open(tmp_path / 'b' / 'dark_classes.tif') as out:
+        own = out.read(1)
+    assert (own[:, :32] == 0).all() and (own[:, 32:] == 1).all()

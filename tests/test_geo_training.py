@@ -432,3 +432,33 @@ def test_one_polygon_a_class_trains_a_map_of_every_class(tmp_path):
     assert (got == quadrant).mean() > 0.9
     for x, y in CHECK_CORNERS:  # the held-out polygons
         assert (got[y:y + SIDE, x:x + SIDE] == quadrant[y, x]).mean() > 0.9
+
+
+def test_a_raster_dataset_records_its_ground_and_its_stretch(scene, tmp_path):
+    from geo_test_utils import CRS, PIXEL
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    import custom_modules.imseg  # noqa: F401 (registers RasterMaskDataset)
+    from custom_modules.geo.raster import RasterReading, training_scaling
+    raster, boxes = scene
+    labels = write_boxes(tmp_path / 'squares.gpkg', boxes, classes=['square'] * len(boxes))
+    rule = dict(type='percentile', low=2, high=98)
+    init_default_scope('mmseg')
+    dataset = DATASETS.build(
+        dict(
+            type='RasterMaskDataset',
+            raster=str(raster),
+            labels=str(labels),
+            class_field='species',
+            unlabelled='ground',
+            metainfo=dict(classes=('ground', 'square')),
+            windows=dict(size=200, sampler='grid'),
+            pipeline=[dict(type='LoadRasterWindow', scaling=rule)]))
+    ground = dataset.metainfo['raster']
+    assert {
+        k: ground[k]
+        for k in ('dtype', 'bands', 'crs', 'pixel_size')
+    } == dict(
+        dtype='uint8', bands=3, crs=CRS, pixel_size=[PIXEL, PIXEL])
+    assert ground['scaling'] == training_scaling([str(raster)], RasterReading(scaling=rule))

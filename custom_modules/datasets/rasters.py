@@ -15,7 +15,7 @@ takes another ``region``.
 """
 import os.path as osp
 
-from ..geo.raster import raster_facts
+from ..geo.raster import raster_facts, training_scaling
 from ..geo.samples import raster_paths, raster_samples
 
 
@@ -55,8 +55,17 @@ class RasterSamplesMixin:
             min_valid=self.min_valid,
             **self.sample_options())
         # the ground the model is trained on, saved with it (the checkpoint's dataset_meta)
-        # and told to prediction through model.json
-        self._metainfo['raster'] = raster_facts(raster_paths(self._under_root(self.raster))[0])
+        # and told to prediction through model.json: the first raster's facts, and a
+        # percentile scaling as the numbers it gives over the training rasters
+        paths = raster_paths(self._under_root(self.raster))
+        facts = raster_facts(paths[0])
+        readings = [
+            t.reading for t in getattr(self.pipeline, 'transforms', []) if hasattr(t, 'reading')
+        ]
+        scaling = training_scaling(paths, readings[0]) if readings else None
+        if scaling is not None:
+            facts['scaling'] = scaling
+        self._metainfo['raster'] = facts
         return [self.finish_sample(i, s) for i, s in enumerate(samples)]
 
     def sample_options(self):

@@ -25,11 +25,16 @@ GDAL_CACHE_MB = 256
 
 def reading_of(spec, bands=None, scaling=None):
     """The model's raster reading (from its config's ``LoadRasterWindow``; 8-bit, first
-    bands, for a model trained on pictures), with ``--bands``/``--scale`` over it. With the
-    model's own scaling, rasters of another data type than the model's training rasters,
-    or mostly outside its range, are refused; ``--scale`` replaces it, said once."""
+    bands, for a model trained on pictures), with ``--bands``/``--scale`` over it. A
+    percentile rule reads every raster with the numbers it gave over the training rasters.
+    With the model's own scaling, rasters of another data type than the model's training
+    rasters, or mostly outside its range, are refused; ``--scale`` replaces it, said."""
     stated = dict(spec['input'].get('raster') or {})
-    trained_on = (stated.get('trained_on') or {}).get('dtype')
+    ground = stated.get('trained_on') or {}
+    trained_on = ground.get('dtype')
+    if ground.get('scaling') and isinstance(stated.get('scaling'), dict) \
+            and stated['scaling'].get('type') == 'percentile':
+        stated['scaling'] = ground['scaling']  # the training rasters' numbers, not each raster's
     if bands:
         stated['bands'] = bands
     if scaling is not None:

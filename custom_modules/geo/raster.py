@@ -295,6 +295,26 @@ class RasterSource:
         return float(self.valid(x0, y0, x1, y1, (min(side, y1 - y0), min(side, x1 - x0))).mean())
 
 
+def training_scaling(paths, reading):
+    """A percentile rule as the numbers it gives over the training rasters ``paths`` (the
+    valid pixels of their decimated reads, pooled): ``dict(type='minmax', min=[..], max=[..])``,
+    a band each, which prediction uses so that every raster of a survey is stretched as
+    the training rasters were, not by its own percentiles (Raster Vision's stats
+    analyser does the same); None for the other rules, which are numbers already."""
+    scaling = reading.scaling
+    if not (isinstance(scaling, dict) and scaling['type'] == 'percentile'):
+        return None
+    pooled = []
+    for path in paths:
+        with RasterSource(path, reading) as source:
+            values, valid = source._decimated()
+            pooled.append(values[:, valid])
+    values = np.concatenate(pooled, axis=1)
+    low = np.percentile(values, scaling['low'], axis=1)
+    high = np.maximum(np.percentile(values, scaling['high'], axis=1), low + 1e-6)
+    return dict(type='minmax', min=low.tolist(), max=high.tolist())
+
+
 def pipeline_order(image):
     """Bands in input order -> the order a training pipeline's images have: OpenCV's BGR
     for three channels (the data pre-processor turns it back to RGB, so band 1 is the
