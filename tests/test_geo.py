@@ -448,3 +448,15 @@ def test_a_percentile_rule_becomes_the_training_rasters_numbers(tmp_path):
     with rasterio.open(tmp_path / 'b' / 'dark_classes.tif') as out:
         own = out.read(1)
     assert (own[:, :32] == 0).all() and (own[:, 32:] == 1).all()
+
+
+def test_an_embedding_model_given_a_raster_says_it_has_no_map_output(tmp_path):
+    from custom_modules.deploy import Predictor, predict_folder
+    from custom_modules.errors import ZooError
+    path = write_raster(tmp_path / 'scene.tif', squares_scene()[0])
+    spec = dict(task='embedding', input=dict(size=None, mean=[0.0] * 3, std=[1.0] * 3))
+    with pytest.raises(
+            ZooError,
+            match='^rasters: a embedding model has no map output; predict '
+            'pictures instead$'):
+        predict_folder(Predictor(spec, network=None), str(path), str(tmp_path / 'out'))

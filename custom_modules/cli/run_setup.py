@@ -34,11 +34,11 @@ def load_config(args):
     try:
         cfg = Config.fromfile(args.config)
     except ImportError as err:  # mmengine re-raises a custom_imports failure as ImportError
-        moved = MOVED_MODULES.get(_missing_module(err))
-        if moved is None:
+        missing = _missing_module(err)
+        if missing not in MOVED_MODULES:
             raise
-        raise ZooError(f'{args.config}: custom_imports names {_missing_module(err)}, which '
-                       f'moved to {moved}: import that instead') from None
+        raise ZooError(f'{args.config}: custom_imports names {missing}, which moved to '
+                       f'{MOVED_MODULES[missing]}: import that instead') from None
     options = getattr(args, 'cfg_options', None) or {}
     check_option_keys(cfg.to_dict(), options)
     cfg.merge_from_dict(options)

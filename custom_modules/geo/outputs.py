@@ -105,10 +105,10 @@ POLYGON_ROWS = 2048  # rows of the class raster vectorised at a time
 
 
 def class_polygons(classes_tif, classes, gpkg_path, min_area=0.0, rows=None):
-    """The class raster ``classes_tif`` (uint8 indices, 255 nodata) as one polygon layer
-    ``classes`` in ``gpkg_path``: a polygon a patch of one class (holes kept), simplified
-    within half a pixel, with ``class`` and ``area_m2``; patches under ``min_area`` m² left
-    out. Read ``rows`` rows at a time (:data:`POLYGON_ROWS`); patches cut by those seams
+    """The class raster ``classes_tif`` (uint8 indices, :data:`NODATA_CLASS` on nodata) as
+    one polygon layer ``classes`` in ``gpkg_path``: a polygon a patch of one class (holes
+    kept), simplified within half a pixel, with ``class`` and ``area_m2``; patches under
+    ``min_area`` m² left out. Read ``rows`` rows at a time (:data:`POLYGON_ROWS`); patches cut by those seams
     are joined again. Returns the number of polygons written."""
     rows = rows or POLYGON_ROWS
     import geopandas
@@ -125,7 +125,7 @@ def class_polygons(classes_tif, classes, gpkg_path, min_area=0.0, rows=None):
             block = src.read(1, window=window)
             found = shapes(
                 block,
-                mask=block != 255,
+                mask=block != NODATA_CLASS,
                 connectivity=4,
                 transform=window_transform(window, transform))
             for geometry, value in found:

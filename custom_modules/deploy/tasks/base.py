@@ -76,7 +76,7 @@ class Task:
     def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
         """Predict an open raster (``geo.raster``) window by window; returns
         ``dict(raster, outputs, summary, counts)``. ``outputs``: the options of the files a
-        task writes (segmentation: ``probabilities``, ``min_area``)."""
+        task writes (its ``raster_outputs``; :meth:`check_outputs` refuses the others)."""
         raise ZooError(f'rasters: a {self.name} model has no map output; predict pictures '
                        'instead')
 

@@ -1,5 +1,4 @@
 """Classification: a class and its score for each picture, or for each window of a raster."""
-import csv
 import os.path as osp
 
 import cv2
@@ -47,10 +46,7 @@ class Classification(Task):
             found.append((x0, y0, x1, y1))
             rows.append((cx, cy, classes[pred['label']], round(pred['score'], 4)))
         out, table = f'{stem}_windows.gpkg', f'{stem}_windows.csv'
-        with open(table, 'w', newline='') as f:
-            writer = csv.writer(f)
-            writer.writerow(['x', 'y', 'class', 'score'])
-            writer.writerows(rows)
+        write_csv(table, ['x', 'y', 'class', 'score'], rows)
         write_layer(
             dict(label=[r[2] for r in rows], score=[r[3] for r in rows]),
             pixel_boxes_to_map(np.float64(found).reshape(-1, 4), source.transform), source.crs, out,

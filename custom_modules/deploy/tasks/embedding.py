@@ -12,10 +12,7 @@ class Embedding(Task):
     name = 'embedding'
 
     def tiling(self, tile, overlap, rasters=False):
-        if rasters:
-            raise ZooError(f'rasters: a {self.name} model has no map output; predict pictures '
-                           'instead')
-        if tile:
+        if tile and not rasters:  # rasters: Task.predict_raster says there is no map output
             raise ZooError('--tile: an embedding model sees whole images; tiles are for '
                            'detection, segmentation and classified raster windows')
         return 0

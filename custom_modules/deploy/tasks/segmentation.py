@@ -130,7 +130,7 @@ class Segmentation(Task):
             chosen = uncertain_windows(unsure, tile, suggest, to_label)
             outputs.append(to_label)
             lines += f', the {chosen} most uncertain windows in {to_label}'
-        shares = dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
+        shares = pixel_shares(classes, counts)
         return dict(
             raster=source.path,
             outputs=outputs,
@@ -177,6 +177,11 @@ class Segmentation(Task):
         return np.bincount(mask[valid], minlength=len(writer.classes))[:len(writer.classes)]
 
 
+def pixel_shares(classes, counts):
+    """``{class: share of the pixels}`` from pixel counts, as the summaries say them."""
+    return dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
+
+
 def _rows(source, tile, overlap):
     """Windows ``(x0, y0, x1, y1)`` grouped in rows (one list per window top)."""
     rows = {}
@@ -209,5 +214,5 @@ class _Pictures:
 
     def finish(self):
         counts = self.counts
-        shares = dict(zip(self.classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
+        shares = pixel_shares(self.classes, counts)
         return f'masks and overlays in {self.out_dir}; pixel shares: {shares}'
