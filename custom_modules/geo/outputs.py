@@ -108,8 +108,8 @@ def class_polygons(classes_tif, classes, gpkg_path, min_area=0.0, rows=None):
     """The class raster ``classes_tif`` (uint8 indices, :data:`NODATA_CLASS` on nodata) as
     one polygon layer ``classes`` in ``gpkg_path``: a polygon a patch of one class (holes
     kept), simplified within half a pixel, with ``class`` and ``area_m2``; patches under
-    ``min_area`` m² left out. Read ``rows`` rows at a time (:data:`POLYGON_ROWS`); patches cut by those seams
-    are joined again. Returns the number of polygons written."""
+    ``min_area`` m² left out. Read ``rows`` rows at a time (:data:`POLYGON_ROWS`); patches
+    cut by those seams are joined again. Returns the number of polygons written."""
     rows = rows or POLYGON_ROWS
     import geopandas
     import rasterio
