@@ -2,6 +2,7 @@
 in map coordinates (stand-in networks here; the trained models in test_deploy and
 test_geo_training)."""
 import csv
+import os.path as osp
 
 import numpy as np
 import pytest
@@ -66,7 +67,7 @@ def test_bands_by_config_and_nodata_masked(tmp_path):
         assert np.allclose(values[10, 10], [200, 150, 100])  # band 4 first
         assert not valid[:5].any() and valid[5:].all()
         assert (values[:5] == 0).all()
-        assert source.valid_fraction(0, 0, 30, 5) == 0
+        assert not source.valid(0, 0, 30, 5).any()
     with reading(bands=(1, 2, 3, 4), scaling=rule, channels=4).open(path) as source:
         assert source.read(0, 0, 30, 20)[0].shape == (20, 30, 4)
     with pytest.raises(ZooError, match=r'has 4 band\(s\).*bands \[5\]'):
@@ -460,3 +461,116 @@ def test_an_embedding_model_given_a_raster_says_it_has_no_map_output(tmp_path):
             match='^rasters: a embedding model has no map output; predict '
             'pictures instead$'):
         predict_folder(Predictor(spec, network=None), str(path), str(tmp_path / 'out'))
+
+
+class Recording(Brightness):
+    """Brightness that remembers the size of every input it sees."""
+
+    def __init__(self):
+        self.sizes = []
+
+    def __call__(self, x):
+        self.sizes.append(x.shape[2:])
+        return super().__call__(x)
+
+
+def squares_at(pixel, zoom, tmp_path):
+    """The squares scene of a model of ``pixel`` m drawn at ``pixel / zoom`` m a pixel (the
+    same ground): a raster ``zoom`` times finer (zoom > 1) or coarser (< 1)."""
+    import cv2
+    img, boxes = squares_scene(
+        180, 240, squares=((12, 12), (60, 30), (120, 96), (180, 48)), side=24)
+    height, width = round(180 * zoom), round(240 * zoom)
+    bands = np.stack([cv2.resize(b, (width, height), interpolation=cv2.INTER_NEAREST) for b in img])
+    path = write_raster(
+        tmp_path / f'zoom{zoom:g}.tif', bands, transform=geotransform(pixel=pixel / zoom))
+    return str(path), bands, [tuple(v * zoom for v in b) for b in boxes]
+
+
+@pytest.mark.parametrize('zoom', [6, 1 / 6])
+def test_another_pixel_size_is_read_resampled_and_written_on_its_own_grid(tmp_path, capsys, zoom):
+    """A model of 0.5 m pixels given a raster six times finer or coarser: each window is
+    read resampled to 0.5 m (one line says so), and the class map comes back on the
+    raster's own grid; --native-resolution reads it as it is (said too)."""
+    from custom_modules.deploy import Predictor, predict_folder
+    path, bands, _ = squares_at(0.5, zoom, tmp_path)
+    spec = trained_spec('uint8')
+    spec['input']['raster'].update(scaling=None, bands=None)
+    network = Recording()
+    predict_folder(Predictor(spec, network), path, str(tmp_path / 'a'), tile=64)
+    name = osp.basename(path)
+    own = f'{0.5 / zoom:.3g}'
+    assert f"{name}: pixels of {own} m, the model's 0.5 m: read resampled to 0.5 m" in \
+        capsys.readouterr().err
+    # windows of 64 model pixels: a whole number of the raster's pixels, so within one of
+    # them (6 model pixels for the coarser raster)
+    assert 64 - 6 <= max(max(s) for s in network.sizes) <= 64 + 6
+    stem = osp.splitext(name)[0]
+    with rasterio.open(tmp_path / 'a' / f'{stem}_classes.tif') as out, rasterio.open(path) as src:
+        assert (out.crs, out.transform, out.width, out.height) == \
+            (src.crs, src.transform, src.width, src.height)
+        agree = (out.read(1) == (bands[0] > 128)).mean()
+    assert agree > 0.98, agree  # bilinear resampling blurs only the squares' edges
+    network = Recording()
+    predict_folder(
+        Predictor(spec, network),
+        path,
+        str(tmp_path / 'b'),
+        tile=64,
+        geo=dict(native_resolution=True))
+    assert f"{name}: pixels of {own} m, the model's 0.5 m: predicted at {own} m " \
+        '(--native-resolution)' in capsys.readouterr().err
+    with rasterio.open(tmp_path / 'b' / f'{stem}_classes.tif') as out:
+        assert np.array_equal(out.read(1), (bands[0] > 128).astype(np.uint8))
+    assert max(max(s) for s in network.sizes) == min(64, max(bands.shape[1:]))
+
+
+def test_boxes_of_a_finer_raster_come_back_in_its_pixels_and_map_coordinates(tmp_path, capsys):
+    """Detection on a raster six times finer than the model's pixels: the windows are read
+    at the model's 0.5 m, the boxes come back in the raster's pixels (map coordinates
+    within one model pixel of the truth)."""
+    import geopandas
+
+    from custom_modules.deploy import predict_folder
+    path, _, boxes = squares_at(0.5, 6, tmp_path)
+    predictor = det_predictor()
+    predictor.spec['input']['raster'] = dict(trained_on=dict(dtype='uint8', pixel_size=[0.5, 0.5]))
+    seen = []
+    detect = predictor.predict_whole
+    predictor.predict_whole = lambda img: seen.append(img.shape) or detect(img)
+    predict_folder(predictor, path, str(tmp_path / 'out'), tile=100, overlap=40)
+    assert 'read resampled to 0.5 m' in capsys.readouterr().err
+    assert max(max(s[:2]) for s in seen) == 100
+    found = geopandas.read_file(tmp_path / 'out' / 'zoom6_detections.gpkg')
+    assert len(found) == len(boxes)
+    fine = 0.5 / 6
+    expected = sorted((*pixel_to_map(x0, y1, pixel=fine), *pixel_to_map(x1, y0, pixel=fine))
+                      for x0, y0, x1, y1 in boxes)
+    got = sorted(map(tuple, found.geometry.bounds.to_numpy()))
+    assert np.allclose(got, expected, atol=0.5), (got, expected)
+
+
+def test_gdal_cache_is_bounded_to_megabytes_not_bytes(tmp_path, monkeypatch):
+    """rasterio hands an integer GDAL_CACHEMAX to GDAL in bytes: the old bound of 256 was a
+    256-byte cache (every block decoded again). Prediction and each data-loader worker
+    bound it to 256 MB; GDAL_CACHEMAX in the environment wins."""
+    import multiprocessing
+
+    from rasterio.env import get_gdal_config
+
+    from custom_modules.geo.raster import GDAL_CACHE_BYTES, gdal_cache_env
+    monkeypatch.delenv('GDAL_CACHEMAX', raising=False)
+    with gdal_cache_env():
+        assert get_gdal_config('GDAL_CACHEMAX') == GDAL_CACHE_BYTES == 256 * 2**20
+    img, boxes = squares_scene()
+    path = str(write_raster(tmp_path / 'scene.tif', img))
+    with multiprocessing.get_context('fork').Pool(1) as pool:  # as a data-loader worker
+        assert pool.apply(_cache_after_a_training_read, (path, )) == GDAL_CACHE_BYTES
+
+
+def _cache_after_a_training_read(path):
+    from rasterio.env import get_gdal_config
+
+    from custom_modules.datasets.raster_transforms import LoadRasterWindow
+    LoadRasterWindow()(dict(img_path=path, window=(0, 0, 64, 64)))
+    return get_gdal_config('GDAL_CACHEMAX')

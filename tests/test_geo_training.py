@@ -16,7 +16,8 @@ def samples(raster, labels, task='detection', classes=('square', ), **kwargs):
     from custom_modules.geo.samples import raster_samples
     options = dict(windows=dict(size=100, sampler='grid'))
     options.update(kwargs)
-    return raster_samples(str(raster), str(labels), list(classes), task, **options)
+    raster = raster if isinstance(raster, list) else str(raster)
+    return raster_samples(raster, str(labels), list(classes), task, **options)
 
 
 @pytest.fixture
@@ -462,3 +463,95 @@ def test_a_raster_dataset_records_its_ground_and_its_stretch(scene, tmp_path):
     } == dict(
         dtype='uint8', bands=3, crs=CRS, pixel_size=[PIXEL, PIXEL])
     assert ground['scaling'] == training_scaling([str(raster)], RasterReading(scaling=rule))
+
+
+def test_rasters_of_another_pixel_size_train_resampled_to_res(scene, tmp_path, capsys):
+    """One ground at 0.5 m and at 1 m: windows of the 1 m raster are read resampled to the
+    first raster's 0.5 m (said once), so the same ground gives the same training window,
+    its mask burnt at 0.5 m too; ``res`` chooses another pixel size."""
+    import cv2
+    from geo_test_utils import geotransform
+
+    from custom_modules.datasets.raster_transforms import LoadRasterWindow
+    fine, boxes = scene
+    img, _ = squares_scene()
+    coarse_img = np.stack([cv2.resize(b, (200, 150), interpolation=cv2.INTER_AREA) for b in img])
+    coarse = write_raster(tmp_path / 'coarse.tif', coarse_img, transform=geotransform(pixel=1.0))
+    labels = write_boxes(tmp_path / 'squares.gpkg', boxes, classes=['square'] * len(boxes))
+    options = dict(class_field='species', unlabelled='ground', windows=dict(size=100))
+    found = samples([str(fine), str(coarse)], labels, 'segmentation', ('ground', 'square'),
+                    **options)
+    assert 'coarse.tif: pixels of 1 m, read resampled to 0.5 m (res) for training' in \
+        capsys.readouterr().err
+    by_raster = {}
+    for s in found:
+        by_raster.setdefault(s['img_path'], []).append(s)
+    assert len(by_raster[str(fine)]) == len(by_raster[str(coarse)]) == 12  # 4 x 3 windows
+    assert all('out_shape' not in s for s in by_raster[str(fine)])
+    load = LoadRasterWindow()
+    for a, b in zip(by_raster[str(fine)], by_raster[str(coarse)]):
+        assert b['window'] == tuple(v / 2 for v in a['window']) and b['out_shape'] == (100, 100)
+        one, other = load(dict(a)), load(dict(b))
+        assert other['img'].shape == one['img'].shape == (100, 100, 3)
+        assert np.array_equal(one['gt_seg_map'], other['gt_seg_map'])  # labels at 0.5 m
+        bright = one['img'][..., 0] > 128
+        assert ((other['img'][..., 0] > 128) == bright).mean() > 0.95
+    found = samples([str(fine), str(coarse)],
+                    labels,
+                    'segmentation', ('ground', 'square'),
+                    res=1.0,
+                    **options)
+    assert 'scene.tif: pixels of 0.5 m, read resampled to 1 m (res)' in capsys.readouterr().err
+    assert {s['out_shape'] for s in found if 'out_shape' in s} == {(100, 100)}
+    assert all(s['img_path'] == str(fine) for s in found if 'out_shape' in s)
+
+
+def test_a_survey_of_rasters_trains_with_one_stretch(tmp_path):
+    """A percentile rule over two rasters, one dark, one bright: every training window is
+    read with the numbers of both together (as prediction reads them), not stretched by
+    its own raster's percentiles."""
+    from geo_test_utils import CRS
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    import custom_modules.imseg  # noqa: F401 (registers RasterMaskDataset)
+    img, boxes = squares_scene()
+    dark = write_raster(tmp_path / 'dark.tif', (img.astype(np.uint16) * 4))  # 80-920
+    bright = write_raster(tmp_path / 'bright.tif', (img.astype(np.uint16) * 4 + 1000))
+    labels = write_boxes(tmp_path / 'squares.gpkg', boxes, classes=['square'] * len(boxes))
+    init_default_scope('mmseg')
+    dataset = DATASETS.build(
+        dict(
+            type='RasterMaskDataset',
+            raster=[str(dark), str(bright)],
+            labels=str(labels),
+            class_field='species',
+            unlabelled='ground',
+            metainfo=dict(classes=('ground', 'square')),
+            windows=dict(size=400, sampler='grid'),
+            pipeline=[
+                dict(type='LoadRasterWindow', scaling=dict(type='percentile', low=0, high=100))
+            ]))
+    assert dataset.metainfo['raster']['crs'] == CRS
+    assert dataset.metainfo['raster']['scaling'] == dict(
+        type='minmax', min=[80.0] * 3, max=[1920.0] * 3)
+    dark_img, bright_img = (dataset[i]['img'] for i in (0, 1))
+    # 920 of 80-1920 is 116 of 255: the dark raster stays dark, the bright one bright
+    assert dark_img.max() == pytest.approx(116.4, abs=0.5)
+    assert bright_img.min() == pytest.approx(138.6, abs=0.5) and bright_img.max() == 255
+
+
+def test_training_windows_use_the_readings_nodata_as_prediction_does(tmp_path, capsys):
+    """A raster with zero-filled edges and no nodata value set: a reading with nodata=0
+    passes over the windows of zeros in training as prediction does (one check for both)."""
+    from custom_modules.geo.raster import RasterReading
+    img, boxes = squares_scene()
+    img[:, :, 200:] = 0  # no nodata in the file
+    raster = write_raster(tmp_path / 'edges.tif', img)
+    labels = write_boxes(tmp_path / 'boxes.gpkg', boxes[:3])
+    every = samples(raster, labels, windows=dict(size=100, sampler='grid'))
+    assert len(every) == 12
+    found = samples(
+        raster, labels, windows=dict(size=100, sampler='grid'), reading=RasterReading(nodata=0))
+    assert {s['window'][0] for s in found} == {0, 100}
+    assert 'passed over 6 window(s) of nodata only' in capsys.readouterr().err

@@ -11,7 +11,7 @@ import os
 import numpy as np
 from mmcv.transforms import TRANSFORMS, BaseTransform
 
-from ..geo.raster import RasterReading, pipeline_order
+from ..geo.raster import RasterReading, bound_gdal_cache, pipeline_order
 from ..geo.samples import IGNORE_INDEX, burn
 
 
@@ -21,17 +21,28 @@ class LoadRasterWindow(BaseTransform):
     ``img`` (float32, 0-255, bands in input order, three of them as BGR like OpenCV's
     pictures), ``img_shape``/``ori_shape``; with ``shapes`` in the sample (segmentation)
     also ``gt_seg_map``: the shapes' classes, the sample's ``unlabelled`` value where none
-    lies, nodata pixels set to ``ignore_index``."""
+    lies, nodata pixels set to ``ignore_index``.
+
+    What the dataset found over all its rasters goes with each sample: ``out_shape`` (a
+    window of a raster of another pixel size, read resampled to the dataset's ``res``) and
+    ``scaling`` (a percentile rule as the numbers it gives over all training rasters,
+    which replace each raster's own percentiles)."""
 
     def __init__(self, bands=None, scaling=None, nodata=None, ignore_index=IGNORE_INDEX):
         self.reading = RasterReading(bands, scaling, nodata, channels=len(bands) if bands else 3)
         self.ignore_index = ignore_index
         self._open = {}  # (process, path) -> RasterSource: a GDAL handle is not fork-safe
 
-    def source(self, path):
+    def source(self, path, scaling=None):
         key = (os.getpid(), path)
         if key not in self._open:
-            self._open[key] = self.reading.open(path)
+            if not any(pid == os.getpid() for pid, _ in self._open):
+                bound_gdal_cache()  # once a process: data-loader workers read rasters too
+            reading = self.reading
+            if scaling is not None:
+                reading = RasterReading(
+                    reading.bands, scaling, reading.nodata, channels=reading.channels)
+            self._open[key] = reading.open(path)
         return self._open[key]
 
     def __getstate__(self):  # data-loader workers open their own handles
@@ -41,7 +52,8 @@ class LoadRasterWindow(BaseTransform):
 
     def transform(self, results):
         x0, y0, x1, y1 = results['window']
-        image, valid = self.source(results['img_path']).read(x0, y0, x1, y1)
+        source = self.source(results['img_path'], results.get('scaling'))
+        image, valid = source.read(x0, y0, x1, y1, results.get('out_shape'))
         results['img'] = pipeline_order(image)
         results['img_shape'] = results['ori_shape'] = image.shape[:2]
         if 'shapes' in results:

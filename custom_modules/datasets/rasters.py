@@ -7,13 +7,17 @@ vector file of labels instead of picture files, and its ``load_data_list``.
         labels='crowns.gpkg',                 # GeoPackage, GeoJSON, shapefile...
         class_field='species',                # None: one class (segmentation: class 1)
         windows=dict(size=400, sampler='labels', seed=0, region=(0, 0, 1, 0.8)),
+        res=None,                             # metres; default the first raster's pixel size
         pipeline=[dict(type='LoadRasterWindow', bands=(1, 2, 3)), ...])
 
 Paths are under ``data_root`` when relative. ``windows`` takes the options of
 ``custom_modules.geo.windows.sample_windows``; a validation dataset on the same raster
-takes another ``region``.
+takes another ``region``. Rasters of other pixel sizes than ``res`` are read resampled
+to it, and ``res`` is the pixel size the model records as its own.
 """
 import os.path as osp
+
+import numpy as np
 
 from ..geo.raster import raster_facts, training_scaling
 from ..geo.samples import raster_paths, raster_samples
@@ -33,9 +37,11 @@ class RasterSamplesMixin:
                  class_field=None,
                  min_kept=0.5,
                  min_valid=0.0,
+                 res=None,
                  **kwargs):
         self.raster, self.labels, self.windows = raster, labels, dict(windows)
         self.class_field, self.min_kept, self.min_valid = class_field, min_kept, min_valid
+        self.res = res
         super().__init__(ann_file='', **kwargs)
 
     def _under_root(self, path):
@@ -44,8 +50,14 @@ class RasterSamplesMixin:
         return path if osp.isabs(path) else osp.join(self.data_root or '', path)
 
     def load_data_list(self):
+        readings = [
+            t.reading for t in getattr(self.pipeline, 'transforms', []) if hasattr(t, 'reading')
+        ]
+        reading = readings[0] if readings else None
+        paths = raster_paths(self._under_root(self.raster))
+        res = self.res if self.res is not None else raster_facts(paths[0])['pixel_size']
         samples = raster_samples(
-            self._under_root(self.raster),
+            paths,
             self._under_root(self.labels),
             list(self.metainfo['classes']),
             self.TASK,
@@ -53,18 +65,21 @@ class RasterSamplesMixin:
             class_field=self.class_field,
             min_kept=self.min_kept,
             min_valid=self.min_valid,
+            reading=reading,
+            res=res,
             **self.sample_options())
         # the ground the model is trained on, saved with it (the checkpoint's dataset_meta)
-        # and told to prediction through model.json: the first raster's facts, and a
-        # percentile scaling as the numbers it gives over the training rasters
-        paths = raster_paths(self._under_root(self.raster))
+        # and told to prediction through model.json: the first raster's facts at the
+        # training pixel size, and a percentile scaling as the numbers it gives over the
+        # training rasters, with which every training window is read too
         facts = raster_facts(paths[0])
-        readings = [
-            t.reading for t in getattr(self.pipeline, 'transforms', []) if hasattr(t, 'reading')
-        ]
-        scaling = training_scaling(paths, readings[0]) if readings else None
+        if res is not None:
+            facts['pixel_size'] = [float(v) for v in np.broadcast_to(np.float64(res), (2, ))]
+        scaling = training_scaling(paths, reading) if reading else None
         if scaling is not None:
             facts['scaling'] = scaling
+            for sample in samples:
+                sample['scaling'] = scaling
         self._metainfo['raster'] = facts
         return [self.finish_sample(i, s) for i, s in enumerate(samples)]
 

@@ -79,13 +79,14 @@ def predict_rasters(predictor,
                     overlap=None,
                     bands=None,
                     scaling=None,
+                    native_resolution=False,
                     **outputs):
     """Each raster of ``paths`` predicted window by window (see ``rasters``), then the
     task's files about them all (detection and classification: ``counts.csv``). Returns
     a line per raster."""
     from . import rasters
     os.makedirs(out_dir, exist_ok=True)
-    reading = rasters.reading_of(predictor.spec, bands, scaling)
+    reading = rasters.reading_of(predictor.spec, bands, scaling, native_resolution)
     done = [
         rasters.predict_raster(predictor, path, reading, out_dir, tile, overlap, score_thr,
                                **outputs) for path in paths

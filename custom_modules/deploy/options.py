@@ -44,6 +44,11 @@ def add_predict_args(parser):
         'percentile[:LOW,HIGH] (default 2,98 per band), MIN:MAX or MIN1,..:MAX1,.. (default: '
         'the model\'s; 8-bit as is; other types are refused without one)')
     parser.add_argument(
+        '--native-resolution',
+        action='store_true',
+        help='rasters: predict at each raster\'s own pixel size (default: a raster whose '
+        'pixels differ from the model\'s by more than 10 %% is read resampled to them)')
+    parser.add_argument(
         '--probabilities',
         action='store_true',
         help='rasters, segmentation: also write <name>_probs.tif (a float32 band a class)')
@@ -102,6 +107,7 @@ def geo_options(args):
     return dict(
         bands=args.bands,
         scaling=parse_scaling(args.scale),
+        native_resolution=args.native_resolution,
         probabilities=args.probabilities,
         min_area=args.min_area,
         boundary=args.boundary,

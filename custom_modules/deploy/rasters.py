@@ -9,26 +9,22 @@ classification a GeoPackage and CSV of windows).
 Nodata is never predicted: windows of nodata only are skipped, detections centred on
 nodata dropped, class pixels on nodata written as nodata.
 """
-import os
 import os.path as osp
 import sys
 
-from ..geo.raster import RasterReading, import_rasterio
+from ..geo.raster import RasterReading, gdal_cache_env
 
 DEFAULT_TILE = 512
-# GDAL keeps decoded blocks of every raster it reads or writes in one cache, by default 5 %
-# of the machine's memory (6 GB on a 128 GB node): bounded here, so that a raster read once
-# from top to bottom costs a strip of memory, not a cache that grows with it. GDAL_CACHEMAX
-# in the environment wins.
-GDAL_CACHE_MB = 256
 
 
-def reading_of(spec, bands=None, scaling=None):
+def reading_of(spec, bands=None, scaling=None, native_resolution=False):
     """The model's raster reading (from its config's ``LoadRasterWindow``; 8-bit, first
     bands, for a model trained on pictures), with ``--bands``/``--scale`` over it. A
     percentile rule reads every raster with the numbers it gave over the training rasters.
     With the model's own scaling, rasters of another data type than the model's training
-    rasters, or mostly outside its range, are refused; ``--scale`` replaces it, said."""
+    rasters, or mostly outside its range, are refused; ``--scale`` replaces it, said.
+    Rasters of another pixel size than the model's are read resampled to it, unless
+    ``native_resolution``."""
     stated = dict(spec['input'].get('raster') or {})
     ground = stated.get('trained_on') or {}
     trained_on = ground.get('dtype')
@@ -50,7 +46,35 @@ def reading_of(spec, bands=None, scaling=None):
         scaling=stated.get('scaling'),
         nodata=stated.get('nodata'),
         channels=len(spec['input']['mean']),
-        trained_on=trained_on if isinstance(trained_on, str) else None)
+        trained_on=trained_on if isinstance(trained_on, str) else None,
+        pixel_size=ground.get('pixel_size'),
+        resample=not native_resolution)
+
+
+def say_resolution(source, reading):
+    """One line when a raster's pixel size differs from the model's: read resampled to it,
+    or (``--native-resolution``) predicted at its own; nothing otherwise."""
+    if source.zoom_needed is None:
+        return
+    own, model = _metres(source.pixel_size), _metres(reading.pixel_size)
+    name = osp.basename(source.path)
+    if source.zoom is not None:
+        print(
+            f'{name}: pixels of {own} m, the model\'s {model} m: read resampled to {model} m '
+            '(bilinear), outputs on the raster\'s own grid; --native-resolution predicts at '
+            f'{own} m',
+            file=sys.stderr)
+    else:
+        print(
+            f'{name}: pixels of {own} m, the model\'s {model} m: predicted at {own} m '
+            '(--native-resolution), objects look a different size than in training',
+            file=sys.stderr)
+
+
+def _metres(size):
+    import numpy as np
+    x, y = np.broadcast_to(np.float64(size), (2, ))
+    return f'{x:.3g}' if np.isclose(x, y, rtol=0.01) else f'{x:.3g} x {y:.3g}'
 
 
 def raster_tile(spec, tile):
@@ -76,8 +100,8 @@ def predict_raster(predictor,
     overlap = task.tiling(tile, overlap, rasters=True)
     task.check_outputs(outputs)
     stem = osp.join(out_dir, osp.splitext(osp.basename(path))[0])
-    cache = {} if 'GDAL_CACHEMAX' in os.environ else dict(GDAL_CACHEMAX=GDAL_CACHE_MB)
-    with import_rasterio().Env(**cache), reading.open(path) as source:
+    with gdal_cache_env(), reading.open(path) as source:
+        say_resolution(source, reading)
         if not source.georeferenced:
             print(
                 f'WARNING: {path} has no CRS: its results are in pixel coordinates',

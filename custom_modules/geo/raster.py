@@ -17,6 +17,7 @@ A window is read with rasterio's ``Window`` (memory bounded by the window), scal
 returned as ``float32 H x W x C`` with its validity mask (``False`` on nodata). Torch-free:
 the ONNX runtime reads rasters through this module too.
 """
+import os
 import os.path as osp
 
 import numpy as np
@@ -25,6 +26,13 @@ from ..errors import ZooError
 
 RASTER_EXTENSIONS = ('.tif', '.tiff', '.vrt', '.img', '.jp2')
 STATS_SIDE = 1024  # the decimated read percentile statistics come from (longest side)
+# GDAL keeps decoded blocks of every raster it reads or writes in one cache, by default 5 %
+# of the machine's memory (6 GB on a 128 GB node, in every data-loader worker): bounded to
+# this, so that a raster read once from top to bottom costs a strip of memory, not a cache
+# that grows with it. GDAL_CACHEMAX in the environment wins. In bytes: rasterio hands an
+# integer GDAL_CACHEMAX to GDALSetCacheMax64, which takes bytes, not GDAL's megabytes
+# (https://github.com/rasterio/rasterio/pull/1042; 256 there is a 256-byte cache).
+GDAL_CACHE_BYTES = 256 * 2**20
 
 
 def import_rasterio():
@@ -35,6 +43,24 @@ def import_rasterio():
         raise ZooError('reading rasters needs rasterio: pip install -r requirements/runtime.txt '
                        '(tools/install.sh installs it)') from None
     return rasterio
+
+
+def gdal_cache_env():
+    """A ``rasterio.Env`` bounding GDAL's block cache to :data:`GDAL_CACHE_BYTES` while it is
+    entered (unless GDAL_CACHEMAX is set in the environment)."""
+    rasterio = import_rasterio()
+    return rasterio.Env(**({} if 'GDAL_CACHEMAX' in os.environ else dict(
+        GDAL_CACHEMAX=GDAL_CACHE_BYTES)))
+
+
+def bound_gdal_cache():
+    """Bound GDAL's block cache of this process to :data:`GDAL_CACHE_BYTES` (unless
+    GDAL_CACHEMAX is set in the environment): for the processes that only read training
+    windows, the data-loader workers."""
+    if 'GDAL_CACHEMAX' not in os.environ:
+        import_rasterio()
+        from rasterio.env import set_gdal_config
+        set_gdal_config('GDAL_CACHEMAX', GDAL_CACHE_BYTES)
 
 
 def parse_scaling(text):
@@ -81,26 +107,49 @@ def check_scaling(scaling):
                    'max=..)')
 
 
+def pixel_size_of(ds):
+    """``[x, y]`` pixel size in metres of an open rasterio dataset (a geographic CRS
+    converted at its centre), or None without a CRS."""
+    if ds.crs is None:
+        return None
+    size_x, size_y = abs(ds.transform.a), abs(ds.transform.e)
+    if ds.crs.is_geographic:
+        lat = np.radians((ds.bounds.bottom + ds.bounds.top) / 2)
+        size_x, size_y = size_x * 111320 * np.cos(lat), size_y * 110574
+    else:
+        factor = ds.crs.linear_units_factor[1] if ds.crs.linear_units else 1.0
+        size_x, size_y = size_x * factor, size_y * factor
+    return [round(float(size_x), 6), round(float(size_y), 6)]
+
+
 def raster_facts(path):
     """What a model trained on the raster at ``path`` should know of its ground: the data
-    type, band count, CRS and pixel size in metres (a geographic CRS converted at the
-    raster's centre), as plain data (``dataset_meta['raster']`` of a raster dataset)."""
+    type, band count, CRS and pixel size in metres (:func:`pixel_size_of`), as plain data
+    (``dataset_meta['raster']`` of a raster dataset)."""
     rasterio = import_rasterio()
     with rasterio.open(path) as ds:
         dtypes = sorted(set(ds.dtypes))
-        size_x, size_y = abs(ds.transform.a), abs(ds.transform.e)
-        if ds.crs is not None and ds.crs.is_geographic:
-            lat = np.radians((ds.bounds.bottom + ds.bounds.top) / 2)
-            size_x, size_y = size_x * 111320 * np.cos(lat), size_y * 110574
-        elif ds.crs is not None:
-            factor = ds.crs.linear_units_factor[1] if ds.crs.linear_units else 1.0
-            size_x, size_y = size_x * factor, size_y * factor
         return dict(
             dtype=dtypes[0] if len(dtypes) == 1 else dtypes,
             bands=ds.count,
             crs=ds.crs.to_string() if ds.crs is not None else None,
-            pixel_size=[round(float(size_x), 6), round(float(size_y), 6)]
-            if ds.crs is not None else None)
+            pixel_size=pixel_size_of(ds))
+
+
+RESAMPLE_TOLERANCE = 0.1  # a pixel size this far (share) from the model's is read resampled
+
+
+def zoom_to(pixel_size, target, tolerance=RESAMPLE_TOLERANCE):
+    """``(zx, zy)``: a raster's pixels per pixel of the ``target`` pixel size (metres, a
+    number or ``[x, y]``), or None where the raster's ``pixel_size`` is within
+    ``tolerance`` of it on both axes (or either is unknown)."""
+    if pixel_size is None or target is None:
+        return None
+    target = np.broadcast_to(np.float64(target), (2, ))
+    zoom = target / np.float64(pixel_size)
+    if np.all(np.abs(zoom - 1) <= tolerance):
+        return None
+    return float(zoom[0]), float(zoom[1])
 
 
 CLIPPED_SHARE = 0.5  # more than this share of pixels at one end of the scaling: refused
@@ -112,12 +161,23 @@ class RasterReading:
     own). ``channels`` is the number of input channels the network takes. ``trained_on``
     (a model's reading, at prediction): the data type of the model's training rasters; a
     raster of another type, or whose values mostly fall outside ``scaling``, is refused
-    (the user's ``--scale`` replaces ``scaling`` and lets it through)."""
+    (the user's ``--scale`` replaces ``scaling`` and lets it through). ``pixel_size``
+    (metres; a model's, at prediction): a raster whose pixels differ from it by more than
+    :data:`RESAMPLE_TOLERANCE` is read resampled to it (``resample``; False reads every
+    raster at its own pixel size)."""
 
-    def __init__(self, bands=None, scaling=None, nodata=None, channels=3, trained_on=None):
+    def __init__(self,
+                 bands=None,
+                 scaling=None,
+                 nodata=None,
+                 channels=3,
+                 trained_on=None,
+                 pixel_size=None,
+                 resample=True):
         self.bands = tuple(int(b) for b in bands) if bands else None
         self.scaling = check_scaling(scaling)
         self.nodata, self.channels, self.trained_on = nodata, channels, trained_on
+        self.pixel_size, self.resample = pixel_size, resample
         if self.bands and len(self.bands) != channels:
             raise ZooError(f'bands {self.bands}: {len(self.bands)} bands, but the network takes '
                            f'{channels} input channels (in_channels and mean/std); choose '
@@ -131,7 +191,11 @@ class RasterReading:
 
 
 class RasterSource:
-    """One raster opened for reading windows under a :class:`RasterReading`."""
+    """One raster opened for reading windows under a :class:`RasterReading`. Windows are
+    in the raster's own pixels; where the reading's pixel size asks for it (``zoom``: the
+    raster's pixels per model pixel, None when read as it is) :meth:`read` returns them
+    resampled to the model's pixel size and :meth:`windows` makes them ``tile`` model
+    pixels wide, so the tasks write their outputs on the raster's own grid."""
 
     def __init__(self, path, reading):
         rasterio = import_rasterio()
@@ -162,6 +226,9 @@ class RasterSource:
         self.nodata = reading.nodata if reading.nodata is not None else ds.nodata
         self.width, self.height = ds.width, ds.height
         self.crs, self.transform = ds.crs, ds.transform
+        self.pixel_size = pixel_size_of(ds)
+        self.zoom_needed = zoom_to(self.pixel_size, reading.pixel_size)
+        self.zoom = self.zoom_needed if reading.resample else None
         if reading.trained_on:
             self._check_type(reading.trained_on)
         self._low, self._high = self._scale_range()
@@ -249,50 +316,99 @@ class RasterSource:
         return np.float64(lows), np.float64(highs)
 
     def _valid(self, masked):
-        """``H x W`` bool: False where every read band is nodata (or masked by GDAL), as
-        GDAL's dataset mask: a bright pixel of an 8-bit raster whose nodata is 255 in one
-        band only is data."""
-        valid = ~np.ma.getmaskarray(masked).all(axis=0)
-        if self.nodata is not None and not np.isnan(self.nodata):
-            valid &= ~(np.asarray(masked) == self.nodata).all(axis=0)
-        return valid
+        return valid_of(masked, self.nodata)
 
-    def read(self, x0, y0, x1, y1):
-        """Window ``[x0, x1) x [y0, y1)`` (pixels) -> ``(float32 H x W x C in 0-255, in band
-        order, valid H x W bool)``; parts outside the raster read as nodata."""
+    def model_shape(self, x0, y0, x1, y1):
+        """``(H, W)`` model pixels of a window of the raster (None: read as it is)."""
+        if self.zoom is None:
+            return None
+        zx, zy = self.zoom
+        return max(1, round((y1 - y0) / zy)), max(1, round((x1 - x0) / zx))
+
+    def read(self, x0, y0, x1, y1, out_shape=None):
+        """Window ``[x0, x1) x [y0, y1)`` (the raster's pixels) -> ``(float32 H x W x C in
+        0-255, in band order, valid H x W bool)``; parts outside the raster read as nodata.
+        ``H x W`` is ``out_shape`` (the window resampled: bilinear for values, nearest for
+        validity), else :meth:`model_shape`, else the window's."""
+        from rasterio.enums import Resampling
         from rasterio.windows import Window
         window = Window(x0, y0, x1 - x0, y1 - y0)
-        raw = self.dataset.read(self.bands, window=window, masked=True, boundless=True)
-        valid = self._valid(raw)
+        out_shape = out_shape or self.model_shape(x0, y0, x1, y1)
+        if out_shape is None:
+            raw = self.dataset.read(self.bands, window=window, masked=True, boundless=True)
+            valid = self._valid(raw)
+        else:
+            raw = self.dataset.read(
+                self.bands,
+                window=window,
+                out_shape=(len(self.bands), *out_shape),
+                masked=True,
+                boundless=True,
+                resampling=Resampling.bilinear)
+            valid = self.valid(x0, y0, x1, y1, out_shape)
         low, high = (v.astype(np.float32)[:, None, None] for v in (self._low, self._high))
         scaled = (np.asarray(raw, np.float32) - low) * (np.float32(255) / (high - low))
         scaled = np.clip(scaled, 0, 255)
         scaled[:, ~valid] = 0
         return np.ascontiguousarray(scaled.transpose(1, 2, 0)), valid
 
+    def windows(self, tile, overlap):
+        """``(x0, y0, x1, y1)`` (the raster's pixels) of the prediction grid: windows of
+        ``tile`` model pixels sharing ``overlap``, the last ones ending at the edges."""
+        from .windows import windows
+        if self.zoom is None:
+            return windows(self.height, self.width, tile, overlap)
+        zx, zy = self.zoom
+        width, height = max(1, round(self.width / zx)), max(1, round(self.height / zy))
+
+        def native(v, end, size, zoom):
+            return size if v == end else min(size, round(v * zoom))
+
+        return [(native(x0, width, self.width, zx), native(y0, height, self.height, zy),
+                 native(x1, width, self.width, zx), native(y1, height, self.height, zy))
+                for x0, y0, x1, y1 in windows(height, width, tile, overlap)]
+
+    def native_side(self, side):
+        """``side`` model pixels in the raster's pixels (the larger of the two axes)."""
+        return side if self.zoom is None else max(1, round(side * max(self.zoom)))
+
     def valid(self, x0, y0, x1, y1, out_shape=None):
         """``H x W`` bool of a window (or of ``out_shape``, decimated): False on nodata and
-        outside the raster."""
-        from rasterio.enums import Resampling
-        from rasterio.windows import Window
-        window = Window(x0, y0, x1 - x0, y1 - y0)
-        shape = None if out_shape is None else (len(self.bands), *out_shape)
-        if self.nodata is None:
-            masks = self.dataset.read_masks(
-                self.bands, window=window, out_shape=shape, boundless=True)
-            return (masks > 0).any(axis=0)
-        return self._valid(
-            self.dataset.read(
-                self.bands,
-                window=window,
-                out_shape=shape,
-                masked=True,
-                boundless=True,
-                resampling=Resampling.nearest))
+        outside the raster (:func:`window_valid`)."""
+        return window_valid(self.dataset, self.bands, self.nodata, (x0, y0, x1, y1), out_shape)
 
-    def valid_fraction(self, x0, y0, x1, y1, side=32):
-        """Share of valid pixels in a window, from a decimated read."""
-        return float(self.valid(x0, y0, x1, y1, (min(side, y1 - y0), min(side, x1 - x0))).mean())
+
+def valid_of(masked, nodata):
+    """``H x W`` bool of a masked ``bands x H x W`` read: False where every band is nodata
+    (or masked by GDAL), as GDAL's dataset mask: a bright pixel of an 8-bit raster whose
+    nodata is 255 in one band only is data."""
+    valid = ~np.ma.getmaskarray(masked).all(axis=0)
+    if nodata is not None and not np.isnan(nodata):
+        valid &= ~(np.asarray(masked) == nodata).all(axis=0)
+    return valid
+
+
+def window_valid(dataset, bands, nodata, box, out_shape=None):
+    """The one nodata check of training and prediction: ``H x W`` bool of window ``box``
+    (x0, y0, x1, y1) of the open ``dataset``'s ``bands`` (or of ``out_shape``, read with
+    nearest resampling), False where every band is ``nodata`` (None: GDAL's masks, the
+    raster's own nodata) and outside the raster."""
+    from rasterio.enums import Resampling
+    from rasterio.windows import Window
+    x0, y0, x1, y1 = box
+    window = Window(x0, y0, x1 - x0, y1 - y0)
+    shape = None if out_shape is None else (len(bands), *out_shape)
+    if nodata is None:
+        masks = dataset.read_masks(bands, window=window, out_shape=shape, boundless=True)
+        return (masks > 0).any(axis=0)
+    return valid_of(
+        dataset.read(
+            bands,
+            window=window,
+            out_shape=shape,
+            masked=True,
+            boundless=True,
+            resampling=Resampling.nearest), nodata)
 
 
 def training_scaling(paths, reading):

@@ -23,12 +23,12 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import ZooError
-from .raster import RASTER_EXTENSIONS, import_rasterio
+from .raster import RASTER_EXTENSIONS, import_rasterio, pixel_size_of, window_valid
 from .vectors import read_labels, to_pixels
 from .windows import sample_windows
 
 IGNORE_INDEX = 255  # segmentation: pixels left out of the loss and the metric (nodata, unlabelled)
-RasterGrid = namedtuple('RasterGrid', 'path crs transform width height')
+RasterGrid = namedtuple('RasterGrid', 'path crs transform width height pixel_size')
 
 
 def raster_paths(raster):
@@ -52,7 +52,7 @@ def open_grid(path):
         raise ZooError(f'no such raster: {path}')
     try:
         with rasterio.open(path) as ds:
-            return RasterGrid(path, ds.crs, ds.transform, ds.width, ds.height)
+            return RasterGrid(path, ds.crs, ds.transform, ds.width, ds.height, pixel_size_of(ds))
     except rasterio.errors.RasterioIOError as err:
         raise ZooError(f'{path}: not a raster GDAL can read ({err})') from None
 
@@ -202,11 +202,19 @@ def raster_samples(raster,
                    class_field=None,
                    min_kept=0.5,
                    min_valid=0.0,
-                   unlabelled=None):
+                   unlabelled=None,
+                   reading=None,
+                   res=None):
     """The samples of every raster of ``raster`` with the labels of the vector file
     ``labels`` (see the module); ``windows``: :func:`sample_windows`'s options (``size``,
-    ``sampler``, ``overlap``, ``count``, ``jitter``, ``seed``, ``region``);
-    ``unlabelled``: see :class:`MaskLabels`."""
+    ``sampler``, ``overlap``, ``count``, ``jitter``, ``seed``, ``region``), in pixels of
+    ``res``; ``unlabelled``: see :class:`MaskLabels`; ``reading``: the pipeline's
+    ``RasterReading``, whose bands and nodata say which windows hold data (the check
+    prediction makes).
+
+    ``res`` (metres, one number or x, y; default the first raster's pixel size): rasters
+    of another pixel size are sampled resampled to it, a sample's ``window`` then in the
+    raster's own pixels and its ``out_shape`` (H, W) the size it is read at."""
     kind = window_labels(task, classes, unlabelled)
     _say_once(kind.rule(labels))
     windows = dict(windows)
@@ -217,15 +225,19 @@ def raster_samples(raster,
     samples, skipped = [], 0
     for path in raster_paths(raster):
         grid = open_grid(path)
+        res = grid.pixel_size if res is None else res
+        zoom = training_zoom(grid, res)
         frame = read_labels(labels, grid, classes, class_field, kind.background)
-        shapes = [(to_pixels(g, grid.transform), int(lab))
+        transform = grid.transform if zoom is None else grid.transform @ _scale(zoom)
+        shapes = [(to_pixels(g, transform), int(lab))
                   for g, lab in zip(frame.geometry, frame.label)]
         kind.check(shapes, labels)
         centres = [(g.centroid.x, g.centroid.y) for g, _ in shapes]
-        found = sample_windows(grid.width, grid.height, centres=centres, **windows)
-        kept = _with_data(path, found, min_valid)
+        width, height = _model_size(grid, zoom)
+        found = sample_windows(width, height, centres=centres, **windows)
+        kept = _with_data(grid, found, zoom, min_valid, reading)
         skipped += len(found) - len(kept)
-        samples += [_sample(grid, box, shapes, kind, min_kept) for box in kept]
+        samples += [_sample(grid, box, zoom, shapes, kind, min_kept) for box in kept]
     if skipped:
         print(
             f'{osp.basename(str(labels))}: passed over {skipped} window(s) of nodata only',
@@ -236,31 +248,82 @@ def raster_samples(raster,
     return samples
 
 
+def training_zoom(grid, res):
+    """``(zx, zy)``, the raster's pixels per training pixel of ``res`` metres, or None where
+    they are the same size; said once a raster."""
+    if res is None:
+        return None
+    res = [float(v) for v in np.broadcast_to(np.float64(res), (2, ))]
+    if grid.pixel_size is None:
+        raise ZooError(f'{grid.path} has no CRS, so its pixel size is unknown and it cannot be '
+                       f'resampled to res={res} m: georeference it, or train on rasters of one '
+                       'pixel size without res')
+    zoom = (res[0] / grid.pixel_size[0], res[1] / grid.pixel_size[1])
+    if np.allclose(zoom, 1, atol=1e-6):
+        return None
+    _say_once(f'{osp.basename(grid.path)}: pixels of {_metres(grid.pixel_size)} m, read '
+              f'resampled to {_metres(res)} m (res) for training')
+    return zoom
+
+
+def _metres(size):
+    x, y = size
+    return f'{x:g}' if np.isclose(x, y) else f'{x:g} x {y:g}'
+
+
+def _scale(zoom):
+    from affine import Affine
+    return Affine.scale(*zoom)
+
+
+def _model_size(grid, zoom):
+    """``(width, height)`` of the raster in training pixels."""
+    if zoom is None:
+        return grid.width, grid.height
+    return max(1, round(grid.width / zoom[0])), max(1, round(grid.height / zoom[1]))
+
+
+def _native(box, zoom):
+    """A window in training pixels -> the same in the raster's pixels."""
+    if zoom is None:
+        return box
+    x0, y0, x1, y1 = box
+    zx, zy = zoom
+    return (x0 * zx, y0 * zy, x1 * zx, y1 * zy)
+
+
 def _box(box):
     from shapely import box as make_box
     return make_box(*box)
 
 
-def _with_data(path, boxes, min_valid):
-    """The windows with data (more than ``min_valid`` of valid pixels, from GDAL's mask)."""
+def _with_data(grid, boxes, zoom, min_valid, reading=None):
+    """The windows (training pixels) with more than ``min_valid`` of valid pixels, from a
+    decimated read through the one nodata check of training and prediction
+    (``raster.window_valid``: the reading's bands and nodata, else every band and GDAL's
+    masks)."""
     rasterio = import_rasterio()
-    from rasterio.windows import Window
     kept = []
-    with rasterio.open(path) as ds:
-        for x0, y0, x1, y1 in boxes:
-            mask = ds.dataset_mask(
-                window=Window(x0, y0, x1 - x0, y1 - y0),
-                out_shape=(min(32, y1 - y0), min(32, x1 - x0)),
-                boundless=True)
-            share = float((mask > 0).mean())
+    with rasterio.open(grid.path) as ds:
+        bands = list(range(1, ds.count + 1))
+        nodata = None
+        if reading is not None:
+            bands = list(reading.bands or range(1, min(reading.channels, ds.count) + 1))
+            nodata = reading.nodata
+        for box in boxes:
+            x0, y0, x1, y1 = box
+            shape = (min(32, y1 - y0), min(32, x1 - x0))
+            share = float(window_valid(ds, bands, nodata, _native(box, zoom), shape).mean())
             if share > min_valid:
-                kept.append((x0, y0, x1, y1))
+                kept.append(box)
     return kept
 
 
-def _sample(grid, box, shapes, kind, min_kept):
+def _sample(grid, box, zoom, shapes, kind, min_kept):
     x0, y0, x1, y1 = box
-    info = dict(img_path=grid.path, window=box, width=x1 - x0, height=y1 - y0)
+    info = dict(img_path=grid.path, window=_native(box, zoom), width=x1 - x0, height=y1 - y0)
+    if zoom is not None:
+        info['out_shape'] = (y1 - y0, x1 - x0)
     window = _box(box)
     inside = [(g, lab) for g, lab in shapes if g.intersects(window)]
     kind.label(info, box, inside, shapes, min_kept)

@@ -37,7 +37,7 @@ class Classification(Task):
         from ...geo.raster import pipeline_order
         classes = self.classes
         found, rows = [], []
-        for x0, y0, x1, y1 in processing.windows(source.height, source.width, tile, 0):
+        for x0, y0, x1, y1 in source.windows(tile, 0):
             image, valid = source.read(x0, y0, x1, y1)
             if valid.mean() < 0.5:  # a window mostly of nodata says nothing of a class
                 continue

@@ -47,15 +47,18 @@ class Detection(Task):
         from ...geo.raster import pipeline_order
         classes = self.classes
         per_tile = []
-        for x0, y0, x1, y1 in processing.windows(source.height, source.width, tile, overlap):
+        for x0, y0, x1, y1 in source.windows(tile, overlap):
             image, valid = source.read(x0, y0, x1, y1)
             if not valid.any():
                 continue
             det = predictor.predict_whole(pipeline_order(image))
-            cx = ((det['boxes'][:, 0] + det['boxes'][:, 2]) / 2).astype(int).clip(0, x1 - x0 - 1)
-            cy = ((det['boxes'][:, 1] + det['boxes'][:, 3]) / 2).astype(int).clip(0, y1 - y0 - 1)
-            on_data = valid[cy, cx]
-            per_tile.append(((x0, y0, x1, y1), {k: v[on_data] for k, v in det.items()}))
+            height, width = valid.shape
+            cx = ((det['boxes'][:, 0] + det['boxes'][:, 2]) / 2).astype(int).clip(0, width - 1)
+            cy = ((det['boxes'][:, 1] + det['boxes'][:, 3]) / 2).astype(int).clip(0, height - 1)
+            det = {k: v[valid[cy, cx]] for k, v in det.items()}
+            # read resampled: boxes back in the raster's pixels
+            det['boxes'] = det['boxes'] * np.float32([(x1 - x0) / width, (y1 - y0) / height] * 2)
+            per_tile.append(((x0, y0, x1, y1), det))
         if per_tile:
             merged = processing.merge_tile_detections(per_tile, source.height, source.width,
                                                       self.post['iou_threshold'])

@@ -95,6 +95,9 @@ class Segmentation(Task):
                     if not valid.any():
                         continue
                     logits = self.logits(predictor, pipeline_order(image))
+                    if source.zoom is not None:  # read resampled: back on the raster's grid
+                        logits = _resized(logits, y1 - y0, x1 - x0)
+                        valid = source.valid(x0, y0, x1, y1)
                     if total is None:
                         total = np.zeros((len(logits), bottom - top, source.width), np.float32)
                         seen = np.zeros((bottom - top, source.width), np.float32)
@@ -127,7 +130,7 @@ class Segmentation(Task):
             outputs.append(unsure)
         if suggest:
             to_label = f'{stem}_to_label.gpkg'
-            chosen = uncertain_windows(unsure, tile, suggest, to_label)
+            chosen = uncertain_windows(unsure, source.native_side(tile), suggest, to_label)
             outputs.append(to_label)
             lines += f', the {chosen} most uncertain windows in {to_label}'
         shares = pixel_shares(classes, counts)
@@ -185,9 +188,18 @@ def pixel_shares(classes, counts):
 def _rows(source, tile, overlap):
     """Windows ``(x0, y0, x1, y1)`` grouped in rows (one list per window top)."""
     rows = {}
-    for box in processing.windows(source.height, source.width, tile, overlap):
+    for box in source.windows(tile, overlap):
         rows.setdefault(box[1], []).append(box)
     return [rows[y] for y in sorted(rows)]
+
+
+def _resized(logits, height, width):
+    """``C x h x w`` logits -> ``C x height x width`` (bilinear)."""
+    if logits.shape[1:] == (height, width):
+        return logits
+    return np.stack([
+        cv2.resize(channel, (width, height), interpolation=cv2.INTER_LINEAR) for channel in logits
+    ])
 
 
 def _grown(array, rows):
