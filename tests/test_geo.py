@@ -6,7 +6,8 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from geo_test_utils import CRS, geotransform, pixel_to_map, squares_scene, write_raster
+from geo_test_utils import (CRS, ORIGIN, PIXEL, geotransform, pixel_to_map, squares_scene,
+                            write_raster)
 
 from zoo_test_utils import SquareDetector
 
@@ -412,7 +413,9 @@ def test_where_the_model_is_unsure_and_where_to_label_next(tmp_path):
     x0, _, x1, _ = chosen.geometry[0].bounds
     assert (x0 - ORIGIN[0]) / PIXEL == 0 and (x1 - ORIGIN[0]) / PIXEL == 64  # grid window
     assert not chosen.geometry[0].overlaps(chosen.geometry[1])
-    with pytest.raises(ZooError, match='--uncertainty: a detection model writes no such raster'):
+    with pytest.raises(ZooError, match='--suggest: a detection model writes no such raster'):
+        predict_folder(det_predictor(), str(path), str(tmp_path / 'det'), geo=dict(suggest=2))
+    with pytest.raises(ZooError, match='--uncertainty: a detector.* give --tta flip or d4'):
         predict_folder(
             det_predictor(), str(path), str(tmp_path / 'det'), tile=100, geo=dict(uncertainty=True))
 
@@ -574,3 +577,32 @@ def _cache_after_a_training_read(path):
     from custom_modules.datasets.raster_transforms import LoadRasterWindow
     LoadRasterWindow()(dict(img_path=path, window=(0, 0, 64, 64)))
     return get_gdal_config('GDAL_CACHEMAX')
+
+
+def test_boxes_carry_the_disagreement_of_views_and_members(tmp_path):
+    """--uncertainty with a detector: each box's score_std is the spread of its score over
+    the ensemble's members (0 where a member found nothing), computed by hand here."""
+    import geopandas
+    from test_tta import DET_SPEC, SquareNetwork
+
+    from custom_modules.deploy import Predictor, predict_folder
+
+    class LeftOnly(SquareNetwork):
+        """Finds only the squares left of x 150."""
+
+        def __call__(self, x):
+            x = x.copy()
+            x[..., 150:] = -128
+            return super().__call__(x)
+
+    img, boxes = squares_scene()
+    path = write_raster(tmp_path / 'scene.tif', img)
+    predictor = Predictor(DET_SPEC, SquareNetwork(0.6), ensemble=[LeftOnly(0.8)])
+    predict_folder(predictor, str(path), str(tmp_path / 'out'), geo=dict(uncertainty=True))
+    found = geopandas.read_file(tmp_path / 'out' / 'scene_detections.gpkg')
+    assert len(found) == len(boxes)
+    left = (found.geometry.bounds.maxx - ORIGIN[0]) / PIXEL <= 150
+    # both members: std(0.6, 0.8) = 0.1, best score 0.8; the first only: std(0.6, 0) = 0.3
+    assert np.allclose(found.score_std[left], 0.1) and np.allclose(found.score[left], 0.8)
+    assert np.allclose(found.score_std[~left], 0.3) and np.allclose(found.score[~left], 0.6)
+    assert left.sum() == sum(x1 <= 150 for _, _, x1, _ in boxes)

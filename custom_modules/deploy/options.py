@@ -61,8 +61,10 @@ def add_predict_args(parser):
     parser.add_argument(
         '--uncertainty',
         action='store_true',
-        help='rasters, segmentation: also write <name>_uncertainty.tif, the normalised entropy '
-        'of each pixel\'s class probabilities (over the --tta views and --ensemble members)')
+        help='rasters: segmentation also writes <name>_uncertainty.tif, the normalised entropy '
+        'of each pixel\'s class probabilities (over the --tta views and --ensemble members); '
+        'detection gives each box a score_std, the spread of its score over the views and '
+        'members (needs --tta or --ensemble)')
     parser.add_argument(
         '--suggest',
         type=int,

@@ -229,8 +229,10 @@ def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
     that window: it is dropped when another window sees that object whole, and the
     parts of an object no window holds whole (one larger than the overlap) are joined
     into one box, with their best score. Whole boxes seen by two windows are merged by
-    class-aware NMS."""
-    found = {k: [] for k in ('boxes', 'scores', 'labels', 'windows', 'cut')}
+    class-aware NMS. A ``score_std`` of the windows' detections (views disagreeing) goes
+    with the box whose score is kept."""
+    spread = any('score_std' in det for _, det in per_tile)
+    found = {k: [] for k in ('boxes', 'scores', 'labels', 'windows', 'cut', 'score_std')}
     for (x0, y0, x1, y1), det in per_tile:
         b = det['boxes'] + np.float32([x0, y0, x0, y0])
         cut = np.zeros(len(b), bool)
@@ -243,9 +245,10 @@ def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
         if y1 < height:
             cut |= b[:, 3] >= y1 - edge
         window = np.tile(np.float32([x0, y0, x1, y1]), (len(b), 1))
-        for key, value in zip(found, (b, det['scores'], det['labels'], window, cut)):
+        std = det.get('score_std', np.zeros(len(b), np.float32))
+        for key, value in zip(found, (b, det['scores'], det['labels'], window, cut, std)):
             found[key].append(value)
-    boxes, scores, labels, windows_, cut = (np.concatenate(v) for v in found.values())
+    boxes, scores, labels, windows_, cut, stds = (np.concatenate(v) for v in found.values())
     whole = np.flatnonzero(~cut)[batched_nms(boxes[~cut], scores[~cut], labels[~cut],
                                              iou_threshold)]
     parts = [
@@ -275,7 +278,12 @@ def merge_tile_detections(per_tile, height, width, iou_threshold, edge=2):
     boxes = np.concatenate([boxes[whole]] + [
         np.concatenate([boxes[m, :2].min(axis=0), boxes[m, 2:].max(axis=0)])[None] for m in members
     ]).reshape(-1, 4).astype(np.float32)
+    best = [m[int(np.argmax(scores[m]))] for m in members]  # the part whose score is kept
+    stds = np.concatenate([stds[whole], stds[best]]).astype(np.float32)
     scores = np.concatenate([scores[whole]] + [scores[m].max()[None] for m in members])
     labels = np.concatenate([labels[whole]] + [labels[m[:1]] for m in members])
     keep = batched_nms(boxes, scores, labels, iou_threshold)
-    return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
+    merged = dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
+    if spread:
+        merged['score_std'] = stds[keep]
+    return merged

@@ -85,8 +85,9 @@ class Task:
         for key, value in outputs.items():
             if value and key not in self.raster_outputs:
                 option = '--' + key.replace('_', '-')
-                raise ZooError(f'{option}: a {self.name} model writes no such raster output; '
-                               'it is for segmentation')
+                takes = ', '.join('--' + k.replace('_', '-') for k in self.raster_outputs)
+                raise ZooError(f'{option}: a {self.name} model writes no such raster output '
+                               f'(it takes: {takes or "none of them"})')
 
     def finish_rasters(self, done, out_dir):
         """Files about all rasters of a run (``done``: what :meth:`predict_raster` returned)."""

@@ -5,6 +5,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
+from ...errors import ZooError
 from .. import augment, drawing, processing
 from .base import Task, write_csv
 from .classification import write_counts
@@ -14,21 +15,33 @@ DETECTION_COLUMNS = ('filename', 'width', 'height', 'class', 'xmin', 'ymin', 'xm
 
 class Detection(Task):
     name = 'detection'
+    raster_outputs = ('uncertainty', )
 
     def postprocess(self, outputs, meta):
         return processing.detect(outputs, self.spec, meta)
 
     def merge_views(self, predictor, img):
-        """Boxes of every view mapped back to the image, merged by class-aware NMS."""
+        """Boxes of every view mapped back to the image, merged by class-aware NMS; each
+        kept box's ``score_std``: the spread of its score over the views and networks
+        (the best score of a box of its class overlapping it by the NMS IoU in each, 0
+        where one found none), their disagreement."""
         height, width = img.shape[:2]
         found = [(view, processing.detect(outputs, self.spec, meta))
                  for view, outputs, meta in predictor.each_view(img)]
-        boxes = np.concatenate([augment.boxes_back(d['boxes'], v, height, width) for v, d in found])
+        per_view = [augment.boxes_back(d['boxes'], v, height, width) for v, d in found]
+        boxes = np.concatenate(per_view)
         scores = np.concatenate([d['scores'] for _, d in found])
         labels = np.concatenate([d['labels'] for _, d in found])
-        keep = processing.batched_nms(
-            boxes, scores, labels, self.post['iou_threshold'])[:self.post.get('max_per_img', 100)]
-        return dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
+        iou = self.post['iou_threshold']
+        keep = processing.batched_nms(boxes, scores, labels,
+                                      iou)[:self.post.get('max_per_img', 100)]
+        merged = dict(boxes=boxes[keep], scores=scores[keep], labels=labels[keep])
+        merged['score_std'] = np.std([
+            _best_matching(merged, view_boxes, d['scores'], d['labels'], iou)
+            for view_boxes, (_, d) in zip(per_view, found)
+        ],
+                                     axis=0).astype(np.float32).reshape(-1)
+        return merged
 
     def predict_tiled(self, predictor, img, tile, overlap):
         height, width = img.shape[:2]
@@ -39,10 +52,22 @@ class Detection(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self, out_dir, score_thr)
 
-    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
+    def predict_raster(self,
+                       predictor,
+                       source,
+                       stem,
+                       tile,
+                       overlap,
+                       score_thr=None,
+                       uncertainty=False):
         """``<name>_detections.gpkg`` (box polygons with class and score in the raster's
         CRS) and ``<name>_detections.geojson`` (WGS 84); a box centred on nodata is
-        dropped."""
+        dropped. With ``uncertainty``, each box's ``score_std``: the spread of its score
+        over the TTA views and ensemble members (see :meth:`merge_views`)."""
+        if uncertainty and not predictor.augmented:
+            raise ZooError('--uncertainty: a detector\'s uncertainty is the disagreement of '
+                           'its views (score_std of each box): give --tta flip or d4, or '
+                           '--ensemble')
         from ...geo.outputs import pixel_boxes_to_map, write_layer
         from ...geo.raster import pipeline_order
         classes = self.classes
@@ -64,20 +89,24 @@ class Detection(Task):
                                                       self.post['iou_threshold'])
         else:
             merged = dict(
-                boxes=np.zeros((0, 4), np.float32), scores=np.zeros(0), labels=np.zeros(0))
+                boxes=np.zeros((0, 4), np.float32),
+                scores=np.zeros(0),
+                labels=np.zeros(0),
+                score_std=np.zeros(0))
         thresholds = processing.score_thresholds(self.spec, score_thr)
         keep = processing.passing(merged, thresholds, classes)
         boxes, scores = merged['boxes'][keep], merged['scores'][keep]
         labels = merged['labels'][keep].astype(int)
         names = [classes[i] for i in labels]
         out, geojson = f'{stem}_detections.gpkg', f'{stem}_detections.geojson'
-        write_layer(
-            dict(
-                raster=[osp.basename(source.path)] * len(boxes),
-                label=names,
-                score=scores.astype(np.float64).round(4)),
-            pixel_boxes_to_map(boxes, source.transform), source.crs, out, 'detections',
-            geojson if source.georeferenced else None)
+        fields = dict(
+            raster=[osp.basename(source.path)] * len(boxes),
+            label=names,
+            score=scores.astype(np.float64).round(4))
+        if uncertainty:
+            fields['score_std'] = merged['score_std'][keep].astype(np.float64).round(4)
+        write_layer(fields, pixel_boxes_to_map(boxes, source.transform), source.crs, out,
+                    'detections', geojson if source.georeferenced else None)
         counts = {c: names.count(c) for c in classes}
         return dict(
             raster=source.path,
@@ -88,6 +117,18 @@ class Detection(Task):
 
     def finish_rasters(self, done, out_dir):
         write_counts(done, out_dir)
+
+
+def _best_matching(merged, boxes, scores, labels, iou_threshold):
+    """For each merged box, the best score among ``boxes`` of its class overlapping it by
+    at least ``iou_threshold`` (0 where none does)."""
+    best = np.zeros(len(merged['boxes']), np.float32)
+    for i, (box, label) in enumerate(zip(merged['boxes'], merged['labels'])):
+        same = labels == label
+        if same.any():
+            overlap = processing.box_iou(box[None], boxes[same])[0] >= iou_threshold
+            best[i] = scores[same][overlap].max(initial=0.0)
+    return best
 
 
 class _Pictures:
