@@ -196,6 +196,10 @@ def test_a_four_band_config_trains_and_predicts_a_class_geotiff(tmp_path):
     cfg = load_config(type('Args', (), dict(config=SEG))())
     described = describe(cfg, build_model(cfg, str(tmp_path / 'epoch_1.pth')))
     assert described['input']['raster']['trained_on'] == ground
+    summary = json.loads((tmp_path / 'summary.json').read_text())
+    assert summary['raster'] == ground  # for the zoo's metafile (test_zoo_sharing)
+    assert '- rasters: uint16, 4 bands, EPSG:32617, 0.5 m pixels' in \
+        (tmp_path / 'summary.md').read_text()
 
 
 def test_a_detector_trains_from_a_geopackage_and_writes_one(tmp_path):

@@ -111,6 +111,38 @@ def test_a_table_edited_by_hand_is_caught(tmp_path):
     assert len(found) == 1 and 'the metafile has' in found[0] and 'oysternet' in found[0]
 
 
+def test_a_raster_model_enters_the_zoo_with_its_ground(tmp_path):
+    """A raster run's ground (summary.json's ``raster``) goes into its metafile entry, and
+    its pixel size into the README table beside the score."""
+    root = zoo_copy(tmp_path)
+    work = tmp_path / 'work'
+    work.mkdir()
+    name = 'unet-4l_1xb8-10e_demo-geo-shoreline-4band-128'
+    ground = dict(
+        dtype='uint16',
+        bands=4,
+        crs='EPSG:32617',
+        pixel_size=[0.5, 0.5],
+        scaling=dict(type='minmax', min=[0.0] * 4, max=[10200.0] * 4))
+    (work / 'summary.json').write_text(
+        json.dumps(
+            dict(
+                config=f'configs/imseg/{name}.py',
+                command='python tools/train.py ...',
+                trained=dict(seconds=90.0, hardware='CPU (2 cores)', epochs=10),
+                raster=ground)))
+    (work / 'test_metrics.json').write_text(json.dumps(dict(mIoU=99.5, mDice=99.7)))
+    _, entry = zoo_index.add_run(str(work), zoo_root=root)
+    assert entry['Metadata']['Pixel Size'] == '0.5 m'
+    assert entry['Metadata']['Rasters'] == \
+        'uint16, 4 bands, EPSG:32617, 0.5 m pixels, values 0-10200 -> 0-255'
+    row = next(
+        line for line in (root / 'configs/imseg/README.md').read_text().splitlines()
+        if line.startswith(f'| [{name}]'))
+    assert '(0.5 m pixels) | 99.5 | 99.7 |' in row
+    assert zoo_index.table_mismatches('imseg', root) == []
+
+
 # --- publish, add to the zoo, fetch: one trained run -------------------------------------------
 
 

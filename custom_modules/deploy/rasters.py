@@ -12,7 +12,7 @@ nodata dropped, class pixels on nodata written as nodata.
 import os.path as osp
 import sys
 
-from ..geo.raster import RasterReading, gdal_cache_env
+from ..geo.raster import RasterReading, gdal_cache_env, metres
 
 DEFAULT_TILE = 512
 
@@ -56,7 +56,7 @@ def say_resolution(source, reading):
     or (``--native-resolution``) predicted at its own; nothing otherwise."""
     if source.zoom_needed is None:
         return
-    own, model = _metres(source.pixel_size), _metres(reading.pixel_size)
+    own, model = metres(source.pixel_size), metres(reading.pixel_size)
     name = osp.basename(source.path)
     if source.zoom is not None:
         print(
@@ -69,12 +69,6 @@ def say_resolution(source, reading):
             f'{name}: pixels of {own} m, the model\'s {model} m: predicted at {own} m '
             '(--native-resolution), objects look a different size than in training',
             file=sys.stderr)
-
-
-def _metres(size):
-    import numpy as np
-    x, y = np.broadcast_to(np.float64(size), (2, ))
-    return f'{x:.3g}' if np.isclose(x, y, rtol=0.01) else f'{x:.3g} x {y:.3g}'
 
 
 def raster_tile(spec, tile):

@@ -136,6 +136,27 @@ def raster_facts(path):
             pixel_size=pixel_size_of(ds))
 
 
+def metres(size):
+    """A pixel size ``[x, y]`` (or one number) in words: ``0.5`` or ``0.964 x 1.11``."""
+    x, y = np.broadcast_to(np.float64(size), (2, ))
+    return f'{x:.3g}' if np.isclose(x, y, rtol=0.01) else f'{x:.3g} x {y:.3g}'
+
+
+def describe_ground(facts):
+    """:func:`raster_facts` (with a ``scaling``) in words, for summaries, cards and the zoo:
+    ``uint16, 4 bands, EPSG:32617, 0.5 m pixels, values 0-10200 -> 0-255`` (one range a
+    band where they differ)."""
+    parts = [str(facts.get('dtype')), f'{facts.get("bands")} bands', facts.get('crs') or 'no CRS']
+    if facts.get('pixel_size'):
+        parts.append(f'{metres(facts["pixel_size"])} m pixels')
+    scaling = facts.get('scaling')
+    if isinstance(scaling, dict) and scaling.get('type') == 'minmax':
+        ranges = [f'{low:g}-{high:g}' for low, high in zip(scaling['min'], scaling['max'])]
+        ranges = ranges if len(set(ranges)) > 1 else ranges[:1]  # one a band where they differ
+        parts.append(f'values {" / ".join(ranges)} -> 0-255')
+    return ', '.join(parts)
+
+
 RESAMPLE_TOLERANCE = 0.1  # a pixel size this far (share) from the model's is read resampled
 
 

@@ -23,7 +23,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import ZooError
-from .raster import RASTER_EXTENSIONS, import_rasterio, pixel_size_of, window_valid
+from .raster import RASTER_EXTENSIONS, import_rasterio, metres, pixel_size_of, window_valid
 from .vectors import read_labels, to_pixels
 from .windows import sample_windows
 
@@ -261,14 +261,9 @@ def training_zoom(grid, res):
     zoom = (res[0] / grid.pixel_size[0], res[1] / grid.pixel_size[1])
     if np.allclose(zoom, 1, atol=1e-6):
         return None
-    _say_once(f'{osp.basename(grid.path)}: pixels of {_metres(grid.pixel_size)} m, read '
-              f'resampled to {_metres(res)} m (res) for training')
+    _say_once(f'{osp.basename(grid.path)}: pixels of {metres(grid.pixel_size)} m, read '
+              f'resampled to {metres(res)} m (res) for training')
     return zoom
-
-
-def _metres(size):
-    x, y = size
-    return f'{x:g}' if np.isclose(x, y) else f'{x:g} x {y:g}'
 
 
 def _scale(zoom):

@@ -6,6 +6,7 @@ import importlib.metadata
 import os.path as osp
 
 from .. import commands
+from ..geo.raster import describe_ground
 
 TOOLBOXES = dict(mmpretrain='mmpretrain', mmdet='mmdet', mmseg='mmseg')
 
@@ -66,6 +67,7 @@ def _rounded(values):
 def card_markdown(card, file_name=None, sha256=None):
     """``MODEL.md``: the card for people (and the file and hash it belongs to)."""
     size = card['input']['size']
+    ground = (card['input'].get('raster') or {}).get('trained_on')
     lines = [
         f'# {card["name"]}', '',
         f'A {card["task"]} model of the `{card["family"]}` family of mlmondays-zoo '
@@ -81,6 +83,7 @@ def card_markdown(card, file_name=None, sha256=None):
          f'std {_rounded(card["input"]["std"])}, '
          f'{"RGB" if card["input"]["to_rgb"] else "BGR"} channel order'),
         ('data', card['data']),
+        *([('rasters', describe_ground(ground))] if ground else []),
         ('licence', card['licence']),
         ('trained', ', '.join(f'{k} {v}' for k, v in card['trained'].items()) or '-'),
         ('versions', ', '.join(f'{k} {v}' for k, v in card['versions'].items())),

@@ -19,6 +19,7 @@ import yaml
 from .. import commands, families
 from ..checkpoints.urls import file_url_path, hash_in_name, is_url, sha256_of
 from ..errors import ZooError
+from ..geo.raster import describe_ground, metres
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # custom_modules/zoo/..
 FAMILIES = families.names()
@@ -62,9 +63,12 @@ def render_table(index):
         values = ['not measured' if metrics is None else _cell(metrics.get(key)) for key in keys]
         time, where = meta.get('Training Time'), meta.get('Training Resources')
         weights = model.get('Weights')
+        data = meta.get('Training Data')
+        if data and meta.get('Pixel Size'):
+            data = f'{data} ({meta["Pixel Size"]} pixels)'
         row = [
             f'[{model["Name"]}]({osp.basename(model["Config"])})',
-            _cell(meta.get('Training Data')), *values,
+            _cell(data), *values,
             _cell(meta.get('Course')), f'{time} on {where}' if time and where else _cell(time),
             f'[{osp.basename(weights)}]({weights})' if weights else '–'
         ]
@@ -174,6 +178,11 @@ def add_run(work_dir, weights=None, data=None, course=None, zoo_root=REPO):
         'Iterations': trained.get('iterations'),
         'Command': summary.get('command'),
     })
+    ground = summary.get('raster')
+    if ground:  # what a user's rasters should look like: the zoo says it beside the score
+        meta['Rasters'] = describe_ground(ground)
+        if ground.get('pixel_size'):
+            meta['Pixel Size'] = f'{metres(ground["pixel_size"])} m'
     if course:
         meta['Course'] = course
     entry['Config'] = config

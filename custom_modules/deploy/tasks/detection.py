@@ -52,18 +52,12 @@ class Detection(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self, out_dir, score_thr)
 
-    def predict_raster(self,
-                       predictor,
-                       source,
-                       stem,
-                       tile,
-                       overlap,
-                       score_thr=None,
-                       uncertainty=False):
+    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
         """``<name>_detections.gpkg`` (box polygons with class and score in the raster's
         CRS) and ``<name>_detections.geojson`` (WGS 84); a box centred on nodata is
         dropped. With ``uncertainty``, each box's ``score_std``: the spread of its score
         over the TTA views and ensemble members (see :meth:`merge_views`)."""
+        uncertainty = outputs.get('uncertainty')
         if uncertainty and not predictor.augmented:
             raise ZooError('--uncertainty: a detector\'s uncertainty is the disagreement of '
                            'its views (score_std of each box): give --tta flip or d4, or '

@@ -15,6 +15,7 @@ from mmengine.registry import HOOKS
 
 from ... import commands
 from ...checkpoints import best_so_far
+from ...geo.raster import describe_ground
 from ...nested import nested_items
 from ...visualization import default_curve_keys, plot_curves, read_scalars
 
@@ -23,8 +24,9 @@ from ...visualization import default_curve_keys, plot_curves, read_scalars
 class RunSummaryHook(Hook):
     """At the end of training, write ``summary.md`` and ``summary.json`` in the work dir:
     the config, the data, how long it trained, the best and the last validation metrics,
-    the pictures and curves made (``curves.png`` is drawn here from the run's scalars), and
-    the commands to test, infer with and export the model."""
+    the pictures and curves made (``curves.png`` is drawn here from the run's scalars), the
+    ground of raster training data (``raster``: data type, bands, CRS, pixel size, scaling),
+    and the commands to test, infer with and export the model."""
 
     priority = 'VERY_LOW'
 
@@ -65,10 +67,12 @@ class RunSummaryHook(Hook):
             for path, key, value in nested_items(runner.cfg.get(loader) or {}, loader + '.')
             if key in ('data_root', 'ann_file', 'data_prefix') and value
         })
+        ground = (getattr(runner.train_dataloader.dataset, 'metainfo', None) or {}).get('raster')
         return dict(
             config=runner.cfg.filename,
             work_dir=runner.work_dir,
             data=data,
+            **(dict(raster=ground) if ground else {}),
             command=shlex.join(['python', *sys.argv]),
             trained=dict(
                 epochs=runner.epoch,
@@ -102,6 +106,7 @@ def summary_markdown(summary):
     lines = [
         f'# {osp.basename(summary["config"])}', '', f'- config: `{summary["config"]}`',
         f'- data: {", ".join(f"`{d}`" for d in summary["data"]) or "-"}',
+        *([f'- rasters: {describe_ground(summary["raster"])}'] if summary.get('raster') else []),
         f'- trained: {trained["epochs"]} epochs, {trained["iterations"]} iterations in '
         f'{trained["seconds"]:.0f} s on {trained["device"]} ({trained["hardware"]})',
         f'- best: {", ".join(f"{k} {v:.4g}" for k, v in summary["best"].items()) or "-"}'
