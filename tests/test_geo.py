@@ -606,3 +606,48 @@ def test_boxes_carry_the_disagreement_of_views_and_members(tmp_path):
     assert np.allclose(found.score_std[left], 0.1) and np.allclose(found.score[left], 0.8)
     assert np.allclose(found.score_std[~left], 0.3) and np.allclose(found.score[~left], 0.6)
     assert left.sum() == sum(x1 <= 150 for _, _, x1, _ in boxes)
+
+
+def test_the_accuracy_of_a_map_at_points_and_polygons_equals_a_hand_count(tmp_path):
+    """A 3-class map scored at reference points and polygons: the confusion matrix,
+    overall accuracy, kappa, producer's and user's accuracy by hand; nodata left out."""
+    import geopandas
+    from shapely.geometry import Point, box
+
+    from custom_modules.geo.accuracy import accuracy_report, map_classes, reference_pairs
+    classes = ['sand', 'water', 'grass']
+    grid = np.zeros((1, 10, 10), np.uint8)  # sand; water right half; grass bottom-left
+    grid[0, :, 5:] = 1
+    grid[0, 7:, :5] = 2
+    grid[0, 0, 0] = 255  # nodata
+    path = write_raster(tmp_path / 'map.tif', grid, nodata=255)
+    with rasterio.open(path, 'r+') as ds:
+        ds.update_tags(1, classes=','.join(classes))
+    assert map_classes(str(path)) == classes
+    centre = lambda col, row: Point(*pixel_to_map(col + 0.5, row + 0.5))  # noqa: E731
+    points = geopandas.GeoDataFrame(
+        dict(kind=['sand', 'sand', 'water', 'water', 'grass', 'sand', 'sand']),
+        geometry=[
+            centre(1, 1),  # sand -> sand
+            centre(6, 1),  # sand -> water
+            centre(8, 8),  # water -> water
+            centre(2, 8),  # water -> grass
+            centre(1, 9),  # grass -> grass
+            centre(0, 0),  # on nodata: left out
+            Point(*pixel_to_map(50, 50)),  # off the map: left out
+        ],
+        crs=CRS).to_crs('EPSG:4326')  # another CRS, reprojected
+    points.to_file(tmp_path / 'points.gpkg')
+    truth, predicted = reference_pairs(str(path), str(tmp_path / 'points.gpkg'), classes, 'kind')
+    report = accuracy_report(truth, predicted, classes)
+    assert report['confusion'] == [[1, 1, 0], [0, 1, 1], [0, 0, 1]]
+    assert report['overall'] == 60.0
+    # chance agreement: (2*1 + 2*2 + 1*2) / 25 = 0.32; kappa (0.6 - 0.32) / 0.68
+    assert report['kappa'] == pytest.approx(0.28 / 0.68, abs=1e-4)
+    assert report['producers'] == [50.0, 50.0, 100.0] and report['users'] == [100.0, 50.0, 50.0]
+    assert report['iou'] == [50.0, pytest.approx(33.33), 50.0]
+    square = box(*pixel_to_map(5, 4), *pixel_to_map(7, 2))  # 2 x 2 pixels of water
+    geopandas.GeoDataFrame(
+        dict(kind=['water']), geometry=[square], crs=CRS).to_file(tmp_path / 'polygon.gpkg')
+    truth, predicted = reference_pairs(str(path), str(tmp_path / 'polygon.gpkg'), classes, 'kind')
+    assert truth.tolist() == [1] * 4 and predicted.tolist() == [1] * 4

@@ -559,3 +559,27 @@ def test_training_windows_use_the_readings_nodata_as_prediction_does(tmp_path, c
         raster, labels, windows=dict(size=100, sampler='grid'), reading=RasterReading(nodata=0))
     assert {s['window'][0] for s in found} == {0, 100}
     assert 'passed over 6 window(s) of nodata only' in capsys.readouterr().err
+
+
+def test_a_grid_scores_each_pixel_once(scene, tmp_path):
+    """The last window of a grid row overlaps the one before it (it ends at the edge): its
+    shared pixels are ignored in it, so a validation over the grid counts every pixel
+    once (a reference point in the overlap was counted twice)."""
+    from custom_modules.datasets.raster_transforms import LoadRasterWindow
+    raster, boxes = scene  # 400 x 300: windows of 128 start at x 0, 128, 256, 272
+    labels = write_boxes(tmp_path / 'squares.gpkg', boxes, classes=['square'] * len(boxes))
+    found = samples(
+        raster,
+        labels,
+        'segmentation', ('ground', 'square'),
+        class_field='species',
+        unlabelled='ground',
+        windows=dict(size=128, sampler='grid'))
+    load = LoadRasterWindow()
+    counts = np.zeros(2, np.int64)
+    for sample in found:
+        mask = load(dict(sample))['gt_seg_map']
+        counts += np.bincount(mask[mask != 255], minlength=2)
+    assert counts.sum() == 400 * 300 and counts[1] == len(boxes) * 20 * 20
+    by_corner = {s['window'][:2]: s for s in found}  # rows start at y 0, 128, 172
+    assert by_corner[(256, 128)]['owned'] == (0, 0, 16, 44) and 'owned' not in by_corner[(272, 172)]

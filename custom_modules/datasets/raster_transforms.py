@@ -21,7 +21,8 @@ class LoadRasterWindow(BaseTransform):
     ``img`` (float32, 0-255, bands in input order, three of them as BGR like OpenCV's
     pictures), ``img_shape``/``ori_shape``; with ``shapes`` in the sample (segmentation)
     also ``gt_seg_map``: the shapes' classes, the sample's ``unlabelled`` value where none
-    lies, nodata pixels set to ``ignore_index``.
+    lies, nodata pixels set to ``ignore_index``, and so are the pixels of a grid window
+    outside its ``owned`` part (those another window of the grid scores).
 
     What the dataset found over all its rasters goes with each sample: ``out_shape`` (a
     window of a raster of another pixel size, read resampled to the dataset's ``res``) and
@@ -59,6 +60,11 @@ class LoadRasterWindow(BaseTransform):
         if 'shapes' in results:
             mask = burn(results['shapes'], *image.shape[:2], fill=results.get('unlabelled', 0))
             mask[~valid] = self.ignore_index
+            if 'owned' in results:  # a grid window's part another window scores
+                ox0, oy0, ox1, oy1 = results['owned']
+                owned = np.zeros(mask.shape, bool)
+                owned[oy0:oy1, ox0:ox1] = True
+                mask[~owned] = self.ignore_index
             results['gt_seg_map'] = mask
             results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
@@ -67,4 +73,4 @@ class LoadRasterWindow(BaseTransform):
         return f'{type(self).__name__}({self.reading.as_dict()})'
 
 
-__all__ = ['LoadRasterWindow', 'np']
+__all__ = ['LoadRasterWindow']

@@ -237,7 +237,10 @@ def raster_samples(raster,
         found = sample_windows(width, height, centres=centres, **windows)
         kept = _with_data(grid, found, zoom, min_valid, reading)
         skipped += len(found) - len(kept)
-        samples += [_sample(grid, box, zoom, shapes, kind, min_kept) for box in kept]
+        owned = _owned(found) if windows.get('sampler', 'grid') == 'grid' else {}
+        samples += [
+            _sample(grid, box, zoom, shapes, kind, min_kept, owned.get(box)) for box in kept
+        ]
     if skipped:
         print(
             f'{osp.basename(str(labels))}: passed over {skipped} window(s) of nodata only',
@@ -314,11 +317,29 @@ def _with_data(grid, boxes, zoom, min_valid, reading=None):
     return kept
 
 
-def _sample(grid, box, zoom, shapes, kind, min_kept):
+def _owned(boxes):
+    """For the grid's windows that overlap their neighbours (the last of a row or column
+    may): ``{box: (x0, y0, x1, y1)}``, the part of each window (window pixels) up to the
+    next window's start (the last one's up to its end), so that each pixel of a grid is
+    scored once, not once a window holding it."""
+    xs, ys = sorted({b[0] for b in boxes}), sorted({b[1] for b in boxes})
+    found = {}
+    for box in boxes:
+        x0, y0, x1, y1 = box
+        ox1 = min([x1] + [x for x in xs if x > x0])
+        oy1 = min([y1] + [y for y in ys if y > y0])
+        if (ox1, oy1) != (x1, y1):
+            found[box] = (0, 0, ox1 - x0, oy1 - y0)
+    return found
+
+
+def _sample(grid, box, zoom, shapes, kind, min_kept, owned=None):
     x0, y0, x1, y1 = box
     info = dict(img_path=grid.path, window=_native(box, zoom), width=x1 - x0, height=y1 - y0)
     if zoom is not None:
         info['out_shape'] = (y1 - y0, x1 - x0)
+    if owned is not None:
+        info['owned'] = owned
     window = _box(box)
     inside = [(g, lab) for g, lab in shapes if g.intersects(window)]
     kind.label(info, box, inside, shapes, min_kept)

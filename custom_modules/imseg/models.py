@@ -5,6 +5,7 @@ import torch
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import MODELS
 from torch import nn
 
@@ -120,6 +121,45 @@ def binary_dice_loss(logits, target, ignore_index=255, eps=1e-3):
     numerator = 2 * (prob * truth).flatten(1).sum(1) + eps
     denominator = (prob.pow(2) + truth.pow(2)).flatten(1).sum(1) + eps
     return (1 - numerator / denominator).mean()
+
+
+@MODELS.register_module()
+class WeightedCrossEntropyLoss(CrossEntropyLoss):
+    """mmseg's ``CrossEntropyLoss`` whose ``class_weight`` works beside ignored pixels
+    (nodata, and the unlabelled pixels of sparse labels, 255).
+
+    mmseg 1.2.2 averages a class-weighted loss by looking every label up in
+    ``class_weight``, the ignored ones too, which raises ``IndexError: index 255 is out of
+    bounds`` (https://github.com/open-mmlab/mmsegmentation/issues/3734, open). This
+    computes that average itself, over the pixels not ignored (and, without
+    ``avg_non_ignore``, counting each ignored pixel once, as the unweighted loss does),
+    and hands it to the upstream loss as its ``avg_factor``. The same options as
+    ``CrossEntropyLoss``; without ``class_weight`` it is that loss unchanged."""
+
+    def forward(self,
+                cls_score,
+                label,
+                weight=None,
+                avg_factor=None,
+                reduction_override=None,
+                ignore_index=-100,
+                **kwargs):
+        reduction = reduction_override or self.reduction
+        if (self.class_weight is not None and avg_factor is None and reduction == 'mean'
+                and not (self.use_sigmoid or self.use_mask)):
+            kept = label != ignore_index
+            class_weight = cls_score.new_tensor(self.class_weight)
+            avg_factor = class_weight[label[kept]].sum()
+            if not self.avg_non_ignore:
+                avg_factor = avg_factor + (~kept).sum()
+        return super().forward(
+            cls_score,
+            label,
+            weight=weight,
+            avg_factor=avg_factor,
+            reduction_override=reduction_override,
+            ignore_index=ignore_index,
+            **kwargs)
 
 
 @MODELS.register_module()

@@ -86,3 +86,28 @@ def test_binary_dice_loss_against_hand_computed():
     sure = torch.tensor([[[[20.0, 20.0], [-20.0, -20.0]]]])
     assert binary_dice_loss(sure, target) < 1e-3
     assert binary_dice_loss(-sure, target) > 0.99
+
+
+def test_class_weights_work_beside_ignored_pixels():
+    """mmseg's CrossEntropyLoss with class_weight raises IndexError on ignored (255)
+    pixels, which sparse labels are mostly made of (mmsegmentation issue 3734); ours gives
+    PyTorch's class-weighted mean over the labelled pixels."""
+    import torch.nn.functional as F
+    from mmseg.models.losses import CrossEntropyLoss
+
+    from custom_modules.imseg.models import WeightedCrossEntropyLoss
+    torch.manual_seed(0)
+    logits = torch.randn(2, 3, 8, 8)
+    label = torch.randint(0, 3, (2, 8, 8))
+    label[:, :5] = 255  # unlabelled
+    weights = [3.0, 0.5, 1.0]
+    with pytest.raises(IndexError):
+        CrossEntropyLoss(class_weight=weights, avg_non_ignore=True)(logits, label, ignore_index=255)
+    ours = WeightedCrossEntropyLoss(class_weight=weights, avg_non_ignore=True)
+    expected = F.cross_entropy(logits, label, weight=torch.tensor(weights), ignore_index=255)
+    assert ours(logits, label, ignore_index=255).item() == pytest.approx(expected.item(), rel=1e-5)
+    plain = WeightedCrossEntropyLoss(avg_non_ignore=True)
+    upstream = CrossEntropyLoss(avg_non_ignore=True)
+    assert plain(
+        logits, label,
+        ignore_index=255).item() == pytest.approx(upstream(logits, label, ignore_index=255).item())
