@@ -614,6 +614,7 @@ def test_the_accuracy_of_a_map_at_points_and_polygons_equals_a_hand_count(tmp_pa
     import geopandas
     from shapely.geometry import Point, box
 
+    from custom_modules.errors import ZooError
     from custom_modules.geo.accuracy import accuracy_report, map_classes, reference_pairs
     classes = ['sand', 'water', 'grass']
     grid = np.zeros((1, 10, 10), np.uint8)  # sand; water right half; grass bottom-left
@@ -624,6 +625,9 @@ def test_the_accuracy_of_a_map_at_points_and_polygons_equals_a_hand_count(tmp_pa
     with rasterio.open(path, 'r+') as ds:
         ds.update_tags(1, classes=','.join(classes))
     assert map_classes(str(path)) == classes
+    plain = write_raster(tmp_path / 'plain.tif', grid, nodata=255)
+    with pytest.raises(ZooError, match='plain.tif carries no class names .* --classes'):
+        map_classes(str(plain))
     centre = lambda col, row: Point(*pixel_to_map(col + 0.5, row + 0.5))  # noqa: E731
     points = geopandas.GeoDataFrame(
         dict(kind=['sand', 'sand', 'water', 'water', 'grass', 'sand', 'sand']),
