@@ -42,8 +42,7 @@ def vectors(raster, pred, stem, out):
     ax.imshow(rgb, extent=extent)
     polygons[polygons['class'] == 'sand'].boundary.plot(ax=ax, color='orange', linewidth=0.8)
     shoreline.plot(ax=ax, color='red', linewidth=1.5)
-    ax.set_title(f'{stem}_classes.gpkg (sand, orange) and {stem}_shoreline.gpkg (red)',
-                 fontsize=9)
+    ax.set_title(f'{stem}_classes.gpkg (sand, orange) and {stem}_shoreline.gpkg (red)', fontsize=9)
     ax.set_axis_off()
     fig.savefig(out, bbox_inches='tight')
     plt.close(fig)

@@ -287,6 +287,15 @@ def test_a_geotiff_predicts_as_its_picture_at_any_bit_depth_without_torch(export
         with rasterio.open(tmp_path / name / f'{name}_classes.tif') as got:
             assert got.crs == 'EPSG:32617'
             assert np.array_equal(got.read(1), expected), name
+    # where the model is unsure, and where to label next, from the torch-free runtime too
+    predict_without_torch(model_dir, tmp_path / 'rgb8.tif', tmp_path / 'unsure', '--tile', '64',
+                          '--tta', 'flip', '--uncertainty', '--suggest', '2')
+    with rasterio.open(tmp_path / 'unsure' / 'rgb8_uncertainty.tif') as got:
+        unsure = got.read(1)
+        assert got.crs == 'EPSG:32617' and 0 <= unsure.min() and unsure.max() <= 1
+    import geopandas
+    suggested = geopandas.read_file(tmp_path / 'unsure' / 'rgb8_to_label.gpkg')
+    assert list(suggested['rank']) == [1, 2] and suggested.crs == 'EPSG:32617'
     refused = run([
         sys.executable, '-c', BLOCK_TORCH, 'predict', model_dir, tmp_path / 'rgbn16.tif',
         '--out-dir', tmp_path / 'refused'

@@ -2,6 +2,7 @@
 in map coordinates (stand-in networks here; the trained models in test_deploy and
 test_geo_training)."""
 import csv
+import json
 import os.path as osp
 
 import numpy as np
@@ -655,3 +656,8 @@ def test_the_accuracy_of_a_map_at_points_and_polygons_equals_a_hand_count(tmp_pa
         dict(kind=['water']), geometry=[square], crs=CRS).to_file(tmp_path / 'polygon.gpkg')
     truth, predicted = reference_pairs(str(path), str(tmp_path / 'polygon.gpkg'), classes, 'kind')
     assert truth.tolist() == [1] * 4 and predicted.tolist() == [1] * 4
+    from zoo_test_utils import run_tool  # the tool, side by side with itself
+    out = run_tool('analysis_tools/map_accuracy.py', path, path, '--reference',
+                   tmp_path / 'points.gpkg', '--class-field', 'kind', '--out', tmp_path / 'a.json')
+    assert out.stdout.count('overall accuracy 60.0 %') == 2
+    assert json.loads((tmp_path / 'a.json').read_text())[str(path)]['confusion'][0] == [1, 1, 0]

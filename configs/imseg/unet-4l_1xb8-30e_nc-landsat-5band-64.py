@@ -12,8 +12,7 @@ _base_ = [
 ]
 data_root = 'data/nc-landsat/'
 metainfo = dict(
-    classes=('agriculture', 'developed', 'forest', 'herbaceous', 'sediment', 'shrubland',
-             'water'),
+    classes=('agriculture', 'developed', 'forest', 'herbaceous', 'sediment', 'shrubland', 'water'),
     palette=[[230, 200, 60], [200, 40, 40], [20, 110, 30], [150, 210, 90], [200, 180, 150],
              [120, 140, 60], [40, 90, 200]])
 # float32 digital numbers: a percentile stretch, recorded as its numbers over the training
@@ -44,7 +43,8 @@ train_dataloader = dict(
         pipeline=train_pipeline,
         **scene),
     **loader)
-points = dict(windows=dict(size=64, sampler='grid'), test_mode=True, pipeline=test_pipeline, **scene)
+points = dict(
+    windows=dict(size=64, sampler='grid'), test_mode=True, pipeline=test_pipeline, **scene)
 val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(labels='points_val.gpkg', **points),

@@ -51,8 +51,7 @@ def reference_pairs(class_tif, reference, classes, class_field):
             if c1 <= c0 or r1 <= r0:
                 continue
             window = Window(c0, r0, c1 - c0, r1 - r0)
-            inside = ~geometry_mask([geometry], (r1 - r0, c1 - c0),
-                                    ds.window_transform(window))
+            inside = ~geometry_mask([geometry], (r1 - r0, c1 - c0), ds.window_transform(window))
             values = ds.read(1, window=window)[inside]
             truth += [label] * len(values)
             predicted += values.tolist()

@@ -18,8 +18,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from custom_modules.cli import clean_errors  # noqa: E402
-from custom_modules.geo.accuracy import (accuracy_report, map_classes,  # noqa: E402
-                                         reference_pairs, report_markdown)
+from custom_modules.geo import accuracy  # noqa: E402
 
 
 def parse_args():
@@ -38,10 +37,10 @@ def main():
     args = parse_args()
     reports = {}
     for path in args.maps:
-        classes = args.classes or map_classes(path)
-        truth, predicted = reference_pairs(path, args.reference, classes, args.class_field)
-        reports[path] = accuracy_report(truth, predicted, classes)
-        print(report_markdown(reports[path], path), end='\n\n')
+        classes = args.classes or accuracy.map_classes(path)
+        truth, predicted = accuracy.reference_pairs(path, args.reference, classes, args.class_field)
+        reports[path] = accuracy.accuracy_report(truth, predicted, classes)
+        print(accuracy.report_markdown(reports[path], path), end='\n\n')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(reports, f, indent=1)

@@ -53,8 +53,9 @@ def convert(wheel, out):
     for name, rows in (('val', order[:half]), ('test', order[half:])):
         points.iloc[np.sort(rows)].to_file(osp.join(out, f'points_{name}.gpkg'), layer='points')
     shares = polygons.assign(area=polygons.area).groupby('label').area.sum() / 28.5**2
-    print(f'{raster}, {len(polygons)} polygons ({", ".join(f"{k} {v:.0f} px" for k, v in shares.items())}) '
-          f'and {half} + {len(points) - half} reference points apart from them in {out}')
+    areas = ', '.join(f'{k} {v:.0f} px' for k, v in shares.items())
+    print(f'{raster}, {len(polygons)} polygons ({areas}) and {half} + {len(points) - half} '
+          f'reference points apart from them in {out}')
 
 
 def main():
