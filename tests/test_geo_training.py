@@ -583,3 +583,71 @@ def test_a_grid_scores_each_pixel_once(scene, tmp_path):
     assert counts.sum() == 400 * 300 and counts[1] == len(boxes) * 20 * 20
     by_corner = {s['window'][:2]: s for s in found}  # rows start at y 0, 128, 172
     assert by_corner[(256, 128)]['owned'] == (0, 0, 16, 44) and 'owned' not in by_corner[(272, 172)]
+
+
+RARE_CONFIG = '''
+_base_ = ['{repo}/configs/_base_/models/unet-course.py',
+          '{repo}/configs/_base_/default_runtime_mmseg.py',
+          '{repo}/configs/_base_/schedules/course_adam.py']
+metainfo = dict(classes=('ground', 'building'), palette=[[90, 90, 90], [200, 40, 40]])
+reading = dict(bands=(1, ))
+dataset = dict(type='RasterMaskDataset', raster='{raster}', labels='{labels}',
+               class_field='class', metainfo=metainfo, unlabelled='ground')
+pipeline = [dict(type='LoadRasterWindow', **reading), dict(type='PackSegInputs')]
+train_dataloader = dict(
+    batch_size=8, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(windows=dict(size=64, sampler='random', count=64, seed=0,
+                              region=(0, 0, 0.75, 1)), pipeline=pipeline, **dataset))
+val_dataloader = dict(
+    batch_size=8, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(windows=dict(size=64, sampler='grid', region=(0.75, 0, 1, 1)),
+                 test_mode=True, pipeline=pipeline, **dataset))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='SegReport')
+test_evaluator = val_evaluator
+model = dict(
+    data_preprocessor=dict(size_divisor=16, mean=[100.0], std=[20.0]),
+    backbone=dict(depth=4, in_channels=1),
+    # binary cross-entropy, as the geo demo's
+    decode_head=dict(in_channels=[16, 32, 64, 128, 256], loss_decode=dict(
+        _delete_=True, type='CrossEntropyLoss', use_sigmoid=True)))
+param_scheduler = dict(ramp=1)
+train_cfg = dict(max_epochs=5)
+default_hooks = dict(checkpoint=dict(interval=5))
+'''
+
+
+def roofs_scene(tmp_path, count=70, side=6):
+    """A one-band 256 px tile of ground with ``count`` small roofs a little brighter than it
+    (70 of 6 x 6 px: 3.8 % of the pixels), and the roofs as polygons."""
+    rng = np.random.default_rng(0)
+    img = rng.normal(100, 20, (1, 256, 256))
+    boxes = []
+    while len(boxes) < count:
+        x, y = (int(v) for v in rng.integers(2, 256 - side - 2, 2))
+        if all(abs(x - a) > side + 2 or abs(y - b) > side + 2 for a, b, _, _ in boxes):
+            boxes.append((x, y, x + side, y + side))
+    for x0, y0, x1, y1 in boxes:
+        img[:, y0:y1, x0:x1] += 25
+    raster = write_raster(tmp_path / 'tile.tif', np.clip(img, 0, 255).astype(np.uint8))
+    labels = write_boxes(
+        tmp_path / 'roofs.gpkg', boxes, classes=['building'] * count, field='class')
+    return raster, labels
+
+
+def test_a_rare_class_never_predicted_is_said_in_one_line(tmp_path):
+    """The new user's building tile (roofs 4 % of the pixels) trained with binary
+    cross-entropy: the head learns the prior, building IoU 0 at every validation, and the
+    console says so once (it said nothing before)."""
+    raster, labels = roofs_scene(tmp_path)
+    config = tmp_path / 'roofs.py'
+    config.write_text(RARE_CONFIG.format(repo=REPO, raster=raster, labels=labels))
+    trained = run_tool('train.py', config, '--work-dir', tmp_path / 'work')
+    said = [line for line in trained.stderr.splitlines() if 'never predicted right' in line]
+    assert len(said) == 1, trained.stderr[-2000:]
+    assert said[0].startswith("WARNING: class 'building' was never predicted right (IoU 0 in 3 "
+                              'validations in a row); it is ')
+    share = float(said[0].split('it is ')[1].split(' %')[0])
+    assert 2 < share < 6  # its share of the pixels training saw
+    logs = list((tmp_path / 'work').glob('2*/2*.log'))  # and in the run's log file
+    assert any('never predicted right' in log.read_text() for log in logs)

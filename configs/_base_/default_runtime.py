@@ -19,6 +19,9 @@ default_hooks = dict(
     input_check=dict(type='InputConsistencyHook'),
     # summary.md / summary.json and curves.png in the work dir at the end of training
     summary=dict(type='RunSummaryHook'),
+    # one line when a class scores 0 (IoU, F1) in 3 validations in a row: a rare class
+    # trained to "never predicted" is said, with its share of the training labels
+    silent_class=dict(type='SilentClassHook', patience=3),
     # the console: a progress bar an epoch, a line of metrics a validation (the full log
     # is in the work dir; --verbose prints it on the console instead)
     progress=dict(type='ConsoleProgressHook'),

@@ -6,8 +6,10 @@ from .metric_figure import MetricFigureHook
 from .preemption import PreemptionHook
 from .randomness import ResumableRandomnessHook, derived_seed
 from .run_summary import RunSummaryHook, hardware, summary_markdown
+from .silent_class import SilentClassHook
 
 __all__ = [
     'ConsoleProgressHook', 'InputConsistencyHook', 'MetricFigureHook', 'PreemptionHook',
-    'ResumableRandomnessHook', 'RunSummaryHook', 'derived_seed', 'hardware', 'summary_markdown'
+    'ResumableRandomnessHook', 'RunSummaryHook', 'SilentClassHook', 'derived_seed', 'hardware',
+    'summary_markdown'
 ]
