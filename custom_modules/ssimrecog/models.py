@@ -176,6 +176,10 @@ class SemiSupervisedClassifier(BaseModel):
         # running statistics of the teacher on unlabelled images (FreeMatch's start values)
         self.register_buffer('class_means', torch.full((classes, ), 1.0 / classes))
         self.register_buffer('global_confidence', torch.tensor(1.0 / classes))
+        # confident pseudo-labels given so far, a count a class (PseudoLabelHook reads it);
+        # not saved with the weights
+        self.register_buffer(
+            'pseudo_counts', torch.zeros(classes, dtype=torch.long), persistent=False)
 
     def train(self, mode=True):
         """The teacher always predicts in eval mode (its BN uses averaged statistics)."""
@@ -224,6 +228,7 @@ class SemiSupervisedClassifier(BaseModel):
                 probs = self._logits(self.teacher, _rows(weak, unlabelled)).softmax(dim=1)
                 probs, threshold = self._pseudo_label_rule(probs)
             labels, mask = pseudo_labels(probs, threshold)
+            self.pseudo_counts += torch.bincount(labels[mask], minlength=len(self.pseudo_counts))
             per_image = F.cross_entropy(logits[len(labelled):], labels, reduction='none')
             scale = self.unsup_scale()
             weight = self.semi_train_cfg['unsup_weight'] * scale

@@ -13,5 +13,6 @@ model = dict(
     # distribution_alignment (True: ReMixMatch's), the unsupervised weight unsup_weight=1.0
     # ramped up over rampup_iters=200 (sigmoid), running statistics with ema_decay=0.999
     semi_train_cfg=dict())
-# the teacher: an exponential moving average of the student
-custom_hooks = [dict(type='MeanTeacherHook', decay=0.99)]
+# the teacher: an exponential moving average of the student; what its pseudo-labels do,
+# every 50 iterations (pseudo_labels.csv, summary.md), and one line if they collapse
+custom_hooks = [dict(type='MeanTeacherHook', decay=0.99), dict(type='PseudoLabelHook')]

@@ -68,11 +68,13 @@ class RunSummaryHook(Hook):
             if key in ('data_root', 'ann_file', 'data_prefix') and value
         })
         ground = (getattr(runner.train_dataloader.dataset, 'metainfo', None) or {}).get('raster')
+        pseudo = pseudo_label_rows(runner.work_dir)
         return dict(
             config=runner.cfg.filename,
             work_dir=runner.work_dir,
             data=data,
             **(dict(raster=ground) if ground else {}),
+            **(dict(pseudo_labels=pseudo) if pseudo else {}),
             command=shlex.join(['python', *sys.argv]),
             trained=dict(
                 epochs=runner.epoch,
@@ -89,6 +91,21 @@ class RunSummaryHook(Hook):
                 osp.relpath(p, runner.work_dir)
                 for p in glob(osp.join(runner.work_dir, '**', '*.png'), recursive=True)),
             commands=commands.next_steps(runner.cfg.filename, checkpoint))
+
+
+def pseudo_label_rows(work_dir, most=12):
+    """The header and at most ``most`` rows (evenly spaced, the last kept) of a
+    semi-supervised run's ``pseudo_labels.csv``, as text; None without one."""
+    import csv
+    path = osp.join(work_dir, 'pseudo_labels.csv')
+    if not osp.isfile(path):
+        return None
+    with open(path, newline='') as f:
+        head, *rows = list(csv.reader(f))
+    if len(rows) > most:
+        picked = sorted({round(i * (len(rows) - 1) / (most - 1)) for i in range(most)})
+        rows = [rows[i] for i in picked]
+    return [head, *rows]
 
 
 def hardware(world_size=1):
@@ -113,6 +130,15 @@ def summary_markdown(summary):
         f' (`{summary["checkpoint"]}`)', '', '| last validation metric | value |', '|---|---|'
     ]
     lines += [f'| {k} | {v:.4g} |' for k, v in summary['last_metrics'].items()]
+    if summary.get('pseudo_labels'):
+        head, *rows = summary['pseudo_labels']
+        lines += [
+            '', '## Pseudo-labels', '',
+            'The share of unlabelled images the teacher was confident on, and the class shares '
+            'of its confident pseudo-labels, in windows of iterations (`pseudo_labels.csv`):', '',
+            '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)
+        ]
+        lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     lines += ['', '## Pictures and curves', '']
     lines += [f'- [{p}]({p})' for p in summary['pictures']] or ['- none']
     lines += ['', '## Next', '', '```bash', *summary['commands'].values(), '```', '']

@@ -18,7 +18,8 @@ from mmengine.registry import HOOKS
 SCORES = {
     'IoU': ('windows sampled around the labels (windows.sampler=\'labels\'), class weights '
             '(WeightedCrossEntropyLoss class_weight) or a Dice + cross-entropy loss'),
-    'f1': 'more labelled images of it, or class weights (BalancedCrossEntropyLoss)',
+    'f1':
+    'more labelled images of it, or class weights (BalancedCrossEntropyLoss)',
 }
 
 

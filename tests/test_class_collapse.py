@@ -1,0 +1,136 @@
+"""Collapse is said, not silent, once: a class the model never gets right (every family;
+not a class that scores, or is absent from validation), and pseudo-labels piling onto one
+class or a teacher confident on nothing (semi-supervised)."""
+import types
+
+import numpy as np
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from custom_modules.run.hooks import SilentClassHook
+
+
+def runner(classes):
+    dataset = types.SimpleNamespace(metainfo=dict(classes=classes))
+    logged = []
+    logger = types.SimpleNamespace(info=logged.append)
+    return types.SimpleNamespace(
+        train_dataloader=types.SimpleNamespace(dataset=dataset), logger=logger, logged=logged)
+
+
+def mask_batch(counts):
+    """A batch of one mask holding ``counts[c]`` pixels of class c, and 255s."""
+    values = np.concatenate([np.full(n, c) for c, n in enumerate(counts)] + [np.full(10, 255)])
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=torch.as_tensor(values).reshape(1, 1, -1))
+    return dict(data_samples=[sample])
+
+
+def test_a_class_at_iou_zero_three_validations_in_a_row_is_said_once(capsys):
+    hook, run = SilentClassHook(patience=3), runner(['ground', 'building', 'road'])
+    for _ in range(2):
+        hook.after_train_iter(run, 0, mask_batch([72, 4, 24]))
+    scores = [
+        {
+            'IoU/ground': 90.0,
+            'IoU/building': 0.0,
+            'IoU/road': 10.0
+        },
+        {
+            'IoU/ground': 91.0,
+            'IoU/building': 0.0,
+            'IoU/road': 0.0
+        },
+        {
+            'IoU/ground': 92.0,
+            'IoU/building': 0.0,
+            'IoU/road': 5.0
+        },  # road scores again
+        {
+            'IoU/ground': 92.0,
+            'IoU/building': 0.0,
+            'IoU/road': float('nan')
+        },
+    ]
+    for metrics in scores:
+        hook.after_val_epoch(run, metrics)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "WARNING: class 'building' was never predicted right (IoU 0 in 3 validations in a row); "
+        'it is 4.0 % of the training labels: what helps is windows sampled around the labels '
+        "(windows.sampler='labels'), class weights (WeightedCrossEntropyLoss class_weight) or a "
+        'Dice + cross-entropy loss'
+    ]
+    assert run.logged == [err[0][len('WARNING: '):]]
+
+
+def test_a_classifier_column_of_zeros_is_said_by_its_f1():
+    hook, run = SilentClassHook(patience=2), runner(['marsh', 'water'])
+    for _ in range(2):
+        hook.after_val_epoch(run, {'cls/accuracy': 50.0, 'cls/f1/marsh': 66.7, 'cls/f1/water': 0.0})
+    assert len(run.logged) == 1 and "class 'water'" in run.logged[0]
+    assert 'share unknown' not in run.logged[0] and 'BalancedCrossEntropyLoss' in run.logged[0]
+
+
+class FakeSemiModel(torch.nn.Module):
+    """What PseudoLabelHook reads of a SemiSupervisedClassifier: its confident pseudo-label
+    counts, a student, a teacher and the ramp-up."""
+
+    def __init__(self, classes=4):
+        super().__init__()
+        self.student, self.teacher = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
+        self.register_buffer('pseudo_counts', torch.zeros(classes, dtype=torch.long))
+        self.semi_train_cfg = dict(rampup_iters=100)
+
+
+def semi_runner(tmp_path, classes):
+    run = runner(classes)
+    run.model, run.work_dir, run.iter = FakeSemiModel(len(classes)), str(tmp_path), 0
+    return run
+
+
+def labelled_batch(labels):
+    from mmpretrain.structures import DataSample
+    return dict(data_samples=[DataSample().set_gt_label(c) for c in labels])
+
+
+def test_pseudo_labels_piling_onto_one_class_are_said_once(tmp_path, capsys):
+    """Forced collapse: from iteration 100 on, nearly every confident pseudo-label is
+    'water' (a quarter of the labelled images): said once, with the rule's numbers; the
+    shares over time go to pseudo_labels.csv."""
+    from custom_modules.ssimrecog.hooks import PseudoLabelHook
+    classes = ['marsh', 'pebbles', 'ripples', 'water']
+    hook, run = PseudoLabelHook(interval=50, patience=3), semi_runner(tmp_path, classes)
+    for step in range(400):
+        run.iter = step
+        given = torch.tensor([2, 2, 2, 2]) if step < 100 else torch.tensor([0, 0, 1, 7])
+        run.model.pseudo_counts += given
+        hook.after_train_iter(run, step, labelled_batch([0, 1, 2, 3]),
+                              dict(pseudo_confident=torch.tensor(0.5)))
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == [
+        "WARNING: pseudo-labels pile onto class 'water': 88 % of the confident pseudo-labels, "
+        'against 25 % of the labelled images (more than 2x in 3 windows of 50 iterations in a '
+        "row, to iteration 250): distribution alignment (semi_train_cfg.distribution_alignment="
+        "True) or self-adaptive thresholds (threshold_mode='self-adaptive') keep pseudo-labels "
+        'in proportion'
+    ]
+    hook.after_train(run)
+    rows = (tmp_path / 'pseudo_labels.csv').read_text().splitlines()
+    assert rows[0] == 'iteration,confident,marsh,pebbles,ripples,water'
+    assert rows[1] == '50,0.5,0.25,0.25,0.25,0.25' and rows[-1] == '400,0.5,0.0,0.0,0.125,0.875'
+
+
+def test_a_teacher_confident_on_nothing_after_the_ramp_up_is_said(tmp_path, capsys):
+    from custom_modules.ssimrecog.hooks import PseudoLabelHook
+    hook, run = PseudoLabelHook(interval=50, patience=3), semi_runner(tmp_path, ['a', 'b'])
+    for step in range(300):
+        run.iter = step
+        hook.after_train_iter(run, step, labelled_batch([0, 1]),
+                              dict(pseudo_confident=torch.tensor(0.0)))
+    said = capsys.readouterr().err.strip().splitlines()
+    # windows end at 50, 100, ...; after the ramp-up (100 iterations) the third is at 200
+    assert len(said) == 1 and said[0].startswith(
+        'WARNING: the teacher is confident on 0.0 % of the unlabelled images (below 2 % in 3 '
+        'windows of 50 iterations in a row, to iteration 200)')
