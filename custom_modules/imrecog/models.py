@@ -7,7 +7,7 @@ from mmengine.model import BaseModule
 from mmpretrain.models.losses import CrossEntropyLoss
 from mmpretrain.registry import MODELS
 
-from ..errors import ZooError
+from ..balance import balanced_weights
 
 
 @MODELS.register_module()
@@ -53,13 +53,8 @@ class GlobalMaxPooling(nn.Module):
 
 
 def balanced_class_weights(labels, num_classes):
-    """``n / (k * count_c)`` per class (scikit-learn's "balanced", as the course used)."""
-    counts = np.bincount(np.asarray(labels), minlength=num_classes).astype(float)
-    if (counts == 0).any():
-        missing = np.flatnonzero(counts == 0).tolist()
-        raise ZooError(f'class weights: classes {missing} have no training images; '
-                       'remove them from `classes` or add images')
-    return (counts.sum() / (num_classes * counts)).tolist()
+    """``n / (k * count_c)`` per class of the training ``labels`` (``balance``)."""
+    return balanced_weights(np.bincount(np.asarray(labels), minlength=num_classes))
 
 
 @MODELS.register_module()

@@ -9,6 +9,7 @@ from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import MODELS
 from torch import nn
 
+from ..balance import balanced_weights
 from ..errors import ZooError
 
 
@@ -134,7 +135,29 @@ class WeightedCrossEntropyLoss(CrossEntropyLoss):
     computes that average itself, over the pixels not ignored (and, without
     ``avg_non_ignore``, counting each ignored pixel once, as the unweighted loss does),
     and hands it to the upstream loss as its ``avg_factor``. The same options as
-    ``CrossEntropyLoss``; without ``class_weight`` it is that loss unchanged."""
+    ``CrossEntropyLoss``; without ``class_weight`` it is that loss unchanged.
+
+    ``class_weight='balanced'``: the loss weights each class by its rarity among the
+    labelled pixels it has trained on so far (``n / (k * count_c)``, as
+    ``BalancedCrossEntropyLoss`` weights a classifier's classes), counted from every
+    training batch: a class-balanced loss for any segmentation config, with no weights
+    to work out by hand."""
+
+    def __init__(self, class_weight=None, **kwargs):
+        self.balanced = class_weight == 'balanced'
+        if self.balanced and kwargs.get('use_sigmoid'):
+            raise ZooError("WeightedCrossEntropyLoss(class_weight='balanced') weighs the classes "
+                           'of a softmax head (out_channels = the number of classes); a 1-channel '
+                           'sigmoid head: add BinaryDiceLoss to loss_decode instead')
+        super().__init__(class_weight=None if self.balanced else class_weight, **kwargs)
+        self.pixel_counts = None  # labelled pixels a class, seen in training ('balanced')
+
+    def balance(self, cls_score, label, ignore_index):
+        """Count the labelled pixels of a training batch; the weights they give so far."""
+        kept = label[label != ignore_index]
+        counts = torch.bincount(kept.flatten(), minlength=cls_score.shape[1]).cpu()
+        self.pixel_counts = counts if self.pixel_counts is None else self.pixel_counts + counts
+        self.class_weight = balanced_weights(self.pixel_counts.numpy(), strict=False)
 
     def forward(self,
                 cls_score,
@@ -145,6 +168,8 @@ class WeightedCrossEntropyLoss(CrossEntropyLoss):
                 ignore_index=-100,
                 **kwargs):
         reduction = reduction_override or self.reduction
+        if self.balanced and self.training:
+            self.balance(cls_score, label, ignore_index)
         if (self.class_weight is not None and avg_factor is None and reduction == 'mean'
                 and not (self.use_sigmoid or self.use_mask)):
             kept = label != ignore_index

@@ -111,3 +111,29 @@ def test_class_weights_work_beside_ignored_pixels():
     assert plain(
         logits, label,
         ignore_index=255).item() == pytest.approx(upstream(logits, label, ignore_index=255).item())
+
+
+def test_balanced_class_weights_come_from_the_pixels_trained_on():
+    """class_weight='balanced': n / (k * count) of the labelled pixels of every training
+    batch so far (ignored pixels not counted; evaluation counts nothing), and the loss is
+    PyTorch's weighted mean with those weights."""
+    import torch.nn.functional as F
+
+    from custom_modules.errors import ZooError
+    from custom_modules.imseg.models import WeightedCrossEntropyLoss
+    loss = WeightedCrossEntropyLoss(class_weight='balanced', avg_non_ignore=True)
+    logits = torch.randn(1, 3, 2, 4)
+    first = torch.tensor([[[0, 0, 0, 0], [0, 0, 1, 255]]])  # 6 of class 0, 1 of class 1
+    loss(logits, first, ignore_index=255)
+    second = torch.tensor([[[0, 0, 2, 2], [1, 255, 255, 255]]])  # 2, 1, 2 more
+    value = loss(logits, second, ignore_index=255)
+    counts = [8, 2, 2]  # 12 labelled pixels
+    weights = [12 / (3 * c) for c in counts]
+    assert loss.class_weight == pytest.approx(weights)
+    expected = F.cross_entropy(logits, second, weight=torch.tensor(weights), ignore_index=255)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+    loss.eval()
+    loss(logits, first, ignore_index=255)
+    assert loss.pixel_counts.tolist() == counts
+    with pytest.raises(ZooError, match='1-channel sigmoid head: add BinaryDiceLoss'):
+        WeightedCrossEntropyLoss(class_weight='balanced', use_sigmoid=True)
