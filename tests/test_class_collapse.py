@@ -134,3 +134,32 @@ def test_a_teacher_confident_on_nothing_after_the_ramp_up_is_said(tmp_path, caps
     assert len(said) == 1 and said[0].startswith(
         'WARNING: the teacher is confident on 0.0 % of the unlabelled images (below 2 % in 3 '
         'windows of 50 iterations in a row, to iteration 200)')
+
+
+def test_a_detector_class_never_found_is_said_by_its_recall():
+    hook, run = SilentClassHook(patience=3), runner(['person', 'dog'])
+    for _ in range(3):
+        hook.after_val_epoch(run, {
+            'coco/bbox_mAP': 0.3,
+            'count/recall/person': 70.0,
+            'count/recall/dog': 0.0
+        })
+    assert len(run.logged) == 1
+    assert run.logged[0].startswith("class 'dog' was never predicted right (recall 0 in 3 ")
+    assert 'lower score threshold' in run.logged[0]
+
+
+def test_validations_of_the_first_tenth_of_training_are_not_counted():
+    """The demo detector finds no person (recall 0) after epochs 1 and 2 of 12, then does:
+    the first tenth of training is a warm-up, not a silent class."""
+    hook, run = SilentClassHook(patience=2), runner(['person'])
+    run.max_iters = 120
+    for epoch, recall in enumerate([0.0, 0.0, 47.0, 77.0], 1):
+        run.iter = 10 * epoch
+        hook.after_val_epoch(run, {'count/recall/person': recall})
+    assert run.logged == []
+    run.iter = 50
+    hook.after_val_epoch(run, {'count/recall/person': 0.0})
+    run.iter = 60
+    hook.after_val_epoch(run, {'count/recall/person': 0.0})
+    assert len(run.logged) == 1

@@ -69,7 +69,10 @@ class CountingMetric(BaseMetric):
     """Per image, detections with score >= ``score_thr`` vs ground-truth boxes.
 
     Returns ``count/mae`` (mean absolute error), ``count/bias`` (mean predicted minus
-    observed) and ``count/exact`` (% of images counted exactly); writes ``counts.csv`` to
+    observed), ``count/exact`` (% of images counted exactly) and, per class with boxes,
+    ``count/recall/<class>`` (% of its boxes that a counted detection of the class overlaps
+    by IoU >= 0.5; 0 is a class never found, which ``SilentClassHook`` says); writes
+    ``counts.csv`` to
     ``out_dir`` (default: the run's log folder) and keeps the counts in ``figure_data``, which
     ``CountScatterHook`` draws.
     """
@@ -88,7 +91,25 @@ class CountingMetric(BaseMetric):
                 dict(
                     image=osp.basename(sample.get('img_path') or str(sample.get('img_id'))),
                     true=len(gt['bboxes']) if 'bboxes' in gt else 0,
-                    pred=int((scores >= self.score_thr).sum())))
+                    pred=int((scores >= self.score_thr).sum()),
+                    found=self.found(sample['pred_instances'], gt)))
+
+    def found(self, pred, gt):
+        """``(label, found)`` for each ground-truth box: whether a detection of its class
+        scoring at least ``score_thr`` overlaps it by IoU >= 0.5 (empty without labels)."""
+        if not all(k in gt for k in ('bboxes', 'labels')) or 'bboxes' not in pred:
+            return []
+        from mmdet.structures.bbox import bbox_overlaps
+        counted = pred['scores'] >= self.score_thr
+        boxes, labels = pred['bboxes'][counted], pred['labels'][counted]
+        if not len(gt['labels']):
+            return []
+        if not len(boxes):
+            return [(int(label), False) for label in gt['labels']]
+        overlaps = bbox_overlaps(gt['bboxes'].float(), boxes.float())
+        same = gt['labels'][:, None] == labels[None, :]
+        hit = ((overlaps >= 0.5) & same).any(dim=1)
+        return [(int(label), bool(h)) for label, h in zip(gt['labels'], hit)]
 
     def compute_metrics(self, results):
         true = np.array([r['true'] for r in results], float)
@@ -100,7 +121,14 @@ class CountingMetric(BaseMetric):
             writer.writerow(['image', 'observed', 'predicted'])
             writer.writerows([r['image'], r['true'], r['pred']] for r in results)
         self.figure_data = dict(true=true, pred=pred)  # for CountScatterHook
-        return dict(
+        metrics = dict(
             mae=float(np.abs(pred - true).mean()),
             bias=float((pred - true).mean()),
             exact=100.0 * float((pred == true).mean()))
+        classes = list((self.dataset_meta or {}).get('classes') or [])
+        boxes = [pair for r in results for pair in r.get('found', [])]
+        for index, name in enumerate(classes):
+            hits = [h for label, h in boxes if label == index]
+            if hits:
+                metrics[f'recall/{name}'] = 100.0 * float(np.mean(hits))
+        return metrics

@@ -128,3 +128,24 @@ def test_coco_metric_reports_zero_when_nothing_is_detected():
     # one INFO line says so; no ERROR (mmdet's "results of the whole dataset is empty")
     assert [(r.levelname, r.getMessage()) for r in logged
             ] == [('INFO', 'CocoMetric: no detections in any image (yet): every mAP is 0')]
+
+
+def test_counting_metric_gives_each_class_its_recall(tmp_path):
+    """count/recall/<class>: the share of its boxes a counted detection of the class
+    overlaps by IoU >= 0.5; a class never found scores 0 (SilentClassHook says it)."""
+    metric = CountingMetric(score_thr=0.5, out_dir=str(tmp_path))
+    metric.dataset_meta = dict(classes=('person', 'dog'))
+    box = [[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 30.0, 30.0], [40.0, 40.0, 50.0, 50.0]]
+    sample = dict(
+        pred_instances=dict(
+            scores=torch.tensor([0.9, 0.4, 0.8]),
+            bboxes=torch.tensor([box[0], box[1], [40.0, 40.0, 46.0, 50.0]]),
+            labels=torch.tensor([0, 0, 0])),
+        gt_instances=dict(bboxes=torch.tensor(box), labels=torch.tensor([0, 0, 1])),
+        img_path='a.jpg')
+    metric.process(None, [sample])
+    out = metric.evaluate(1)
+    # person: box 0 found, box 1 only by a detection under the threshold; dog: found by a
+    # person detection only (and IoU 0.6), so never found
+    assert out['count/recall/person'] == pytest.approx(50.0)
+    assert out['count/recall/dog'] == 0.0

@@ -2,8 +2,9 @@
 
 A rare class (4 % of the pixels, say) can train to "never predicted" while the loss falls
 and the mean scores look fine. After each validation this hook reads the per-class scores
-the families' metrics give (segmentation ``IoU/<class>``, classification ``f1/<class>``;
-0 means not one pixel or image of the class was predicted right) and, when a class scores
+the families' metrics give (segmentation ``IoU/<class>``, classification ``f1/<class>``,
+detection ``count/recall/<class>``; 0 means not one pixel, image or box of the class was
+predicted right) and, when a class scores
 0 in ``patience`` validations in a row, says so once in one line: the class, its share of
 the training labels (counted from the batches training saw), and what helps.
 """
@@ -20,17 +21,20 @@ SCORES = {
             '(WeightedCrossEntropyLoss class_weight) or a Dice + cross-entropy loss'),
     'f1':
     'more labelled images of it, or class weights (BalancedCrossEntropyLoss)',
+    'recall': ('windows sampled around the labels, more labelled boxes of it, or a lower '
+               'score threshold (CountingMetric score_thr)'),
 }
 
 
 @HOOKS.register_module()
 class SilentClassHook(Hook):
-    """Say once, in one line, which class scored 0 in ``patience`` validations in a row."""
+    """Say once, in one line, which class scored 0 in ``patience`` validations in a row,
+    counting the validations after the first ``warmup`` share of training."""
 
     priority = 'LOW'
 
-    def __init__(self, patience=3):
-        self.patience = patience
+    def __init__(self, patience=3, warmup=0.1):
+        self.patience, self.warmup = patience, warmup
         self.zeros, self.said, self.counts = {}, set(), None
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
@@ -45,6 +49,9 @@ class SilentClassHook(Hook):
         self.counts[:len(found)] += found
 
     def after_val_epoch(self, runner, metrics=None):
+        done, total = getattr(runner, 'iter', 1), getattr(runner, 'max_iters', 1) or 1
+        if done < self.warmup * total:  # a detector finds nothing in its first epochs
+            return
         for key, value in (metrics or {}).items():
             parts = key.split('/')
             if len(parts) < 2 or parts[-2] not in SCORES or value is None or np.isnan(value):
