@@ -17,9 +17,7 @@ to it, and ``res`` is the pixel size the model records as its own.
 """
 import os.path as osp
 
-import numpy as np
-
-from ..geo.raster import raster_facts, training_scaling
+from ..geo.raster import as_pair, raster_facts, training_scaling
 from ..geo.samples import raster_paths, raster_samples
 
 
@@ -55,7 +53,8 @@ class RasterSamplesMixin:
         ]
         reading = readings[0] if readings else None
         paths = raster_paths(self._under_root(self.raster))
-        res = self.res if self.res is not None else raster_facts(paths[0])['pixel_size']
+        facts = raster_facts(paths[0])
+        res = self.res if self.res is not None else facts['pixel_size']
         samples = raster_samples(
             paths,
             self._under_root(self.labels),
@@ -72,9 +71,8 @@ class RasterSamplesMixin:
         # and told to prediction through model.json: the first raster's facts at the
         # training pixel size, and a percentile scaling as the numbers it gives over the
         # training rasters, with which every training window is read too
-        facts = raster_facts(paths[0])
         if res is not None:
-            facts['pixel_size'] = [float(v) for v in np.broadcast_to(np.float64(res), (2, ))]
+            facts['pixel_size'] = as_pair(res)
         scaling = training_scaling(paths, reading) if reading else None
         if scaling is not None:
             facts['scaling'] = scaling

@@ -160,14 +160,26 @@ def describe_ground(facts):
 RESAMPLE_TOLERANCE = 0.1  # a pixel size this far (share) from the model's is read resampled
 
 
+def as_pair(size):
+    """A pixel size given as one number or ``[x, y]`` -> ``[x, y]`` floats."""
+    return [float(v) for v in np.broadcast_to(np.float64(size), (2, ))]
+
+
+def zoomed_size(width, height, zoom):
+    """``(width, height)`` of a raster in pixels of another size (``zoom``: its pixels per
+    such pixel, :func:`zoom_to`; None: as it is)."""
+    if zoom is None:
+        return width, height
+    return max(1, round(width / zoom[0])), max(1, round(height / zoom[1]))
+
+
 def zoom_to(pixel_size, target, tolerance=RESAMPLE_TOLERANCE):
     """``(zx, zy)``: a raster's pixels per pixel of the ``target`` pixel size (metres, a
     number or ``[x, y]``), or None where the raster's ``pixel_size`` is within
     ``tolerance`` of it on both axes (or either is unknown)."""
     if pixel_size is None or target is None:
         return None
-    target = np.broadcast_to(np.float64(target), (2, ))
-    zoom = target / np.float64(pixel_size)
+    zoom = np.float64(as_pair(target)) / np.float64(pixel_size)
     if np.all(np.abs(zoom - 1) <= tolerance):
         return None
     return float(zoom[0]), float(zoom[1])
@@ -380,7 +392,7 @@ class RasterSource:
         if self.zoom is None:
             return windows(self.height, self.width, tile, overlap)
         zx, zy = self.zoom
-        width, height = max(1, round(self.width / zx)), max(1, round(self.height / zy))
+        width, height = zoomed_size(self.width, self.height, self.zoom)
 
         def native(v, end, size, zoom):
             return size if v == end else min(size, round(v * zoom))

@@ -23,7 +23,8 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import ZooError
-from .raster import RASTER_EXTENSIONS, import_rasterio, metres, pixel_size_of, window_valid
+from .raster import (RASTER_EXTENSIONS, as_pair, import_rasterio, metres, pixel_size_of,
+                     window_valid, zoom_to, zoomed_size)
 from .vectors import read_labels, to_pixels
 from .windows import sample_windows
 
@@ -233,7 +234,7 @@ def raster_samples(raster,
                   for g, lab in zip(frame.geometry, frame.label)]
         kind.check(shapes, labels)
         centres = [(g.centroid.x, g.centroid.y) for g, _ in shapes]
-        width, height = _model_size(grid, zoom)
+        width, height = zoomed_size(grid.width, grid.height, zoom)
         found = sample_windows(width, height, centres=centres, **windows)
         kept = _with_data(grid, found, zoom, min_valid, reading)
         skipped += len(found) - len(kept)
@@ -256,29 +257,20 @@ def training_zoom(grid, res):
     they are the same size; said once a raster."""
     if res is None:
         return None
-    res = [float(v) for v in np.broadcast_to(np.float64(res), (2, ))]
     if grid.pixel_size is None:
         raise ZooError(f'{grid.path} has no CRS, so its pixel size is unknown and it cannot be '
-                       f'resampled to res={res} m: georeference it, or train on rasters of one '
-                       'pixel size without res')
-    zoom = (res[0] / grid.pixel_size[0], res[1] / grid.pixel_size[1])
-    if np.allclose(zoom, 1, atol=1e-6):
-        return None
-    _say_once(f'{osp.basename(grid.path)}: pixels of {metres(grid.pixel_size)} m, read '
-              f'resampled to {metres(res)} m (res) for training')
+                       f'resampled to res={as_pair(res)} m: georeference it, or train on '
+                       'rasters of one pixel size without res')
+    zoom = zoom_to(grid.pixel_size, res, tolerance=1e-5)  # training resamples any difference
+    if zoom is not None:
+        _say_once(f'{osp.basename(grid.path)}: pixels of {metres(grid.pixel_size)} m, read '
+                  f'resampled to {metres(res)} m (res) for training')
     return zoom
 
 
 def _scale(zoom):
     from affine import Affine
     return Affine.scale(*zoom)
-
-
-def _model_size(grid, zoom):
-    """``(width, height)`` of the raster in training pixels."""
-    if zoom is None:
-        return grid.width, grid.height
-    return max(1, round(grid.width / zoom[0])), max(1, round(grid.height / zoom[1]))
 
 
 def _native(box, zoom):
