@@ -25,7 +25,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from custom_modules.cli import clean_errors, load_config, require_checkpoint
+from custom_modules.cli import clean_errors
 from custom_modules.deploy import (OnnxNetwork, Predictor, ensemble_networks, load_spec,
                                    predict_folder)
 from custom_modules.deploy.options import add_predict_args, folder_options, predictor_options
@@ -61,23 +61,13 @@ def parse_args():
 
 
 def pytorch_predictor(args):
-    from custom_modules.export.onnx_export import (ExportModule, TorchNetwork, build_model, spec_of,
-                                                   task_of)
+    from custom_modules.export.onnx_export import torch_predictor
     if len(args.inputs) != 3:
         raise ZooError('pytorch backend: give CONFIG CHECKPOINT IMAGES')
-    args.config, checkpoint, images = args.inputs
-    checkpoint = require_checkpoint(checkpoint)
-    cfg = load_config(args)
-    task, _ = task_of(cfg)
-    model = build_model(cfg, checkpoint, args.device)
-    network = TorchNetwork(ExportModule(model, task).eval(), args.device)
-    ensemble = [
-        TorchNetwork(
-            ExportModule(build_model(cfg, require_checkpoint(c), args.device), task).eval(),
-            args.device) for c in args.ensemble
-    ]
-    return Predictor(
-        spec_of(cfg, model), network, ensemble=ensemble, **predictor_options(args)), images
+    config, checkpoint, images = args.inputs
+    predictor = torch_predictor(config, checkpoint, args.device, args.ensemble, args.cfg_options,
+                                **predictor_options(args))
+    return predictor, images
 
 
 def onnx_predictor(args):

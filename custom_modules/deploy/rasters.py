@@ -11,6 +11,7 @@ nodata dropped, class pixels on nodata written as nodata.
 """
 import os.path as osp
 import sys
+from contextlib import contextmanager
 
 from ..geo.raster import RasterReading, gdal_cache_env, metres
 
@@ -86,18 +87,49 @@ def predict_raster(predictor,
                    tile=None,
                    overlap=None,
                    score_thr=None,
+                   stem=None,
                    **outputs):
-    """Predict one raster; returns ``dict(raster, outputs, summary, counts)``. ``outputs``:
-    the options of the task's files (see ``tasks``)."""
+    """Predict one raster into files ``<out_dir>/<stem>_...`` (``stem``: the raster's file
+    name without extension); returns ``dict(raster, outputs, summary, counts)``.
+    ``outputs``: the options of the task's files (see ``tasks``)."""
+    with open_raster(predictor, path, reading, tile, overlap, outputs) as (source, tile, overlap):
+        stem = osp.join(out_dir, stem or osp.splitext(osp.basename(path))[0])
+        return predictor.task.predict_raster(predictor, source, stem, tile, overlap, score_thr,
+                                             **outputs)
+
+
+@contextmanager
+def open_raster(predictor, path, reading, tile, overlap, outputs):
+    """The raster at ``path`` open for ``predictor``'s task (its options checked, one line
+    about its pixel size or missing CRS said), with the window side and overlap to use:
+    ``(source, tile, overlap)``."""
     task = predictor.task
     tile = raster_tile(predictor.spec, tile)
     overlap = task.tiling(tile, overlap, rasters=True)
     task.check_outputs(outputs)
-    stem = osp.join(out_dir, osp.splitext(osp.basename(path))[0])
     with gdal_cache_env(), reading.open(path) as source:
         say_resolution(source, reading)
         if not source.georeferenced:
             print(
                 f'WARNING: {path} has no CRS: its results are in pixel coordinates',
                 file=sys.stderr)
-        return task.predict_raster(predictor, source, stem, tile, overlap, score_thr, **outputs)
+        yield source, tile, overlap
+
+
+def row_blocks(source, tile, overlap, rows_per_block):
+    """The raster rows ``(y0, y1)`` of blocks of ``rows_per_block`` rows of windows, top to
+    bottom, together the whole raster: a block starts at the top of its first row of
+    windows (``Task.predict_part`` predicts the windows of each apart)."""
+    tops = sorted({box[1] for box in source.windows(tile, overlap)})
+    starts = tops[::max(1, rows_per_block)]
+    starts[0] = 0
+    return list(zip(starts, starts[1:] + [source.height]))
+
+
+def windows_starting_in(source, tile, overlap, rows=None):
+    """The windows of the prediction grid whose top lies in ``rows`` (``(y0, y1)``; None:
+    all): the windows of one block, each window in one block."""
+    boxes = source.windows(tile, overlap)
+    if rows is None:
+        return boxes
+    return [box for box in boxes if rows[0] <= box[1] < rows[1]]

@@ -82,6 +82,26 @@ class TorchNetwork:
         return [o.cpu().numpy() for o in (out if isinstance(out, tuple) else (out, ))]
 
 
+def torch_predictor(config, checkpoint, device='cpu', ensemble=(), cfg_options=None, **options):
+    """A runtime ``Predictor`` running the network of ``config`` with the weights of
+    ``checkpoint`` (and of the ``ensemble`` checkpoints of the same config) in PyTorch,
+    as ``tools/infer.py`` does; ``options``: the predictor's (batch size, TTA)."""
+    from types import SimpleNamespace
+
+    from ..cli import load_config, require_checkpoint
+    from ..deploy import Predictor
+    cfg = load_config(SimpleNamespace(config=config, cfg_options=cfg_options or {}))
+    task, _ = task_of(cfg)
+
+    def network(path):
+        model = build_model(cfg, require_checkpoint(path), device)
+        return model, TorchNetwork(ExportModule(model, task).eval(), device)
+
+    model, first = network(checkpoint)
+    return Predictor(
+        spec_of(cfg, model), first, ensemble=[network(c)[1] for c in ensemble], **options)
+
+
 def test_pipeline(cfg):
     """The pipeline of the config's test images (of the queries, for a gallery/query set)."""
     dataset = cfg.test_dataloader.dataset

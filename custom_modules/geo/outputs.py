@@ -78,6 +78,34 @@ class ClassRasterWriter:
                 extra.close()
 
 
+def join_rows(path, source, parts, chunk=256):
+    """Write ``path``, a raster the size and place of ``source``, from the row blocks
+    ``parts`` (``(part path, first row)``, written by one :class:`ClassRasterWriter` each,
+    together every row), ``chunk`` rows at a time; the parts are removed."""
+    import os
+
+    import rasterio
+    from rasterio.windows import Window
+    with rasterio.open(parts[0][0]) as first:
+        profile = first.profile
+        tags = [first.tags(b) for b in range(1, first.count + 1)]
+        names = first.descriptions
+    profile.update(height=source.height, transform=source.transform)
+    with rasterio.open(path, 'w', **profile) as out:
+        for band, (band_tags, name) in enumerate(zip(tags, names), 1):
+            out.update_tags(band, **band_tags)
+            if name:
+                out.set_band_description(band, name)
+        for part, y0 in parts:
+            with rasterio.open(part) as strip:
+                for top in range(0, strip.height, chunk):
+                    rows = min(chunk, strip.height - top)
+                    data = strip.read(window=Window(0, top, strip.width, rows))
+                    out.write(data, window=Window(0, y0 + top, strip.width, rows))
+    for part, _ in parts:
+        os.remove(part)
+
+
 def pixel_boxes_to_map(boxes, transform):
     """``N x 4`` pixel boxes (x0, y0, x1, y1) -> shapely polygons in map coordinates (the
     four corners through the affine transform, so rotated rasters come out right)."""

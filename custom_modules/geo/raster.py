@@ -232,7 +232,7 @@ class RasterSource:
 
     def __init__(self, path, reading):
         rasterio = import_rasterio()
-        if not osp.isfile(path):
+        if not (osp.isfile(path) or path.startswith('/vsi')):  # GDAL paths: remote files
             raise ZooError(f'no such raster: {path}')
         try:
             self.dataset = rasterio.open(path)

@@ -76,9 +76,25 @@ class Task:
     def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
         """Predict an open raster (``geo.raster``) window by window; returns
         ``dict(raster, outputs, summary, counts)``. ``outputs``: the options of the files a
-        task writes (its ``raster_outputs``; :meth:`check_outputs` refuses the others)."""
+        task writes (its ``raster_outputs``; :meth:`check_outputs` refuses the others).
+        One part holding every window, then its files: the archive
+        (``custom_modules.archive``) predicts the parts of a large raster apart and
+        finishes them so, with the same result."""
+        outputs = {k: v for k, v in outputs.items() if k in self.raster_outputs}
+        part = self.predict_part(predictor, source, stem, tile, overlap, None, **outputs)
+        return self.finish_raster(source, stem, [part], tile, score_thr, **outputs)
+
+    def predict_part(self, predictor, source, stem, tile, overlap, rows=None, **outputs):
+        """What the windows of raster rows ``rows`` (``(y0, y1)``; None: all) found, for
+        :meth:`finish_raster`: the parts of :func:`~..rasters.row_blocks` together hold
+        every window once, each object and pixel as one part holding all would."""
         raise ZooError(f'rasters: a {self.name} model has no map output; predict pictures '
                        'instead')
+
+    def finish_raster(self, source, stem, parts, tile, score_thr=None, **outputs):
+        """The files of a raster from the :meth:`predict_part` of its row blocks, in order;
+        returns what :meth:`predict_raster` does."""
+        raise NotImplementedError
 
     def check_outputs(self, outputs):
         """Refuse a raster output option this task does not write (never ignore it)."""

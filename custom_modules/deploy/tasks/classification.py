@@ -29,22 +29,30 @@ class Classification(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self.classes, out_dir)
 
-    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
-        """Windows of ``tile`` side by side (no overlap): ``<name>_windows.gpkg`` (each
-        window's polygon, class, score) and ``<name>_windows.csv`` (centre x, y in map
-        coordinates, class, score). A window mostly of nodata is not classified."""
-        from ...geo.outputs import pixel_boxes_to_map, write_layer
+    def predict_part(self, predictor, source, stem, tile, overlap, rows=None):
+        """The windows of ``tile`` side by side (no overlap) starting in ``rows``, each
+        ``((x0, y0, x1, y1), (x, y, class, score))`` (the centre in map coordinates); a
+        window mostly of nodata is not classified."""
         from ...geo.raster import pipeline_order
-        classes = self.classes
-        found, rows = [], []
-        for x0, y0, x1, y1 in source.windows(tile, 0):
+        from ..rasters import windows_starting_in
+        found = []
+        for x0, y0, x1, y1 in windows_starting_in(source, tile, 0, rows):
             image, valid = source.read(x0, y0, x1, y1)
             if valid.mean() < 0.5:  # a window mostly of nodata says nothing of a class
                 continue
             pred = predictor.predict_whole(pipeline_order(image))
             cx, cy = source.transform @ ((x0 + x1) / 2, (y0 + y1) / 2)
-            found.append((x0, y0, x1, y1))
-            rows.append((cx, cy, classes[pred['label']], round(pred['score'], 4)))
+            found.append(
+                ((x0, y0, x1, y1), (cx, cy, self.classes[pred['label']], round(pred['score'], 4))))
+        return found
+
+    def finish_raster(self, source, stem, parts, tile, score_thr=None):
+        """``<name>_windows.gpkg`` (each window's polygon, class, score) and
+        ``<name>_windows.csv`` (centre x, y in map coordinates, class, score)."""
+        from ...geo.outputs import pixel_boxes_to_map, write_layer
+        classes = self.classes
+        windows = [w for part in parts for w in part]
+        found, rows = [box for box, _ in windows], [row for _, row in windows]
         out, table = f'{stem}_windows.gpkg', f'{stem}_windows.csv'
         write_csv(table, ['x', 'y', 'class', 'score'], rows)
         write_layer(

@@ -52,21 +52,19 @@ class Detection(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self, out_dir, score_thr)
 
-    def predict_raster(self, predictor, source, stem, tile, overlap, score_thr=None, **outputs):
-        """``<name>_detections.gpkg`` (box polygons with class and score in the raster's
-        CRS) and ``<name>_detections.geojson`` (WGS 84); a box centred on nodata is
-        dropped. With ``uncertainty``, each box's ``score_std``: the spread of its score
-        over the TTA views and ensemble members (see :meth:`merge_views`)."""
-        uncertainty = outputs.get('uncertainty')
+    def predict_part(self, predictor, source, stem, tile, overlap, rows=None, uncertainty=False):
+        """The detections of each window starting in ``rows``, in the raster's pixels; a
+        box centred on nodata is dropped. With ``uncertainty``, each box's ``score_std``:
+        the spread of its score over the TTA views and ensemble members (see
+        :meth:`merge_views`)."""
         if uncertainty and not predictor.augmented:
             raise ZooError('--uncertainty: a detector\'s uncertainty is the disagreement of '
                            'its views (score_std of each box): give --tta flip or d4, or '
                            '--ensemble')
-        from ...geo.outputs import pixel_boxes_to_map, write_layer
         from ...geo.raster import pipeline_order
-        classes = self.classes
+        from ..rasters import windows_starting_in
         per_tile = []
-        for x0, y0, x1, y1 in source.windows(tile, overlap):
+        for x0, y0, x1, y1 in windows_starting_in(source, tile, overlap, rows):
             image, valid = source.read(x0, y0, x1, y1)
             if not valid.any():
                 continue
@@ -78,6 +76,15 @@ class Detection(Task):
             # read resampled: boxes back in the raster's pixels
             det['boxes'] = det['boxes'] * np.float32([(x1 - x0) / width, (y1 - y0) / height] * 2)
             per_tile.append(((x0, y0, x1, y1), det))
+        return per_tile
+
+    def finish_raster(self, source, stem, parts, tile, score_thr=None, uncertainty=False):
+        """``<name>_detections.gpkg`` (box polygons with class and score in the raster's
+        CRS) and ``<name>_detections.geojson`` (WGS 84): the windows' boxes merged
+        (``processing.merge_tile_detections``), each object once, whichever part saw it."""
+        from ...geo.outputs import pixel_boxes_to_map, write_layer
+        classes = self.classes
+        per_tile = [found for part in parts for found in part]
         if per_tile:
             merged = processing.merge_tile_detections(per_tile, source.height, source.width,
                                                       self.post['iou_threshold'])

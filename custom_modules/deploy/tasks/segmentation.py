@@ -43,49 +43,46 @@ class Segmentation(Task):
     def picture_results(self, out_dir, score_thr=None):
         return _Pictures(self, out_dir)
 
-    def predict_raster(self,
-                       predictor,
-                       source,
-                       stem,
-                       tile,
-                       overlap,
-                       score_thr=None,
-                       probabilities=False,
-                       min_area=0.0,
-                       boundary=None,
-                       uncertainty=False,
-                       suggest=0):
-        """``<name>_classes.tif`` (class indices, uint8, nodata 255, the source's CRS and
-        transform), with ``probabilities`` ``<name>_probs.tif``, and ``<name>_classes.gpkg``,
-        the class map as polygons (``geo.outputs.class_polygons``; patches under
-        ``min_area`` m² left out), and for a model with a water class, or the classes of
-        ``boundary``, ``<name>_shoreline.gpkg``: the boundary as lines at sub-pixel
-        precision (:meth:`boundary_level`). With ``uncertainty`` (or ``suggest``)
-        ``<name>_uncertainty.tif``: the normalised entropy of each pixel's class
-        probabilities (averaged over the TTA views and ensemble members), and with
-        ``suggest`` N, ``<name>_to_label.gpkg``: the N windows (``tile`` pixels, side by
-        side) of highest mean uncertainty, to label next. Windows are read in rows, so that
-        memory holds one row of windows and their summed logits."""
-        import os
-
-        from ...geo.outputs import (ClassRasterWriter, boundary_lines, class_polygons,
-                                    uncertain_windows)
+    def predict_part(self,
+                     predictor,
+                     source,
+                     stem,
+                     tile,
+                     overlap,
+                     rows=None,
+                     probabilities=False,
+                     min_area=0.0,
+                     boundary=None,
+                     uncertainty=False,
+                     suggest=0):
+        """Raster rows ``rows`` (``(y0, y1)``; None: all) of the class raster, written to
+        ``<name>_classes.tif`` (all rows) or ``<name>.rows<y0>-<y1>_classes.tif`` (a block;
+        :meth:`finish_raster` joins them), with the probabilities, boundary level and
+        uncertainty rasters asked for. Each pixel averages the logits of every window
+        covering it, so a block also predicts the windows of its neighbours that reach into
+        it. Windows are read in rows, so that memory holds one row of windows and their
+        summed logits. Returns ``dict(stem, rows, counts)``."""
+        from ...geo.outputs import ClassRasterWriter
         from ...geo.raster import pipeline_order
-        classes = self.classes
-        out = f'{stem}_classes.tif'
         if not (isinstance(suggest, int) and suggest >= 0):
             raise ZooError(f'--suggest {suggest}: give how many windows to suggest, 1 or more')
         pair = self.boundary_classes(boundary)
-        level = f'{stem}_boundary.tmp.tif' if pair else None
-        unsure = f'{stem}_uncertainty.tif' if uncertainty or suggest else None
-        writer = ClassRasterWriter(out, source, classes,
-                                   f'{stem}_probs.tif' if probabilities else None, level, unsure)
-        counts = np.zeros(len(classes), np.int64)
+        ya, yb = rows or (0, source.height)
+        part = stem if rows is None else f'{stem}.rows{ya}-{yb}'
+        files = _files(part, probabilities, pair, uncertainty or suggest)
+        writer = ClassRasterWriter(files['classes'], _strip(source, ya, yb), self.classes,
+                                   files.get('probs'), files.get('boundary'),
+                                   files.get('uncertainty'))
+        counts = np.zeros(len(self.classes), np.int64)
         # rows [top, top + len(seen)) accumulate: summed logits, windows seen, data (not nodata)
-        top, total, seen, data = 0, None, None, None
-        rows = _rows(source, tile, overlap)
+        top, total, seen, data = None, None, None, None
+        window_rows = [
+            row for row in _rows(source, tile, overlap)
+            if row[0][1] < yb and max(box[3] for box in row) > ya
+        ]
         try:
-            for r, row in enumerate(rows):
+            for r, row in enumerate(window_rows):
+                top = row[0][1] if top is None else top
                 bottom = max(box[3] for box in row)
                 if total is not None and bottom - top > seen.shape[0]:
                     grow = bottom - top - seen.shape[0]
@@ -105,32 +102,74 @@ class Segmentation(Task):
                     total[:, y0 - top:y1 - top, x0:x1] += logits
                     seen[y0 - top:y1 - top, x0:x1] += 1
                     data[y0 - top:y1 - top, x0:x1] |= valid
-                done = rows[r + 1][0][1] if r + 1 < len(rows) else source.height
-                if total is None:  # nothing but nodata so far
-                    blank = np.zeros((done - top, source.width), np.uint8)
-                    writer.write(top, blank, blank.astype(bool))
-                else:
+                # rows [top, done) are finished; this part writes those in [ya, yb)
+                done = window_rows[r + 1][0][1] if r + 1 < len(window_rows) else yb
+                first, last = max(top, ya) - top, min(done, yb) - top
+                if last > first and total is None:  # nothing but nodata so far
+                    blank = np.zeros((last - first, source.width), np.uint8)
+                    writer.write(top + first - ya, blank, blank.astype(bool))
+                elif last > first:
+                    logits = total[:, first:last] / np.maximum(seen[first:last], 1)
+                    counts += self._finish_rows(writer, top + first - ya, logits, data[first:last],
+                                                pair)
+                if total is not None:
                     n = done - top
-                    counts += self._finish_rows(writer, top, total[:, :n] / np.maximum(seen[:n], 1),
-                                                data[:n], pair)
                     total, seen, data = total[:, n:], seen[n:], data[n:]
                 top = done
         finally:
             writer.close()
-        polygons = f'{stem}_classes.gpkg'
+        return dict(stem=part, rows=(ya, yb), counts=counts)
+
+    def finish_raster(self,
+                      source,
+                      stem,
+                      parts,
+                      tile,
+                      score_thr=None,
+                      probabilities=False,
+                      min_area=0.0,
+                      boundary=None,
+                      uncertainty=False,
+                      suggest=0):
+        """``<name>_classes.tif`` (class indices, uint8, nodata 255, the source's CRS and
+        transform), with ``probabilities`` ``<name>_probs.tif``, and ``<name>_classes.gpkg``,
+        the class map as polygons (``geo.outputs.class_polygons``; patches under
+        ``min_area`` m² left out), and for a model with a water class, or the classes of
+        ``boundary``, ``<name>_shoreline.gpkg``: the boundary as lines at sub-pixel
+        precision (:meth:`boundary_level`). With ``uncertainty`` (or ``suggest``)
+        ``<name>_uncertainty.tif``: the normalised entropy of each pixel's class
+        probabilities (averaged over the TTA views and ensemble members), and with
+        ``suggest`` N, ``<name>_to_label.gpkg``: the N windows (``tile`` pixels, side by
+        side) of highest mean uncertainty, to label next. ``parts`` of row blocks are
+        joined into these files first."""
+        import os
+
+        from ...geo.outputs import boundary_lines, class_polygons, join_rows, uncertain_windows
+        classes = self.classes
+        pair = self.boundary_classes(boundary)
+        files = _files(stem, probabilities, pair, uncertainty or suggest)
+        if [p['stem'] for p in parts] != [stem]:
+            for key, path in files.items():
+                join_rows(path, source, [(_files(p['stem'], probabilities, pair, uncertainty
+                                                 or suggest)[key], p['rows'][0]) for p in parts])
+        counts = sum(p['counts'] for p in parts)
+        out, polygons = files['classes'], f'{stem}_classes.gpkg'
         found = class_polygons(out, classes, polygons, min_area)
         outputs, lines = [out, polygons], ''
-        if level:
+        if probabilities:
+            outputs.append(files['probs'])
+        if pair:
             shoreline = f'{stem}_shoreline.gpkg'
-            count = boundary_lines(level, shoreline)
-            os.remove(level)
+            count = boundary_lines(files['boundary'], shoreline)
+            os.remove(files['boundary'])
             outputs.append(shoreline)
             lines = f', {count} boundary lines in {shoreline}'
-        if unsure:
-            outputs.append(unsure)
+        if uncertainty or suggest:
+            outputs.append(files['uncertainty'])
         if suggest:
             to_label = f'{stem}_to_label.gpkg'
-            chosen = uncertain_windows(unsure, source.native_side(tile), suggest, to_label)
+            chosen = uncertain_windows(files['uncertainty'], source.native_side(tile), suggest,
+                                       to_label)
             outputs.append(to_label)
             lines += f', the {chosen} most uncertain windows in {to_label}'
         shares = pixel_shares(classes, counts)
@@ -183,6 +222,31 @@ class Segmentation(Task):
 def pixel_shares(classes, counts):
     """``{class: share of the pixels}`` from pixel counts, as the summaries say them."""
     return dict(zip(classes, (counts / max(counts.sum(), 1)).round(4).tolist()))
+
+
+def _files(stem, probabilities, pair, uncertainty):
+    """The rasters a prediction of ``stem`` writes: ``{'classes', 'probs', 'boundary',
+    'uncertainty': path}``, those asked for."""
+    files = dict(classes=f'{stem}_classes.tif')
+    if probabilities:
+        files['probs'] = f'{stem}_probs.tif'
+    if pair:
+        files['boundary'] = f'{stem}_boundary.tmp.tif'
+    if uncertainty:
+        files['uncertainty'] = f'{stem}_uncertainty.tif'
+    return files
+
+
+def _strip(source, y0, y1):
+    """The frame (size, CRS, transform) of raster rows ``[y0, y1)`` of ``source``."""
+    from types import SimpleNamespace
+
+    from affine import Affine
+    return SimpleNamespace(
+        width=source.width,
+        height=y1 - y0,
+        crs=source.crs,
+        transform=source.transform * Affine.translation(0, y0))
 
 
 def _rows(source, tile, overlap):
