@@ -1,6 +1,8 @@
 """Small rasters and vector files the geospatial tests make with rasterio and geopandas."""
 import numpy as np
 
+from zoo_test_utils import SquareDetector
+
 # A UTM zone 17N place (metres) and 0.5 m pixels: map x = 500000 + 0.5 col, y = 3300000 - 0.5 row
 CRS = 'EPSG:32617'
 ORIGIN = (500000.0, 3300000.0)
@@ -58,3 +60,32 @@ def write_boxes(path, boxes, classes=None, crs=CRS, field='species', to_crs=None
         frame = frame.to_crs(to_crs)
     frame.to_file(path, **kwargs)
     return path
+
+
+class Brightness:
+    """A stand-in segmentation network: class 1 where the first input channel is bright
+    (its logits a smooth function of each pixel alone, so windows agree exactly)."""
+
+    def __call__(self, x):
+        logit = (x[:, :1] - 0.0) * 4
+        return [np.concatenate([-logit, logit], axis=1)]
+
+
+def seg_spec(channels=3):
+    return dict(
+        task='segmentation',
+        classes=['ground', 'square'],
+        input=dict(size=None, mean=[128.0] * channels, std=[50.0] * channels, to_rgb=True),
+        postprocess=dict(threshold=0.5))
+
+
+def det_predictor():
+    from custom_modules.deploy import Predictor
+    spec = dict(
+        task='detection',
+        classes=['square'],
+        input=dict(size=None, mean=[0.0] * 3, std=[1.0] * 3),
+        postprocess=dict(iou_threshold=0.5, draw_thr=0.5))
+    predictor = Predictor(spec, network=None)
+    predictor.predict_whole = SquareDetector()
+    return predictor

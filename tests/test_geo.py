@@ -7,10 +7,8 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from geo_test_utils import (CRS, ORIGIN, PIXEL, geotransform, pixel_to_map, squares_scene,
-                            write_raster)
-
-from zoo_test_utils import SquareDetector
+from geo_test_utils import (CRS, ORIGIN, PIXEL, Brightness, det_predictor, geotransform,
+                            pixel_to_map, seg_spec, squares_scene, write_raster)
 
 rasterio = pytest.importorskip('rasterio')
 
@@ -78,23 +76,6 @@ def test_bands_by_config_and_nodata_masked(tmp_path):
         reading(bands=(1, 2, 3, 4), scaling=rule)
 
 
-class Brightness:
-    """A stand-in segmentation network: class 1 where the first input channel is bright
-    (its logits a smooth function of each pixel alone, so windows agree exactly)."""
-
-    def __call__(self, x):
-        logit = (x[:, :1] - 0.0) * 4
-        return [np.concatenate([-logit, logit], axis=1)]
-
-
-def seg_spec(channels=3):
-    return dict(
-        task='segmentation',
-        classes=['ground', 'square'],
-        input=dict(size=None, mean=[128.0] * channels, std=[50.0] * channels, to_rgb=True),
-        postprocess=dict(threshold=0.5))
-
-
 def test_class_raster_keeps_the_source_place_and_marks_nodata(tmp_path):
     from custom_modules.deploy import Predictor, predict_folder
     img, boxes = squares_scene()
@@ -134,18 +115,6 @@ def test_class_raster_of_a_raster_taller_than_many_window_rows(tmp_path):
     with rasterio.open(tmp_path / 'tall_probs.tif') as probs:
         p = probs.read()
         assert p.shape == (2, 530, 170) and np.allclose(p.sum(axis=0), 1, atol=1e-5)
-
-
-def det_predictor():
-    from custom_modules.deploy import Predictor
-    spec = dict(
-        task='detection',
-        classes=['square'],
-        input=dict(size=None, mean=[0.0] * 3, std=[1.0] * 3),
-        postprocess=dict(iou_threshold=0.5, draw_thr=0.5))
-    predictor = Predictor(spec, network=None)
-    predictor.predict_whole = SquareDetector()
-    return predictor
 
 
 DET_TILING = dict(tile=100, overlap=40)

@@ -29,6 +29,26 @@ QUICK = [
     *IN_PROCESS_LOADERS,
 ]
 
+NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
+FIXMATCH = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
+ITERS = [
+    'train_cfg.max_iters=10', 'train_cfg.val_interval=10', 'param_scheduler.T_max=10',
+    'default_hooks.checkpoint.interval=10', *IN_PROCESS_LOADERS
+]
+# (config, training options, checkpoint): short runs; parity needs no accuracy, but the
+# detector needs some confident boxes to compare (after 3 epochs it had 8 boxes scoring
+# >= 0.05 on the 40 val images on one 2-core machine and over 20 on another; after 5, 290)
+EXPORTED = {
+    'imrecog': (DEMO_CONFIGS['imrecog'], QUICK, 'epoch_1.pth'),
+    'objrecog': (DEMO_CONFIGS['objrecog'], [
+        *QUICK[1:], 'train_cfg.max_epochs=5', 'train_dataloader.dataset.indices=96',
+        'param_scheduler.start=0.01'
+    ], 'epoch_5.pth'),
+    'imseg': (DEMO_CONFIGS['imseg'], QUICK, 'epoch_1.pth'),
+    'ssimrecog-npairs': (NPAIRS, ITERS, 'iter_10.pth'),
+    'ssimrecog-fixmatch': (FIXMATCH, ITERS, 'iter_10.pth'),
+}
+
 
 def cache_as_published(made, url):
     """Put the checkpoint file ``made`` into the torch hub cache as a download of ``url``

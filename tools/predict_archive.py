@@ -39,7 +39,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         'inputs',
-        nargs='+',
+        nargs='*',
         metavar='MODEL SOURCES',
         help='MODEL_DIR SOURCES... (onnxruntime) or CONFIG CHECKPOINT SOURCES... (pytorch)')
     cluster = parser.add_argument_group('the Dask cluster')
@@ -124,8 +124,10 @@ def options_of(args):
         tile=args.tile,
         overlap=args.overlap,
         score_thr=score_thr_of(args),
-        outputs={k: v
-                 for k, v in outputs.items() if v},
+        outputs={
+            k: v
+            for k, v in outputs.items() if v
+        },
         **geo)
 
 
@@ -150,11 +152,13 @@ def main(argv=None):
     from custom_modules.archive.run import run_archive
     client, cluster, threads = connect(args.workers, args.scheduler, args.slurm, args.dashboard)
     try:
-        print(f'Dask: {len(client.scheduler_info()["workers"])} worker(s), dashboard '
-              f'{client.dashboard_link}', flush=True)
+        print(
+            f'Dask: {len(client.scheduler_info()["workers"])} worker(s), dashboard '
+            f'{client.dashboard_link}',
+            flush=True)
         model['threads'] = model['threads'] or threads
-        _, failed, _ = run_archive(client, model, rasters, options, args.out_dir,
-                                   args.block_rows, args.force, not args.no_progress)
+        _, failed, _ = run_archive(client, model, rasters, options, args.out_dir, args.block_rows,
+                                   args.force, not args.no_progress)
     finally:
         client.close()
         if cluster is not None:

@@ -37,8 +37,8 @@ def slurm_cluster(pairs):
     try:
         from dask_jobqueue import SLURMCluster
     except ImportError:
-        raise ZooError('--slurm needs dask-jobqueue (pip install -r requirements/runtime.txt)'
-                       ) from None
+        raise ZooError(
+            '--slurm needs dask-jobqueue (pip install -r requirements/runtime.txt)') from None
     kwargs, jobs = parse_slurm(pairs)
     kwargs.setdefault('job_name', 'zoo-archive')
     try:
@@ -54,8 +54,8 @@ def connect(workers=None, scheduler=None, slurm=None, dashboard=':8787'):
         try:
             return Client(scheduler, timeout='30s'), None, None
         except OSError as err:
-            raise ZooError(f'--scheduler {scheduler}: no Dask scheduler answers there ({err})'
-                           ) from None
+            raise ZooError(
+                f'--scheduler {scheduler}: no Dask scheduler answers there ({err})') from None
     if slurm:
         cluster, jobs = slurm_cluster(slurm)
         cluster.scale(jobs=jobs)
@@ -63,8 +63,5 @@ def connect(workers=None, scheduler=None, slurm=None, dashboard=':8787'):
     cores = os.cpu_count() or 1
     workers = workers or cores
     cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=dashboard)
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=dashboard)
     return Client(cluster), cluster, max(1, cores // workers)

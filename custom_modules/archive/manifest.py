@@ -118,7 +118,9 @@ def _why(row, signature, model, out_dir):
         return 'changed'
     if row['model'] != model:
         return 'another model or options'
-    missing = [o for o in json.loads(row['outputs'] or '[]') if not osp.exists(osp.join(out_dir, o))]
+    missing = [
+        o for o in json.loads(row['outputs'] or '[]') if not osp.exists(osp.join(out_dir, o))
+    ]
     return 'outputs missing' if missing else ''
 
 

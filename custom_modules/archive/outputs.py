@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from xml.sax.saxutils import escape
 
 LAYERS = (('_detections.gpkg', 'detections'), ('_classes.gpkg', 'classes'), ('_windows.gpkg',
-                                                                           'windows'))
+                                                                             'windows'))
 
 
 def write_archive_outputs(out_dir, rows):
@@ -49,16 +49,17 @@ def _counts(out_dir, done):
         for name, count in counts.items():
             area = count * row['pixel_area_m2'] if pixels and row['pixel_area_m2'] else None
             name_of = osp.basename(row['href'])
-            per_raster.append([name_of, row['date'] or '', name, count,
-                               '' if area is None else round(area, 2)])
+            per_raster.append(
+                [name_of, row['date'] or '', name, count, '' if area is None else round(area, 2)])
             total = by_date[(row['date'] or '', name)]
             total[0] += count
             total[1] += area or 0.0
     written = []
     for name, header, table in (
         ('counts.csv', ['raster', 'date', 'class', 'count', 'area_m2'], per_raster),
-        ('counts_by_date.csv', ['date', 'class', 'count', 'area_m2'],
-         [[d, c, n, round(a, 2)] for (d, c), (n, a) in sorted(by_date.items())]),
+        ('counts_by_date.csv', ['date', 'class', 'count',
+                                'area_m2'], [[d, c, n, round(a, 2)]
+                                             for (d, c), (n, a) in sorted(by_date.items())]),
     ):
         path = osp.join(out_dir, name)
         with open(path + '.tmp', 'w', newline='') as f:

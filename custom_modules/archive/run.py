@@ -50,19 +50,22 @@ def run_archive(client, model, sources, options, out_dir, block_rows=8, force=Fa
         print(_plan_line(len(sources), to_do, skipped), flush=True)
         failed = []
         if to_do:
-            failed = _predict(client, manifest, model, to_do, dict(zip(
-                (s.href for s in sources), signatures)), key, options, out_dir, block_rows, bar)
+            failed = _predict(client, manifest, model, to_do,
+                              dict(zip((s.href for s in sources), signatures)), key, options,
+                              out_dir, block_rows, bar)
         rows = list(manifest.rows().values())
         if to_do or not osp.exists(osp.join(out_dir, 'counts.csv')):
-            written = write_archive_outputs(out_dir, [r for r in rows if r['href'] in {
-                s.href for s in sources}])
+            written = write_archive_outputs(
+                out_dir, [r for r in rows if r['href'] in {s.href
+                                                           for s in sources}])
             print(f'archive: {", ".join(written)} in {out_dir}')
         for source, reason in failed:
             print(f'FAILED {source.href}: {reason}', file=sys.stderr)
         if failed:
-            print(f'{len(failed)} of {len(to_do)} raster(s) failed (listed above and in '
-                  f'{manifest.path}); run the same command again to retry them',
-                  file=sys.stderr)
+            print(
+                f'{len(failed)} of {len(to_do)} raster(s) failed (listed above and in '
+                f'{manifest.path}); run the same command again to retry them',
+                file=sys.stderr)
         return len(to_do) - len(failed), len(failed), len(skipped)
     finally:
         manifest.close()
@@ -79,8 +82,7 @@ def _plan_line(total, to_do, skipped):
     return f'{total} raster(s): {len(skipped)} done already, {len(to_do)} to predict ({said})'
 
 
-def _predict(client, manifest, model, to_do, signatures, key, options, out_dir, block_rows,
-             bar):
+def _predict(client, manifest, model, to_do, signatures, key, options, out_dir, block_rows, bar):
     from distributed import as_completed
     meta, failed = {}, []
     futures = []
@@ -139,11 +141,12 @@ class _Progress:
 
     def __init__(self, total, show):
         from tqdm import tqdm
-        self.start, self.megapixels = time.time(), 0.0
+        self.start, self.megapixels, self.count = time.time(), 0.0, 0
         self.bar = tqdm(total=total, unit='raster', disable=not show, file=sys.stderr)
 
     def step(self, megapixels, failed=False):
         self.megapixels += megapixels
+        self.count += 1
         rate = self.megapixels / max(time.time() - self.start, 1e-6)
         self.bar.set_postfix_str(f'{rate:.2f} Mpx/s' + (' (a raster failed)' if failed else ''))
         self.bar.update(1)
@@ -151,5 +154,7 @@ class _Progress:
     def close(self):
         self.bar.close()
         elapsed = time.time() - self.start
-        print(f'{self.bar.n} raster(s) in {elapsed:.1f} s: {self.bar.n / elapsed:.2f} rasters/s, '
-              f'{self.megapixels / elapsed:.2f} Mpx/s', flush=True)
+        print(
+            f'{self.count} raster(s) in {elapsed:.1f} s: {self.count / elapsed:.2f} rasters/s, '
+            f'{self.megapixels / elapsed:.2f} Mpx/s',
+            flush=True)

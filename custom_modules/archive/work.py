@@ -82,8 +82,8 @@ def predict_block(model, href, stem, options, out_dir, rows):
     folder = partial_dir(out_dir, stem)
     os.makedirs(folder, exist_ok=True)
     with opened as (source, tile, overlap):
-        return predictor.task.predict_part(predictor, source, osp.join(folder, stem), tile,
-                                           overlap, tuple(rows), **options['outputs'])
+        return predictor.task.predict_part(predictor, source, osp.join(folder, stem), tile, overlap,
+                                           tuple(rows), **options['outputs'])
 
 
 def finish(model, href, stem, options, out_dir, parts, started):
@@ -105,8 +105,7 @@ def predict_whole(model, href, stem, options, out_dir):
     os.makedirs(folder)
     with opened as (source, tile, overlap):
         done = predictor.task.predict_raster(predictor, source, osp.join(folder, stem), tile,
-                                             overlap, options['score_thr'],
-                                             **options['outputs'])
+                                             overlap, options['score_thr'], **options['outputs'])
         return _placed(done, source, out_dir, folder, started)
 
 

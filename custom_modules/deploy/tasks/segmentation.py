@@ -246,7 +246,7 @@ def _strip(source, y0, y1):
         width=source.width,
         height=y1 - y0,
         crs=source.crs,
-        transform=source.transform * Affine.translation(0, y0))
+        transform=source.transform @ Affine.translation(0, y0))
 
 
 def _rows(source, tile, overlap):
