@@ -53,7 +53,9 @@ def _parts_and_whole(predictor, path, out, tile, overlap, block_rows, **outputs)
             else:
                 blocks = row_blocks(src, t, o, block_rows)
                 assert len(blocks) > 2 and blocks[0][0] == 0 and blocks[-1][1] == src.height
-                parts = [task.predict_part(predictor, src, stem, t, o, b, **outputs) for b in blocks]
+                parts = [
+                    task.predict_part(predictor, src, stem, t, o, b, **outputs) for b in blocks
+                ]
                 results[kind] = task.finish_raster(src, stem, parts, t, **outputs)
     return results
 
@@ -75,7 +77,9 @@ def test_a_raster_predicted_in_blocks_equals_the_raster_predicted_whole(tmp_path
             assert np.array_equal(a.read(), b.read()), name
     assert sorted(os.listdir(tmp_path / 'blocks')) == sorted(os.listdir(tmp_path / 'whole'))
     import geopandas
-    lines = [geopandas.read_file(tmp_path / k / 'scene_shoreline.gpkg') for k in ('whole', 'blocks')]
+    lines = [
+        geopandas.read_file(tmp_path / k / 'scene_shoreline.gpkg') for k in ('whole', 'blocks')
+    ]
     assert len(lines[0]) > 0 and lines[0].geometry.geom_equals(lines[1].geometry).all()
     # the windows disagree where they overlap: a block without its neighbours' windows
     # would give other pixels
@@ -136,14 +140,15 @@ def test_sources_are_files_folders_globs_lists_urls_and_stac_items(tmp_path):
     assert len(set(stems)) == len(stems) and stems[1] == 'ortho_20230514'
     assert stems[0].startswith('ortho-') and stems[2].startswith('ortho-')  # two ortho.tif
     assert [s.href for s in expand([str(tmp_path / 'a' / '*' / '*.tif')])] == [hrefs[1]]
-    with pytest.raises(ZooError, match=r"item scene-1 has no asset 'red'; give --asset, one of "
-                       r"\['nir', 'visual'\]"):
+    with pytest.raises(
+            ZooError,
+            match=r"item scene-1 has no asset 'red'; give --asset, one of "
+            r"\['nir', 'visual'\]"):
         expand([str(tmp_path / 'item.json')], 'red')
     collection = dict(type='FeatureCollection', features=[item, dict(item, id='scene-2')])
     (tmp_path / 'items.json').write_text(json.dumps(collection))
-    assert [s.href for s in expand([str(tmp_path / 'items.json')], 'nir')] == [
-        '/vsicurl/https://example.org/n.tif'
-    ]  # the same asset twice: predicted once
+    assert [s.href for s in expand([str(tmp_path / 'items.json')], 'nir')
+            ] == ['/vsicurl/https://example.org/n.tif']  # the same asset twice: predicted once
     with pytest.raises(ZooError, match='nothing.tif: no such file, folder or pattern'):
         expand([str(tmp_path / 'nothing.tif')])
 
@@ -186,8 +191,9 @@ def test_the_slurm_job_script_is_generated_from_the_settings():
         assert line in script.splitlines(), line
     assert '-m distributed.cli.dask_worker' in script
     assert '--nthreads 2' in script and '--nworkers 4' in script
-    bad = run([sys.executable, 'tools/predict_archive.py', '--print-job-script', '--slurm', 'cores=8'],
-              check=False)
+    bad = run(
+        [sys.executable, 'tools/predict_archive.py', '--print-job-script', '--slurm', 'cores=8'],
+        check=False)
     assert bad.returncode != 0 and bad.stderr.strip().splitlines()[-1] == \
         'error: --slurm: give memory=..., e.g. cores=8 memory=32GB'
 
