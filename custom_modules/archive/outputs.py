@@ -42,7 +42,7 @@ def _replace(tmp, path):
 
 
 def _counts(out_dir, done):
-    per_raster, by_date = [], defaultdict(lambda: [0, 0.0])
+    per_raster, by_date = [], defaultdict(lambda: [0, None])
     for row in done:
         counts = json.loads(row['counts'] or '{}')
         pixels = any(o.endswith('_classes.tif') for o in _outputs(row))
@@ -53,13 +53,14 @@ def _counts(out_dir, done):
                 [name_of, row['date'] or '', name, count, '' if area is None else round(area, 2)])
             total = by_date[(row['date'] or '', name)]
             total[0] += count
-            total[1] += area or 0.0
+            if area is not None:
+                total[1] = (total[1] or 0.0) + area
     written = []
+    dated = [[d, c, n, '' if a is None else round(a, 2)]
+             for (d, c), (n, a) in sorted(by_date.items())]
     for name, header, table in (
         ('counts.csv', ['raster', 'date', 'class', 'count', 'area_m2'], per_raster),
-        ('counts_by_date.csv', ['date', 'class', 'count',
-                                'area_m2'], [[d, c, n, round(a, 2)]
-                                             for (d, c), (n, a) in sorted(by_date.items())]),
+        ('counts_by_date.csv', ['date', 'class', 'count', 'area_m2'], dated),
     ):
         path = osp.join(out_dir, name)
         with open(path + '.tmp', 'w', newline='') as f:

@@ -12,6 +12,7 @@ import os.path as osp
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from . import work
 from .manifest import Manifest
@@ -45,7 +46,8 @@ def run_archive(client, model, sources, options, out_dir, block_rows=8, force=Fa
     manifest = Manifest(out_dir)
     try:
         key = model_key(model, options)
-        signatures = [signature(s.href) for s in sources]
+        with ThreadPoolExecutor(16) as pool:  # HEAD requests of URLs wait on the network
+            signatures = list(pool.map(signature, [s.href for s in sources]))
         to_do, skipped = manifest.plan(sources, signatures, key, out_dir, force)
         print(_plan_line(len(sources), to_do, skipped), flush=True)
         failed = []
