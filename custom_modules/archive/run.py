@@ -1,10 +1,11 @@
 """The client side of an archive run: which rasters to predict (the manifest), the Dask
 tasks of each (``work``), a progress bar, and the archive's files at the end.
 
-The client submits one ``plan`` task a raster; when a plan comes back, that raster's
-prediction tasks (one, or a task a block and a ``finish``), so a bad raster fails at its
-plan, in one line, while the others go on. Dask reschedules the task of a worker that
-dies (up to its ``allowed-failures``, then the raster fails with that reason).
+The client submits one ``plan`` task a raster, which predicts a raster of one block at
+once; when the plan of a larger raster comes back, a task a block and a ``finish``. A bad
+raster fails at its plan, in one line, while the others go on. Dask reschedules the task
+of a worker that dies (up to its ``allowed-failures``, then the raster fails with that
+reason).
 """
 import hashlib
 import json
@@ -92,7 +93,15 @@ def _predict(client, manifest, model, to_do, signatures, key, options, out_dir, 
         manifest.running(source, signatures[source.href], key)
         shutil.rmtree(work.partial_dir(out_dir, source.stem), ignore_errors=True)
         future = client.submit(
-            work.plan, model, source.href, options, block_rows, pure=False, retries=0)
+            work.plan,
+            model,
+            source.href,
+            source.stem,
+            options,
+            out_dir,
+            block_rows,
+            pure=False,
+            retries=0)
         meta[future.key] = ('plan', source, time.time())
         futures.append(future)
     progress = _Progress(len(to_do), bar)
@@ -107,16 +116,13 @@ def _predict(client, manifest, model, to_do, signatures, key, options, out_dir, 
             failed.append((source, reason))
             progress.step(0, failed=True)
             continue
-        if kind == 'plan':
+        if kind == 'plan' and 'blocks' in result:  # a large raster: a task a block
             args = (model, source.href, source.stem, options, out_dir)
-            if len(result['blocks']) == 1:
-                nxt = client.submit(work.predict_whole, *args, pure=False, retries=0)
-            else:
-                blocks = [
-                    client.submit(work.predict_block, *args, rows, pure=False, retries=0)
-                    for rows in result['blocks']
-                ]
-                nxt = client.submit(work.finish, *args, blocks, started, pure=False, retries=0)
+            blocks = [
+                client.submit(work.predict_block, *args, rows, pure=False, retries=0)
+                for rows in result['blocks']
+            ]
+            nxt = client.submit(work.finish, *args, blocks, started, pure=False, retries=0)
             meta[nxt.key] = ('predict', source, started)
             pending.add(nxt)
         else:

@@ -2,9 +2,10 @@
 (the model's reference, a raster's GDAL path, the prediction options) and returns plain
 data, so any worker of any machine can run it.
 
-A raster is ``plan`` (open it, check it, cut it into blocks of window rows), then either
-``predict_whole`` (one block) or ``predict_block`` for each block and ``finish``, which
-merges the blocks as the single-raster path does (``Task.finish_raster``). Every file is
+A raster is ``plan`` (open it, check it, cut it into blocks of window rows; a raster of
+one block is predicted there and then, ``predict_whole``), or, when larger,
+``predict_block`` for each block and ``finish``, which merges the blocks as the
+single-raster path does (``Task.finish_raster``). Every file is
 written under ``<out>/.partial/<stem>/`` and renamed into ``<out>`` only when all of the
 raster's files are complete, so a killed worker leaves nothing half-written where the
 outputs are; Dask runs its task again elsewhere.
@@ -60,15 +61,17 @@ def _opened(model, href, options):
                                   options['outputs'])
 
 
-def plan(model, href, options, block_rows):
+def plan(model, href, stem, options, out_dir, block_rows):
     """Open and check a raster (the refusals of the raster path raise here, before any
-    prediction): ``dict(blocks, megapixels)``, ``blocks`` the raster rows of each block of
-    ``block_rows`` rows of windows."""
+    prediction); a raster of one block is predicted at once (:func:`predict_whole`, what
+    it returns), a larger one returns ``dict(blocks, megapixels)``, ``blocks`` the raster
+    rows of each block of ``block_rows`` rows of windows."""
     predictor, opened = _opened(model, href, options)
     with opened as (source, tile, overlap):
-        return dict(
-            blocks=row_blocks(source, tile, overlap, block_rows),
-            megapixels=source.width * source.height / 1e6)
+        blocks = row_blocks(source, tile, overlap, block_rows)
+        if len(blocks) > 1:
+            return dict(blocks=blocks, megapixels=source.width * source.height / 1e6)
+    return predict_whole(model, href, stem, options, out_dir)
 
 
 def partial_dir(out_dir, stem):

@@ -107,7 +107,7 @@ def open_raster(predictor, path, reading, tile, overlap, outputs):
     tile = raster_tile(predictor.spec, tile)
     overlap = task.tiling(tile, overlap, rasters=True)
     task.check_outputs(outputs)
-    with gdal_cache_env(), reading.open(path) as source:
+    with gdal_cache_env(path), reading.open(path) as source:
         say_resolution(source, reading)
         if not source.georeferenced:
             print(

@@ -45,12 +45,22 @@ def import_rasterio():
     return rasterio
 
 
-def gdal_cache_env():
+# Reading a remote file (a GDAL /vsi path: /vsicurl/, /vsis3/, ...): no listing of its
+# folder for side-car files (a request a file on object storage, for nothing), and retries
+# of a failed range request. Options set in the environment win.
+REMOTE_OPTIONS = dict(
+    GDAL_DISABLE_READDIR_ON_OPEN='EMPTY_DIR', GDAL_HTTP_MAX_RETRY='3', GDAL_HTTP_RETRY_DELAY='1')
+
+
+def gdal_cache_env(path=None):
     """A ``rasterio.Env`` bounding GDAL's block cache to :data:`GDAL_CACHE_BYTES` while it is
-    entered (unless GDAL_CACHEMAX is set in the environment)."""
+    entered (unless GDAL_CACHEMAX is set in the environment), with :data:`REMOTE_OPTIONS`
+    for a ``path`` GDAL reads remotely."""
     rasterio = import_rasterio()
-    return rasterio.Env(**({} if 'GDAL_CACHEMAX' in os.environ else dict(
-        GDAL_CACHEMAX=GDAL_CACHE_BYTES)))
+    options = {} if 'GDAL_CACHEMAX' in os.environ else dict(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
+    if path and path.startswith('/vsi'):
+        options.update({k: v for k, v in REMOTE_OPTIONS.items() if k not in os.environ})
+    return rasterio.Env(**options)
 
 
 def bound_gdal_cache():

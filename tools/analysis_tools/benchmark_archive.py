@@ -49,7 +49,8 @@ def cut_rasters(source, folder, count, size, seed=0):
             y = int(rng.integers(0, ds.height - size + 1))
             window = Window(x, y, size, size)
             name = f'site_2024-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}_{i:03d}.tif'
-            out = dict(profile, width=size, height=size, transform=window_transform(window, ds.transform))
+            out = dict(
+                profile, width=size, height=size, transform=window_transform(window, ds.transform))
             with rasterio.open(osp.join(folder, name), 'w', **out) as dst:
                 dst.write(ds.read(window=window))
 
@@ -81,7 +82,8 @@ def archive(model_dir, rasters, out, workers, kill_at=None):
         str(workers), '--no-progress', '--dashboard', ':0'
     ]
     start = time.time()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     killed = None
     total = len(glob.glob(osp.join(rasters, '*.tif')))
     while kill_at is not None and killed is None and proc.poll() is None:
@@ -119,8 +121,9 @@ def same_outputs(reference, other):
     if tifs:
         return True
     import geopandas
-    layers = sorted(glob.glob(osp.join(reference, '*_detections.gpkg')) +
-                    glob.glob(osp.join(reference, '*_windows.gpkg')))
+    layers = sorted(
+        glob.glob(osp.join(reference, '*_detections.gpkg')) +
+        glob.glob(osp.join(reference, '*_windows.gpkg')))
     for path in layers:
         a, b = (geopandas.read_file(p) for p in (path, osp.join(other, osp.basename(path))))
         if len(a) != len(b) or not a.geometry.geom_equals_exact(b.geometry, 1e-6).all():
@@ -165,12 +168,14 @@ def main():
     loop = osp.join(work, 'loop')
     start, peak = time.time(), 0.0
     for path in sorted(glob.glob(osp.join(rasters, '*.tif'))):
-        peak = max(peak, timed([
-            sys.executable, 'tools/infer.py', '--backend', 'onnxruntime', '--model',
-            args.model_dir, path, '--out-dir', loop
-        ])[1])
-    add('tools/infer.py once per raster (a shell loop)', time.time() - start, peak,
-        same_outputs(reference, loop))
+        peak = max(
+            peak,
+            timed([
+                sys.executable, 'tools/infer.py', '--backend', 'onnxruntime', '--model',
+                args.model_dir, path, '--out-dir', loop
+            ])[1])
+    add('tools/infer.py once per raster (a shell loop)',
+        time.time() - start, peak, same_outputs(reference, loop))
     for workers in (1, 2):
         out = osp.join(work, f'archive{workers}')
         seconds, peak, _ = archive(args.model_dir, rasters, out, workers)
@@ -187,8 +192,8 @@ def main():
               f'{r["peak_rss_mb"]:.0f} | {"yes" if r["same_outputs"] else "NO"} |')
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
-        json.dump(dict(count=args.count, size=args.size, megapixels=megapixels, runs=rows), f,
-                  indent=1)
+        json.dump(
+            dict(count=args.count, size=args.size, megapixels=megapixels, runs=rows), f, indent=1)
 
 
 if __name__ == '__main__':
