@@ -190,7 +190,12 @@ def test_the_slurm_job_script_is_generated_from_the_settings():
                  '#SBATCH --constraint=h100'):
         assert line in script.splitlines(), line
     assert '-m distributed.cli.dask_worker' in script
+    assert 'export DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON="{\'MALLOC_TRIM_THRESHOLD_\': ' \
+        'None}"' in script.splitlines()
     assert '--nthreads 2' in script and '--nworkers 4' in script
+    from custom_modules.archive.cluster import worker_threads
+    assert worker_threads(['cores=32', 'memory=64GB', 'processes=16']) == 2
+    assert worker_threads(['cores=16', 'memory=64GB']) == 4  # dask-jobqueue: 4 processes
     bad = run(
         [sys.executable, 'tools/predict_archive.py', '--print-job-script', '--slurm', 'cores=8'],
         check=False)
