@@ -25,7 +25,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from custom_modules.cli import clean_errors
+from custom_modules.cli import clean_errors, load_config, require_checkpoint
 from custom_modules.deploy import (OnnxNetwork, Predictor, ensemble_networks, load_spec,
                                    predict_folder)
 from custom_modules.deploy.options import add_predict_args, folder_options, predictor_options
@@ -64,8 +64,11 @@ def pytorch_predictor(args):
     from custom_modules.export.onnx_export import torch_predictor
     if len(args.inputs) != 3:
         raise ZooError('pytorch backend: give CONFIG CHECKPOINT IMAGES')
-    config, checkpoint, images = args.inputs
-    predictor = torch_predictor(config, checkpoint, args.device, args.ensemble, args.cfg_options,
+    args.config, checkpoint, images = args.inputs
+    checkpoint = require_checkpoint(checkpoint)
+    cfg = load_config(args)
+    predictor = torch_predictor(cfg, checkpoint, args.device,
+                                [require_checkpoint(c) for c in args.ensemble],
                                 **predictor_options(args))
     return predictor, images
 

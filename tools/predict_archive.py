@@ -30,7 +30,7 @@ import sys
 from mmengine.config import DictAction
 
 from custom_modules.archive.sources import expand
-from custom_modules.cli import clean_errors
+from custom_modules.cli import clean_errors, load_config, require_checkpoint
 from custom_modules.deploy.options import add_predict_args, geo_options, score_thr_of
 from custom_modules.errors import ZooError
 
@@ -85,15 +85,14 @@ def model_of(args):
     if first.endswith('.py'):
         if len(args.inputs) < 3:
             raise ZooError('pytorch: give CONFIG CHECKPOINT SOURCES...')
-        config, checkpoint, sources = first, args.inputs[1], args.inputs[2:]
-        for path in (config, checkpoint, *args.ensemble):
-            if not osp.isfile(path):
-                raise ZooError(f'{path}: no such file')
+        args.config, checkpoint, sources = first, args.inputs[1], args.inputs[2:]
+        cfg = load_config(args)  # its one-line errors here, once, not on every worker
         return dict(
             backend='pytorch',
-            config=osp.abspath(config),
-            checkpoint=osp.abspath(checkpoint),
-            ensemble=[osp.abspath(c) for c in args.ensemble],
+            config=osp.abspath(args.config),
+            cfg=cfg,
+            checkpoint=osp.abspath(require_checkpoint(checkpoint)),
+            ensemble=[osp.abspath(require_checkpoint(c)) for c in args.ensemble],
             device=args.device,
             cfg_options=dict(args.cfg_options),
             batch_size=args.batch,

@@ -35,7 +35,7 @@ def model_key(model, options):
         with open(path, 'rb') as f:
             for chunk in iter(lambda: f.read(1 << 20), b''):
                 digest.update(chunk)
-    settings = {k: v for k, v in model.items() if k not in ('threads', 'batch_size')}
+    settings = {k: v for k, v in model.items() if k not in ('threads', 'batch_size', 'cfg')}
     digest.update(json.dumps([settings, options], sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]
 

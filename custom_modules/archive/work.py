@@ -29,8 +29,9 @@ _PREDICTORS = {}
 
 def predictor_for(model):
     """The ``Predictor`` of ``model`` (``dict(backend, ...)``, see
-    ``tools/predict_archive.py``), built once a worker process."""
-    key = json.dumps(model, sort_keys=True)
+    ``tools/predict_archive.py``; a PyTorch model's ``cfg`` is the loaded config, its
+    checkpoints local files), built once a worker process."""
+    key = json.dumps(model, sort_keys=True, default=str)
     if key not in _PREDICTORS:
         options = dict(batch_size=model['batch_size'], tta=model['tta'])
         if model['backend'] == 'onnxruntime':
@@ -47,9 +48,8 @@ def predictor_for(model):
             from ..export.onnx_export import torch_predictor
             if model['threads']:
                 torch.set_num_threads(model['threads'])
-            _PREDICTORS[key] = torch_predictor(model['config'], model['checkpoint'],
-                                               model['device'], model['ensemble'],
-                                               model['cfg_options'], **options)
+            _PREDICTORS[key] = torch_predictor(model['cfg'], model['checkpoint'], model['device'],
+                                               model['ensemble'], **options)
     return _PREDICTORS[key]
 
 

@@ -82,19 +82,23 @@ class TorchNetwork:
         return [o.cpu().numpy() for o in (out if isinstance(out, tuple) else (out, ))]
 
 
-def torch_predictor(config, checkpoint, device='cpu', ensemble=(), cfg_options=None, **options):
-    """A runtime ``Predictor`` running the network of ``config`` with the weights of
-    ``checkpoint`` (and of the ``ensemble`` checkpoints of the same config) in PyTorch,
-    as ``tools/infer.py`` does; ``options``: the predictor's (batch size, TTA)."""
-    from types import SimpleNamespace
+def torch_predictor(cfg, checkpoint, device='cpu', ensemble=(), **options):
+    """A runtime ``Predictor`` running the network of the loaded config ``cfg``
+    (``cli.load_config``; on a Dask worker, one unpickled, whose ``custom_imports`` are
+    imported here) with the weights of the local file ``checkpoint`` (and of the
+    ``ensemble`` checkpoints of the same config) in PyTorch, as ``tools/infer.py`` does;
+    ``options``: the predictor's (batch size, TTA)."""
+    from mmengine.utils import import_modules_from_strings
 
-    from ..cli import load_config, require_checkpoint
+    from .. import compat
     from ..deploy import Predictor
-    cfg = load_config(SimpleNamespace(config=config, cfg_options=cfg_options or {}))
+    compat.apply()
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
     task, _ = task_of(cfg)
 
     def network(path):
-        model = build_model(cfg, require_checkpoint(path), device)
+        model = build_model(cfg, path, device)
         return model, TorchNetwork(ExportModule(model, task).eval(), device)
 
     model, first = network(checkpoint)
