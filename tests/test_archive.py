@@ -149,6 +149,12 @@ def test_sources_are_files_folders_globs_lists_urls_and_stac_items(tmp_path):
     (tmp_path / 'items.json').write_text(json.dumps(collection))
     assert [s.href for s in expand([str(tmp_path / 'items.json')], 'nir')
             ] == ['/vsicurl/https://example.org/n.tif']  # the same asset twice: predicted once
+    (tmp_path / 'b' / 'out').mkdir()  # the archive's outputs inside a source folder
+    (tmp_path / 'b' / 'out' / 'x_classes.tif').write_bytes(b'')
+    assert [s.name
+            for s in expand([str(tmp_path / 'b')])] == ['ortho.tif', 'x.tiff', 'x_classes.tif']
+    assert [s.name for s in expand([str(tmp_path / 'b')], out_dir=str(tmp_path / 'b' / 'out'))
+            ] == ['ortho.tif', 'x.tiff']
     with pytest.raises(ZooError, match='nothing.tif: no such file, folder or pattern'):
         expand([str(tmp_path / 'nothing.tif')])
 

@@ -145,7 +145,7 @@ def main(argv=None):
         raise ZooError('give one of --workers, --scheduler and --slurm')
     model, sources = model_of(args)
     options = options_of(args)
-    rasters = expand(sources, args.asset)
+    rasters = expand(sources, args.asset, args.out_dir)
     os.makedirs(args.out_dir, exist_ok=True)
     from custom_modules.archive.cluster import connect
     from custom_modules.archive.run import run_archive

@@ -62,7 +62,7 @@ def run_archive(client, model, sources, options, out_dir, block_rows=8, force=Fa
                 out_dir, [r for r in rows if r['href'] in {s.href
                                                            for s in sources}])
             print(f'archive: {", ".join(written)} in {out_dir}')
-        for source, reason in failed:
+        for source, reason in sorted(failed, key=lambda f: f[0].href):
             print(f'FAILED {source.href}: {reason}', file=sys.stderr)
         if failed:
             print(

@@ -47,16 +47,21 @@ def date_in(text):
     return '-'.join((found[1] + found[2], found[3], found[4])) if found else ''
 
 
-def expand(sources, asset=None):
+def expand(sources, asset=None, out_dir=None):
     """``SOURCES`` -> the :class:`Source` of every raster, in order, each once: raster files,
     folders (their rasters, sub-folders too), globs, text files of paths or URLs (one a
     line; # comments), GDAL paths (``/vsicurl/...``, ``/vsis3/...``), URLs, and STAC Item or
-    ItemCollection JSON files (the ``asset`` of each item)."""
+    ItemCollection JSON files (the ``asset`` of each item). Files in ``out_dir`` (the
+    archive's own outputs, when it lies inside a source folder) are not sources."""
     found = []
     for text in sources:
         found += _expand_one(text, asset)
+    own = osp.join(osp.realpath(out_dir), '') if out_dir else None
     unique, seen = [], set()
     for source in found:
+        if own and not source.href.startswith('/vsi') \
+                and osp.realpath(source.href).startswith(own):
+            continue
         if source.href not in seen:
             seen.add(source.href)
             unique.append(source)
