@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
-import custom_modules  # noqa: F401 (applies compat)
+import custom_modules.run  # noqa: F401 (registration; applies compat)
 
 
 def test_message_hub_round_trips_with_weights_only(tmp_path):

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-import custom_modules  # noqa: F401 (applies compat)
+import custom_modules.run  # noqa: F401 (registration; applies compat)
 from custom_modules.checkpoints import find_resumable_checkpoint, is_complete_checkpoint
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run
 

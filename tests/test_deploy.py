@@ -68,6 +68,48 @@ def predict_without_torch(model_dir, images, out_dir, *options):
     ])
 
 
+HEAVY = ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmseg', 'mmpretrain')
+# where torch is installed: run, then list what of the training stack was imported
+IMPORTED_AFTER = f'''
+import sys
+from custom_modules.deploy.__main__ import main
+main(sys.argv[1:])
+print('imported:', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))
+'''
+
+
+def test_the_runtime_imports_no_torch_where_torch_is_installed(exported, tmp_path):
+    """The runtime and the archive's ONNX worker import none of the training stack,
+    installed or not (it was about 590 MB of resident memory before the first window)."""
+    import importlib.util
+
+    from geo_test_utils import write_raster
+    assert all(importlib.util.find_spec(m) for m in HEAVY)  # installed here
+    _, _, model_dir, _ = exported('imseg')
+    rgb = cv2.imread('data/demo/imseg/images/val/val_0000.png')[..., ::-1].transpose(2, 0, 1)
+    raster = write_raster(tmp_path / 'shore.tif', np.ascontiguousarray(rgb))
+    proc = run([
+        sys.executable, '-c', IMPORTED_AFTER, 'predict', model_dir, raster, '--out-dir',
+        tmp_path / 'out'
+    ])
+    assert (tmp_path / 'out' / 'shore_classes.tif').exists()
+    assert proc.stdout.strip().splitlines()[-1] == 'imported: []'
+    worker = (
+        f'import sys\nfrom custom_modules.archive import work\n'
+        f'model = dict(backend="onnxruntime", model_dir={str(model_dir)!r}, ensemble=[], '
+        f'batch_size=8, tta="none", threads=1)\n'
+        f'options = dict(tile=None, overlap=None, score_thr=None, bands=None, '
+        f'scaling=None, native_resolution=False, outputs={{}})\n'
+        f'print(work.plan(model, {str(raster)!r}, "shore", options, '
+        f'{str(tmp_path / "archive")!r}, 8)["outputs"])\n'
+        f'print("imported:", sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r})))')
+    (tmp_path / 'archive').mkdir()
+    proc = run([sys.executable, '-c', worker])
+    assert proc.stdout.strip().splitlines() == [
+        "['shore_classes.tif', 'shore_classes.gpkg', 'shore_shoreline.gpkg']", 'imported: []'
+    ]
+
+
 def rows(path):
     with open(path, newline='') as f:
         return list(csv.reader(f))

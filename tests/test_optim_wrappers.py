@@ -4,7 +4,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import OPTIM_WRAPPERS
 
-import custom_modules  # noqa: F401 (registers the wrappers)
+import custom_modules.run  # noqa: F401 (registration; registers the wrappers)
 from custom_modules.errors import ZooError
 from custom_modules.run.speed import use_amp
 

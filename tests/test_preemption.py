@@ -5,7 +5,7 @@ import sys
 import pytest
 import torch
 
-import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+import custom_modules.run  # noqa: F401 (registration; checkpoints load through compat)
 from custom_modules.run.run_dir import LOCK_NAME
 from zoo_test_utils import DEMO_CONFIGS, QUICK, REPO, run, run_ranks
 

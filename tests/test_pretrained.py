@@ -11,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import custom_modules  # noqa: F401 (registers the URL loader)
+import custom_modules.run  # noqa: F401 (registration; registers the URL loader)
 from custom_modules.checkpoints.urls import cache_path, hash_in_name, is_url
 from custom_modules.errors import ZooError
 from zoo_test_utils import REPO, run_tool

@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 
-import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+import custom_modules.run  # noqa: F401 (registration; checkpoints load through compat)
 from zoo_test_utils import DEMO_CONFIGS, QUICK, run
 
 SSL = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+import custom_modules.run  # noqa: F401 (registration; checkpoints load through compat)
 from zoo_test_utils import (DEMO_CONFIGS, IN_PROCESS_LOADERS, QUICK, REPO, copy_work_dir, run,
                             run_tool)
 

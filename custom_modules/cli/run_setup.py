@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from .. import compat, demo_data
+from .. import compat, demo_data, run  # noqa: F401 (run: registration of ZooRunner and its parts)
 from ..checkpoints import resolve_checkpoint
 from ..errors import ZooError
 from ..nested import nested_items

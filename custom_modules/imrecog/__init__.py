@@ -5,6 +5,7 @@ datasets (ImageFolderDataset, FlatPrefixDataset, TFRecordClsDataset, LoadImageFr
 the ClassificationReport metric and hooks (NumClassesCheckHook, ClassCountsHook,
 PredictionGridHook).
 """
+from .. import run  # noqa: F401 (registration: the runner, hooks, loops a config names)
 from .. import compat
 
 # the one upstream change made on import (docs/architecture.md): mmpretrain.models cannot be

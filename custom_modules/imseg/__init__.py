@@ -5,4 +5,5 @@ folders (MaskFolderDataset, LoadValueMapAnnotations), the course's TFRecord pair
 (TFRecordSegDataset, LoadPairFromBytes), BinaryDiceLoss and per-class
 scores (SegReport).
 """
+from .. import run  # noqa: F401 (registration: the runner, hooks, loops a config names)
 from . import datasets, metrics, models  # noqa: F401 (registration)

@@ -5,4 +5,5 @@ CSV box dataset (CourseCSVDataset), COCO mAP as the configs use it (ZooCocoMetri
 people-counting metric (CountingMetric) with its observed-vs-predicted scatter
 (CountScatterHook).
 """
+from .. import run  # noqa: F401 (registration: the runner, hooks, loops a config names)
 from . import datasets, hooks, metrics, models, visualization  # noqa: F401 (registration)

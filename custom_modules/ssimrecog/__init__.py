@@ -7,4 +7,5 @@ learning (``CourseEmbeddingNet``, ``NPairsLoss``, ``NPairsEmbedder``, ``NPairsSa
 ``GalleryQueryDataset``, ``KNNAccuracy``). It reuses the imrecog readers and backbones.
 """
 from .. import imrecog  # noqa: F401 (the image recognition modules this family reuses)
+from .. import run  # noqa: F401 (registration: the runner, hooks, loops a config names)
 from . import datasets, hooks, metrics, models, visualization  # noqa: F401

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+import custom_modules.run  # noqa: F401 (registration; checkpoints load through compat)
 from custom_modules.checkpoints.urls import cache_path
 from zoo_test_utils import cache_as_published, one_epoch, run_tool, write_images
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-import custom_modules  # noqa: F401 (checkpoints load with weights_only through compat)
+import custom_modules.run  # noqa: F401 (registration; checkpoints load through compat)
 from zoo_test_utils import run, run_tool, write_images
 
 FIXMATCH = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
