@@ -453,8 +453,8 @@ def test_a_cog_over_http_is_predicted_by_range_requests(exported, tmp_path):
     finally:
         server.shutdown()
     assert 0 < served < len(data) / 4, (served, len(data))
-    with rasterio.open(remote['stem'] + '_classes.tif') as a, \
-            rasterio.open(local_part['stem'] + '_classes.tif') as b:
+    with rasterio.open(remote['files']['classes']) as a, \
+            rasterio.open(local_part['files']['classes']) as b:
         assert a.shape == (64, 1024) and np.array_equal(a.read(), b.read())
     assert remote['counts'].sum() == 64 * 1024
 

@@ -56,11 +56,10 @@ def run_archive(client, model, sources, options, out_dir, block_rows=8, force=Fa
             failed = _predict(client, manifest, model, to_do,
                               dict(zip((s.href for s in sources), signatures)), key, options,
                               out_dir, block_rows, bar)
-        rows = list(manifest.rows().values())
         if to_do or not osp.exists(osp.join(out_dir, 'counts.csv')):
+            recorded = manifest.rows()  # the archive is these sources, not every row ever
             written = write_archive_outputs(
-                out_dir, [r for r in rows if r['href'] in {s.href
-                                                           for s in sources}])
+                out_dir, [recorded[s.href] for s in sources if s.href in recorded])
             print(f'archive: {", ".join(written)} in {out_dir}')
         for source, reason in sorted(failed, key=lambda f: f[0].href):
             print(f'FAILED {source.href}: {reason}', file=sys.stderr)

@@ -7,6 +7,7 @@ import json
 import os
 import os.path as osp
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import ZooError
@@ -143,8 +144,9 @@ def _named(sources):
     """Give each source a unique output stem (its file name's, with a short hash of its
     path where two share a name) and a date (from the file name, where STAC gave none)."""
     stems = [osp.splitext(s.name)[0] for s in sources]
+    shared = Counter(stems)
     for source, stem in zip(sources, stems):
-        if stems.count(stem) > 1:
+        if shared[stem] > 1:
             stem += '-' + hashlib.sha1(source.href.encode()).hexdigest()[:8]
         source.stem = stem
         source.date = source.date or date_in(source.href)

@@ -3,7 +3,7 @@
 data, so any worker of any machine can run it.
 
 A raster is ``plan`` (open it, check it, cut it into blocks of window rows; a raster of
-one block is predicted there and then, ``predict_whole``), or, when larger,
+one block is predicted there and then, in the same opening), or, when larger,
 ``predict_block`` for each block and ``finish``, which merges the blocks as the
 single-raster path does (``Task.finish_raster``). Every file is
 written under ``<out>/.partial/<stem>/`` and renamed into ``<out>`` only when all of the
@@ -53,25 +53,34 @@ def predictor_for(model):
     return _PREDICTORS[key]
 
 
-def _opened(model, href, options):
+def _opened(model, href, options, say=True):
+    """The predictor of ``model`` and the raster ``href`` to open for it (``say``: the one
+    line about its pixel size or missing CRS, said by the raster's first task only)."""
     predictor = predictor_for(model)
     reading = reading_of(predictor.spec, options['bands'], options['scaling'],
                          options['native_resolution'])
     return predictor, open_raster(predictor, href, reading, options['tile'], options['overlap'],
-                                  options['outputs'])
+                                  options['outputs'], say)
 
 
 def plan(model, href, stem, options, out_dir, block_rows):
     """Open and check a raster (the refusals of the raster path raise here, before any
-    prediction); a raster of one block is predicted at once (:func:`predict_whole`, what
-    it returns), a larger one returns ``dict(blocks, megapixels)``, ``blocks`` the raster
-    rows of each block of ``block_rows`` rows of windows."""
+    prediction). A raster of one block is predicted there and then, its files renamed
+    into ``out_dir`` (:func:`_placed`, what it returns); a larger one returns
+    ``dict(blocks, megapixels)``, ``blocks`` the raster rows of each block of
+    ``block_rows`` rows of windows."""
+    started = time.time()
     predictor, opened = _opened(model, href, options)
     with opened as (source, tile, overlap):
         blocks = row_blocks(source, tile, overlap, block_rows)
         if len(blocks) > 1:
             return dict(blocks=blocks, megapixels=source.width * source.height / 1e6)
-    return predict_whole(model, href, stem, options, out_dir)
+        folder = partial_dir(out_dir, stem)
+        shutil.rmtree(folder, ignore_errors=True)  # what a killed attempt left
+        os.makedirs(folder)
+        done = predictor.task.predict_raster(predictor, source, osp.join(folder, stem), tile,
+                                             overlap, options['score_thr'], **options['outputs'])
+        return _placed(done, source, out_dir, folder, started)
 
 
 def partial_dir(out_dir, stem):
@@ -81,7 +90,7 @@ def partial_dir(out_dir, stem):
 def predict_block(model, href, stem, options, out_dir, rows):
     """What the windows of raster rows ``rows`` found (``Task.predict_part``); a
     segmentation block writes its rows under the raster's partial folder."""
-    predictor, opened = _opened(model, href, options)
+    predictor, opened = _opened(model, href, options, say=False)
     folder = partial_dir(out_dir, stem)
     os.makedirs(folder, exist_ok=True)
     with opened as (source, tile, overlap):
@@ -91,24 +100,11 @@ def predict_block(model, href, stem, options, out_dir, rows):
 
 def finish(model, href, stem, options, out_dir, parts, started):
     """The raster's files from its blocks' ``parts``, renamed into ``out_dir``."""
-    predictor, opened = _opened(model, href, options)
+    predictor, opened = _opened(model, href, options, say=False)
     folder = partial_dir(out_dir, stem)
     with opened as (source, tile, _):
         done = predictor.task.finish_raster(source, osp.join(folder, stem), parts, tile,
                                             options['score_thr'], **options['outputs'])
-        return _placed(done, source, out_dir, folder, started)
-
-
-def predict_whole(model, href, stem, options, out_dir):
-    """A raster of one block: predicted and its files renamed into ``out_dir``."""
-    started = time.time()
-    predictor, opened = _opened(model, href, options)
-    folder = partial_dir(out_dir, stem)
-    shutil.rmtree(folder, ignore_errors=True)  # what a killed attempt left
-    os.makedirs(folder)
-    with opened as (source, tile, overlap):
-        done = predictor.task.predict_raster(predictor, source, osp.join(folder, stem), tile,
-                                             overlap, options['score_thr'], **options['outputs'])
         return _placed(done, source, out_dir, folder, started)
 
 

@@ -99,17 +99,18 @@ def predict_raster(predictor,
 
 
 @contextmanager
-def open_raster(predictor, path, reading, tile, overlap, outputs):
-    """The raster at ``path`` open for ``predictor``'s task (its options checked, one line
-    about its pixel size or missing CRS said), with the window side and overlap to use:
-    ``(source, tile, overlap)``."""
+def open_raster(predictor, path, reading, tile, overlap, outputs, say=True):
+    """The raster at ``path`` open for ``predictor``'s task (its options checked; with
+    ``say``, one line about its pixel size or missing CRS), with the window side and
+    overlap to use: ``(source, tile, overlap)``."""
     task = predictor.task
     tile = raster_tile(predictor.spec, tile)
     overlap = task.tiling(tile, overlap, rasters=True)
     task.check_outputs(outputs)
     with gdal_cache_env(path), reading.open(path) as source:
-        say_resolution(source, reading)
-        if not source.georeferenced:
+        if say:
+            say_resolution(source, reading)
+        if say and not source.georeferenced:
             print(
                 f'WARNING: {path} has no CRS: its results are in pixel coordinates',
                 file=sys.stderr)

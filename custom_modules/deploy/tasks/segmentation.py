@@ -61,7 +61,7 @@ class Segmentation(Task):
         uncertainty rasters asked for. Each pixel averages the logits of every window
         covering it, so a block also predicts the windows of its neighbours that reach into
         it. Windows are read in rows, so that memory holds one row of windows and their
-        summed logits. Returns ``dict(stem, rows, counts)``."""
+        summed logits. Returns ``dict(files, rows, counts)``."""
         from ...geo.outputs import ClassRasterWriter
         from ...geo.raster import pipeline_order
         if not (isinstance(suggest, int) and suggest >= 0):
@@ -118,7 +118,7 @@ class Segmentation(Task):
                 top = done
         finally:
             writer.close()
-        return dict(stem=part, rows=(ya, yb), counts=counts)
+        return dict(files=files, rows=(ya, yb), counts=counts)
 
     def finish_raster(self,
                       source,
@@ -148,10 +148,9 @@ class Segmentation(Task):
         classes = self.classes
         pair = self.boundary_classes(boundary)
         files = _files(stem, probabilities, pair, uncertainty or suggest)
-        if [p['stem'] for p in parts] != [stem]:
+        if [p['files'] for p in parts] != [files]:  # row blocks, each in its own files
             for key, path in files.items():
-                join_rows(path, source, [(_files(p['stem'], probabilities, pair, uncertainty
-                                                 or suggest)[key], p['rows'][0]) for p in parts])
+                join_rows(path, source, [(p['files'][key], p['rows'][0]) for p in parts])
         counts = sum(p['counts'] for p in parts)
         out, polygons = files['classes'], f'{stem}_classes.gpkg'
         found = class_polygons(out, classes, polygons, min_area)
