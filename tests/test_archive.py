@@ -431,6 +431,7 @@ def test_a_cog_over_http_is_predicted_by_range_requests(exported, tmp_path):
             backend='onnxruntime',
             model_dir=str(model_dir),
             ensemble=[],
+            precision='fp32',
             batch_size=8,
             tta='none',
             threads=1)

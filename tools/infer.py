@@ -5,6 +5,7 @@
         [--bands B ...] [--scale RULE] [--probabilities] [--tta none|flip|d4]
         [--ensemble CHECKPOINT ...] [--score-thr S [CLASS=S ...]] [--cfg-options k=v ...]
     python tools/infer.py --backend onnxruntime --model DIR IMAGES [same options]
+        [--precision fp32|int8]
 
 IMAGES is an image or a folder. Every family: classification (the FixMatch model predicts
 with its teacher) writes predictions.csv (file, class, score, top-5) and each image with
@@ -26,8 +27,7 @@ import argparse
 from mmengine.config import DictAction
 
 from custom_modules.cli import clean_errors, load_config, require_checkpoint
-from custom_modules.deploy import (OnnxNetwork, Predictor, ensemble_networks, load_spec,
-                                   predict_folder)
+from custom_modules.deploy import onnx_predictor, predict_folder
 from custom_modules.deploy.options import add_predict_args, folder_options, predictor_options
 from custom_modules.errors import ZooError
 
@@ -64,6 +64,9 @@ def pytorch_predictor(args):
     from custom_modules.export.onnx_export import torch_predictor
     if len(args.inputs) != 3:
         raise ZooError('pytorch backend: give CONFIG CHECKPOINT IMAGES')
+    if args.precision != 'fp32':
+        raise ZooError(f'--precision {args.precision} is for an exported model: '
+                       '--backend onnxruntime --model DIR')
     args.config, checkpoint, images = args.inputs
     checkpoint = require_checkpoint(checkpoint)
     cfg = load_config(args)
@@ -73,22 +76,18 @@ def pytorch_predictor(args):
     return predictor, images
 
 
-def onnx_predictor(args):
+def exported_predictor(args):
     if not args.model or len(args.inputs) != 1:
         raise ZooError('onnxruntime backend: give --model DIR and IMAGES')
-    spec = load_spec(args.model)
-    predictor = Predictor(
-        spec,
-        OnnxNetwork(args.model, spec),
-        ensemble=ensemble_networks(spec, args.ensemble),
-        **predictor_options(args))
+    predictor = onnx_predictor(
+        args.model, args.ensemble, precision=args.precision, **predictor_options(args))
     return predictor, args.inputs[0]
 
 
 @clean_errors
 def main():
     args = parse_args()
-    build = pytorch_predictor if args.backend == 'pytorch' else onnx_predictor
+    build = pytorch_predictor if args.backend == 'pytorch' else exported_predictor
     predictor, images = build(args)
     print(predict_folder(predictor, images, args.out_dir, **folder_options(args)))
 

@@ -86,6 +86,9 @@ def model_of(args):
         if len(args.inputs) < 3:
             raise ZooError('pytorch: give CONFIG CHECKPOINT SOURCES...')
         args.config, checkpoint, sources = first, args.inputs[1], args.inputs[2:]
+        if args.precision != 'fp32':
+            raise ZooError(f'--precision {args.precision} is for an exported model: give '
+                           'MODEL_DIR SOURCES...')
         cfg = load_config(args)  # its one-line errors here, once, not on every worker
         return dict(
             backend='pytorch',
@@ -100,13 +103,14 @@ def model_of(args):
             threads=args.threads), sources
     if len(args.inputs) < 2:
         raise ZooError('give MODEL_DIR SOURCES... (or CONFIG CHECKPOINT SOURCES...)')
-    from custom_modules.deploy import load_spec
+    from custom_modules.deploy.model_dir import load_spec, model_file
     for folder in (first, *args.ensemble):
-        load_spec(folder)  # a clear line now, not one a raster
+        model_file(folder, load_spec(folder), args.precision)  # a clear line now, not a raster's
     return dict(
         backend='onnxruntime',
         model_dir=osp.abspath(first),
         ensemble=[osp.abspath(d) for d in args.ensemble],
+        precision=args.precision,
         batch_size=args.batch,
         tta=args.tta,
         threads=args.threads), args.inputs[1:]

@@ -25,9 +25,10 @@ def model_key(model, options):
     """A hash of the model's files and of every option that changes an output."""
     digest = hashlib.sha256()
     if model['backend'] == 'onnxruntime':
+        from ..deploy.model_dir import load_spec, model_file
         files = [
-            osp.join(d, n) for d in [model['model_dir'], *model['ensemble']]
-            for n in ('model.onnx', 'model.json')
+            path for d in [model['model_dir'], *model['ensemble']]
+            for path in (model_file(d, load_spec(d), model['precision']), osp.join(d, 'model.json'))
         ]
     else:
         files = [model['config'], model['checkpoint'], *model['ensemble']]

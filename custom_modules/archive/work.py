@@ -35,13 +35,9 @@ def predictor_for(model):
     if key not in _PREDICTORS:
         options = dict(batch_size=model['batch_size'], tta=model['tta'])
         if model['backend'] == 'onnxruntime':
-            from ..deploy import OnnxNetwork, Predictor, ensemble_networks, load_spec
-            spec = load_spec(model['model_dir'])
-            _PREDICTORS[key] = Predictor(
-                spec,
-                OnnxNetwork(model['model_dir'], spec, model['threads']),
-                ensemble=ensemble_networks(spec, model['ensemble'], model['threads']),
-                **options)
+            from ..deploy import onnx_predictor
+            _PREDICTORS[key] = onnx_predictor(model['model_dir'], model['ensemble'],
+                                              model['threads'], model['precision'], **options)
         else:
             import torch
 

@@ -3,6 +3,7 @@ with ``model.onnx`` and ``model.json``) predicts on images and rasters with ONNX
 numpy, OpenCV and rasterio only, without PyTorch or OpenMMLab:
 
     python -m custom_modules.deploy predict MODEL_DIR IMAGES [--out-dir DIR] [--tile SIZE]
+        [--precision fp32|int8]
 
 One job a module: ``model_dir`` (``model.json``, checked), ``onnx_session`` (the ONNX
 Runtime network), ``predictor`` (batching, test-time augmentation, ensembles, tiling),
@@ -14,11 +15,11 @@ numeric step once), ``augment`` (the views of TTA), ``drawing`` (pictures), ``fi
 """
 from .files import predict_folder, read_images
 from .model_dir import FORMAT, load_spec
-from .onnx_session import OnnxNetwork, ensemble_networks
+from .onnx_session import OnnxNetwork, ensemble_networks, onnx_predictor
 from .predictor import Predictor
 from .tasks import task_for
 
 __all__ = [
-    'FORMAT', 'OnnxNetwork', 'Predictor', 'ensemble_networks', 'load_spec', 'predict_folder',
-    'read_images', 'task_for'
+    'FORMAT', 'OnnxNetwork', 'Predictor', 'ensemble_networks', 'load_spec', 'onnx_predictor',
+    'predict_folder', 'read_images', 'task_for'
 ]

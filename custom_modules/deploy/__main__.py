@@ -1,7 +1,7 @@
 """python -m custom_modules.deploy predict MODEL_DIR IMAGES [--out-dir DIR] [--tile SIZE
 [--overlap PX]] [--batch N] [--score-thr S] [--on-bad skip|error] [--threads N]
 [--bands B ...] [--scale RULE] [--probabilities] [--tta none|flip|d4]
-[--ensemble MODEL_DIR ...] [--score-thr S [CLASS=S ...]]
+[--ensemble MODEL_DIR ...] [--score-thr S [CLASS=S ...]] [--precision fp32|int8]
 
 Predicts with an exported model (model.onnx + model.json) on ONNX Runtime, without
 PyTorch or OpenMMLab; writes the same files as tools/infer.py, rasters included.
@@ -11,10 +11,8 @@ import sys
 
 from ..errors import ZooError
 from .files import predict_folder
-from .model_dir import load_spec
-from .onnx_session import OnnxNetwork, ensemble_networks
+from .onnx_session import onnx_predictor
 from .options import add_predict_args, folder_options, predictor_options
-from .predictor import Predictor
 
 
 def main(argv=None):
@@ -34,12 +32,8 @@ def main(argv=None):
     add_predict_args(predict)
     args = parser.parse_args(argv)
     try:
-        spec = load_spec(args.model_dir)
-        predictor = Predictor(
-            spec,
-            OnnxNetwork(args.model_dir, spec, args.threads),
-            ensemble=ensemble_networks(spec, args.ensemble, args.threads),
-            **predictor_options(args))
+        predictor = onnx_predictor(args.model_dir, args.ensemble, args.threads, args.precision,
+                                   **predictor_options(args))
         print(predict_folder(predictor, args.images, args.out_dir, **folder_options(args)))
     except ZooError as err:
         print(f'error: {err}', file=sys.stderr)

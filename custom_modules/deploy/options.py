@@ -3,6 +3,7 @@
 import argparse
 
 from ..geo.raster import parse_scaling
+from .model_dir import PRECISIONS
 
 
 def add_predict_args(parser):
@@ -27,6 +28,12 @@ def add_predict_args(parser):
         type=int,
         help='pixels shared by neighbouring windows (default: half a window, at most 64); '
         'objects up to this size are found whole')
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='fp32',
+        help='an exported model: run its fp32 model, or the int8 one export_onnx.py --int8 '
+        'wrote beside it (faster on a CPU; its accuracy cost is in model.json)')
     parser.add_argument(
         '--batch',
         type=int,

@@ -8,7 +8,6 @@ with its teacher), ``embedding`` (the N-pairs embedder), ``detection`` (RetinaNe
 level the decoded boxes and sigmoid scores of every anchor; thresholds and NMS are in
 ``custom_modules.deploy.processing``), ``segmentation`` (U-Net logits).
 """
-import json
 import os
 import os.path as osp
 import warnings
@@ -18,7 +17,7 @@ from torch import nn
 
 from .. import families
 from ..checkpoints import check_checkpoint_fits
-from ..deploy.model_dir import FORMAT
+from ..deploy.model_dir import FORMAT, INT8_FILE, write_spec
 from ..errors import ZooError
 from .tasks import export_task
 
@@ -212,6 +211,7 @@ def export_onnx(cfg, checkpoint, out_dir, opset=17):
                 },
                 **dynamic
             })
-    with open(osp.join(out_dir, 'model.json'), 'w') as f:
-        json.dump(spec, f, indent=1)
+    if osp.exists(osp.join(out_dir, INT8_FILE)):  # an earlier export's, of other weights
+        os.remove(osp.join(out_dir, INT8_FILE))
+    write_spec(out_dir, spec)
     return spec, module

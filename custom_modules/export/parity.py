@@ -65,11 +65,12 @@ def config_images(cfg, limit):
     return paths
 
 
-def read_inputs(cfg, items, out_dir):
+def read_inputs(cfg, items, out_dir, on_bad='skip'):
     """``(name, image)`` of each of ``items`` (:func:`config_images`): image files decoded
-    as the runtime decodes them, raster windows read by the config's ``LoadRasterWindow``."""
+    as the runtime decodes them (``on_bad``: see ``read_images``), raster windows read by
+    the config's ``LoadRasterWindow``."""
     windows = [item for item in items if isinstance(item, tuple)]
-    yield from read_images([item for item in items if not isinstance(item, tuple)], out_dir, 'skip')
+    yield from read_images([item for item in items if not isinstance(item, tuple)], out_dir, on_bad)
     if windows:
         from mmengine.registry import TRANSFORMS
         load = TRANSFORMS.build(next(t for t in test_pipeline(cfg) if _loads(t)))

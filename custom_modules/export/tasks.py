@@ -3,6 +3,7 @@
 the training stack's prediction with the runtime's. Each class extends the runtime's task
 (``custom_modules.deploy.tasks``), chosen once from the config's model type."""
 import numpy as np
+import torch
 import torch.nn.functional as F
 
 from ..deploy import tasks
@@ -29,8 +30,23 @@ class ExportTask:
     def describe_compared(self, count):
         return ''
 
+    def headline(self, metrics):
+        """The task's headline numbers (points) of an evaluator's ``metrics``: those whose
+        key ends with one of ``HEADLINE`` (``{suffix: name}``), times ``scale``."""
+        found = {}
+        for suffix, name in self.HEADLINE.items():
+            keys = [k for k in metrics if k == suffix or k.endswith('/' + suffix)]
+            if keys:
+                found[name] = float(metrics[keys[0]]) * self.SCALE
+        if not found:
+            raise ZooError(f'the test evaluator reports {", ".join(metrics)}; the {self.name} '
+                           f'export compares {", ".join(self.HEADLINE)}: add its metric to '
+                           'test_evaluator')
+        return found
+
 
 class ClassificationExport(ExportTask, tasks.Classification):
+    HEADLINE, SCALE = {'accuracy': 'top-1', 'top1': 'top-1'}, 1.0
 
     @staticmethod
     def forward(model, x):
@@ -45,6 +61,10 @@ class ClassificationExport(ExportTask, tasks.Classification):
     def comparable(self, got):
         return dict(probs=got['probs'])
 
+    @staticmethod
+    def into_sample(sample, pred):
+        sample.set_pred_score(torch.from_numpy(np.asarray(pred['probs'])))
+
     def disagreement(self, ref, got):
         """Top-1 equal and probabilities within 1e-4."""
         gap = float(np.abs(ref['probs'] - got['probs']).max())
@@ -54,6 +74,7 @@ class ClassificationExport(ExportTask, tasks.Classification):
 
 
 class EmbeddingExport(ExportTask, tasks.Embedding):
+    HEADLINE, SCALE = {'top1_k5': 'kNN top-1', 'top1': 'kNN top-1'}, 1.0
 
     @staticmethod
     def forward(model, x):
@@ -65,6 +86,10 @@ class EmbeddingExport(ExportTask, tasks.Embedding):
     def reference(self, sample):
         return dict(embedding=sample.embedding.cpu().numpy())
 
+    @staticmethod
+    def into_sample(sample, pred):
+        sample.set_field(torch.from_numpy(np.asarray(pred['embedding'])), 'embedding')
+
     def disagreement(self, ref, got):
         """Cosine >= 0.9999."""
         a, b = ref['embedding'], got['embedding']
@@ -73,6 +98,7 @@ class EmbeddingExport(ExportTask, tasks.Embedding):
 
 
 class SegmentationExport(ExportTask, tasks.Segmentation):
+    HEADLINE, SCALE = {'mIoU': 'mIoU'}, 1.0
 
     @staticmethod
     def forward(model, x):
@@ -97,6 +123,11 @@ class SegmentationExport(ExportTask, tasks.Segmentation):
     def reference(self, sample):
         return dict(mask=sample.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8))
 
+    @staticmethod
+    def into_sample(sample, pred):
+        from mmengine.structures import PixelData
+        sample.pred_sem_seg = PixelData(data=torch.from_numpy(pred['mask'].astype(np.int64))[None])
+
     def disagreement(self, ref, got):
         """At least 99.9 % of pixels equal."""
         if ref['mask'].shape != got['mask'].shape:
@@ -107,6 +138,7 @@ class SegmentationExport(ExportTask, tasks.Segmentation):
 
 class DetectionExport(ExportTask, tasks.Detection):
     SCORE_FLOOR = 0.05  # boxes the parity check compares
+    HEADLINE, SCALE = {'bbox_mAP': 'mAP', 'bbox_mAP_50': 'mAP50'}, 100.0
 
     @staticmethod
     def forward(model, x):
@@ -146,6 +178,17 @@ class DetectionExport(ExportTask, tasks.Detection):
             boxes=inst.bboxes.cpu().numpy(),
             scores=inst.scores.cpu().numpy(),
             labels=inst.labels.cpu().numpy())
+
+    @staticmethod
+    def into_sample(sample, pred):
+        from mmengine.structures import InstanceData
+        gt = sample.gt_instances
+        if hasattr(gt.get('bboxes'), 'tensor'):  # as mmdet's data pre-processor leaves them
+            gt.bboxes = gt.bboxes.tensor
+        sample.pred_instances = InstanceData(
+            bboxes=torch.from_numpy(np.asarray(pred['boxes'], np.float32).reshape(-1, 4)),
+            scores=torch.from_numpy(np.asarray(pred['scores'], np.float32)),
+            labels=torch.from_numpy(np.asarray(pred['labels'], np.int64)))
 
     def compared(self, ref):
         """How many boxes of a reference prediction the check compares."""
