@@ -69,3 +69,16 @@ def test_benchmark_amp_runs_runner_and_plain_loop_in_bf16_on_cpu(tmp_path):
     report = json.loads(out.read_text())
     assert report['amp'] == 'bfloat16'
     assert report['images_per_s']['runner'] > 0 and report['images_per_s']['plain'] > 0
+
+
+def test_inference_benchmark_times_and_scores_eager_fp32_and_int8(tmp_path):
+    out = tmp_path / 'inference.json'
+    proc = run([
+        sys.executable, 'tools/analysis_tools/benchmark_inference.py', '--configs',
+        DEMO_CONFIGS['imrecog'], '--untrained', '--iters', '2', '--calib', '8', '--out', out
+    ])
+    result = json.loads(out.read_text())['results'][0]
+    for side in ('eager', 'fp32', 'int8'):
+        assert result[f'{side}_batch1_ms'] > 0 and result[f'{side}_batch16_img_s'] > 0
+    assert '| course-convnet_1xb16-20e_demo-textures-64 | classification | untrained | ' \
+        in proc.stdout

@@ -97,6 +97,7 @@ def test_the_runtime_imports_no_torch_where_torch_is_installed(exported, tmp_pat
     worker = (
         f'import sys\nfrom custom_modules.archive import work\n'
         f'model = dict(backend="onnxruntime", model_dir={str(model_dir)!r}, ensemble=[], '
+        f'precision="fp32", '
         f'batch_size=8, tta="none", threads=1)\n'
         f'options = dict(tile=None, overlap=None, score_thr=None, bands=None, '
         f'scaling=None, native_resolution=False, outputs={{}})\n'

@@ -114,7 +114,13 @@ def export_int8(cfg, model_dir, calib=100, max_loss=1.0, limit=None):
     spec['precisions']['int8'] = INT8_FILE
     spec['int8'] = dict(
         calibration=len(inputs),
-        test_split={k: {m: round(v, 2) for m, v in s.items()} for k, s in scored.items()},
+        test_split={
+            k: {
+                m: round(v, 2)
+                for m, v in s.items()
+            }
+            for k, s in scored.items()
+        },
         max_loss=max_loss)
     write_spec(model_dir, spec)
     return report
