@@ -115,7 +115,8 @@ def zoo_model(folder, calib_windows=16):
     from custom_modules.export.quantize import export_int8
     from tools.analysis_tools.benchmark_inference import random_checkpoint
     neon = Config.fromfile(
-        osp.join(REPO, 'configs/objrecog/retinanet-adamw_r18-fpn-gn_1xb4-100e_neon-osbs-raster-200.py'))
+        osp.join(REPO, 'configs/objrecog',
+                 'retinanet-adamw_r18-fpn-gn_1xb4-100e_neon-osbs-raster-200.py'))
     r50 = Config.fromfile(osp.join(REPO, 'configs/_base_/models/retinanet_r50-fpn_course.py'))
     cfg = neon.copy()
     cfg.model = r50.model
@@ -143,8 +144,8 @@ def mosaic(raster, out, copies=5):
     with rasterio.open(raster) as src:
         data, profile = src.read(), src.profile
     tiled = np.tile(data, (1, copies, copies))
-    profile.update(width=tiled.shape[2], height=tiled.shape[1], tiled=True, blockxsize=256,
-                   blockysize=256)
+    profile.update(
+        width=tiled.shape[2], height=tiled.shape[1], tiled=True, blockxsize=256, blockysize=256)
     with rasterio.open(out, 'w', **profile) as dst:
         dst.write(tiled)
     return out
@@ -166,8 +167,7 @@ def main():
     forest_python = deepforest_python(args.venv)
     os.chdir(REPO)
     if not osp.exists(RASTER):
-        subprocess.run([sys.executable, 'tools/dataset_converters/neon_osbs_raster.py'],
-                       check=True)
+        subprocess.run([sys.executable, 'tools/dataset_converters/neon_osbs_raster.py'], check=True)
     overlap_px = round(TILE * OVERLAP)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -197,11 +197,16 @@ def main():
             }
             for name, argv in sides.items():
                 result = run_side([str(a) for a in argv])
-                result.update(side=name, raster=osp.basename(raster), megapixels=megapixels,
-                              mpx_s=megapixels / result['seconds'])
+                result.update(
+                    side=name,
+                    raster=osp.basename(raster),
+                    megapixels=megapixels,
+                    mpx_s=megapixels / result['seconds'])
                 rows.append(result)
-                print(f'{osp.basename(raster)}: {name}: {result["seconds"]:.3f} s, '
-                      f'{result["mpx_s"]:.3f} Mpx/s, peak {result["peak_rss_mb"]:.0f} MB', flush=True)
+                print(
+                    f'{osp.basename(raster)}: {name}: {result["seconds"]:.3f} s, '
+                    f'{result["mpx_s"]:.3f} Mpx/s, peak {result["peak_rss_mb"]:.0f} MB',
+                    flush=True)
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(dict(cpus=os.cpu_count(), tile=TILE, overlap=OVERLAP, rows=rows), f, indent=1)

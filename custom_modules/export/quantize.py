@@ -7,7 +7,8 @@ network sees when it predicts).
 Only the layers that carry the work are quantised (convolutions, transposed convolutions,
 matrix products); what follows them in the graph (a detector's box decoding and sigmoid
 scores, a U-Net's resize to the input size, the softmax) stays in float, so boxes are not
-rounded to a grid of 1/256 of the image. https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html
+rounded to a grid of 1/256 of the image. ONNX Runtime's guide:
+https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html
 """
 import os
 import os.path as osp
