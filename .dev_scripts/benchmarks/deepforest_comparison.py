@@ -36,9 +36,21 @@ DEEPFOREST = 'deepforest==2.1.0'
 RASTER = 'data/neon-osbs/OSBS_029.tif'
 TILE, OVERLAP = 400, 0.05
 
-DEEPFOREST_SIDE = r'''
-import json, resource, statistics, sys, time
-import torch
+# The peak resident memory of the process: VmHWM, which starts afresh at exec (getrusage's
+# ru_maxrss does not on Linux: a child would report its parent's peak at fork).
+PEAK = r'''
+def PEAK():
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) for l in f if l.startswith('VmHWM')) / 1024
+'''
+
+DEEPFOREST_SIDE = PEAK + r'''
+import functools, json, statistics, sys, time
+import torch, torchvision
+# RetinaNetHub builds torchvision's retinanet_resnet50_fpn, whose ImageNet backbone weights
+# are a download by default: initial weights here, as on the zoo's side
+torchvision.models.detection.retinanet_resnet50_fpn = functools.partial(
+    torchvision.models.detection.retinanet_resnet50_fpn, weights_backbone=None)
 from deepforest import main
 from deepforest.models.retinanet import RetinaNetHub
 path, tile, overlap, repeats, min_size = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
@@ -59,12 +71,12 @@ for _ in range(repeats):
     boxes = once()
     seconds.append(time.perf_counter() - start)
 print(json.dumps(dict(seconds=statistics.median(seconds), boxes=0 if boxes is None else len(boxes),
-                      peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      peak_rss_mb=PEAK(),
                       threads=torch.get_num_threads())))
 '''
 
-ZOO_SIDE = r'''
-import json, resource, statistics, sys, tempfile, time
+ZOO_SIDE = PEAK + r'''
+import json, statistics, sys, tempfile, time
 backend, model, raster, tile, overlap, repeats = sys.argv[1:7]
 if backend == 'pytorch':
     import torch
@@ -86,7 +98,7 @@ for _ in range(int(repeats)):
     once()
     seconds.append(time.perf_counter() - start)
 print(json.dumps(dict(seconds=statistics.median(seconds), summary=line,
-                      peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+                      peak_rss_mb=PEAK())))
 '''
 
 
