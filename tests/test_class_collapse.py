@@ -60,7 +60,9 @@ def test_a_class_at_iou_zero_three_validations_in_a_row_is_said_once(capsys):
         "WARNING: class 'building' was never predicted right (IoU 0 in 3 validations in a row); "
         'it is 4.0 % of the training labels: what helps is windows sampled around the labels '
         "(windows.sampler='labels'), class weights (WeightedCrossEntropyLoss class_weight) or a "
-        'Dice + cross-entropy loss'
+        'Dice + cross-entropy loss (the raster default: BinaryDiceLoss(batch=True) with '
+        'CrossEntropyLoss at loss_weight=0.2, '
+        'configs/imseg/unet-4l_1xb8-10e_demo-geo-shoreline-4band-128.py)'
     ]
     assert run.logged == [err[0][len('WARNING: '):]]
 

@@ -108,9 +108,10 @@ class UNetTransposeHead(BaseDecodeHead):
         return self.cls_seg(x)
 
 
-def binary_dice_loss(logits, target, ignore_index=255, eps=1e-3):
+def binary_dice_loss(logits, target, ignore_index=255, eps=1e-3, batch=False):
     """V-Net Dice loss per image, averaged:
-    ``1 - (2 sum(p t) + eps) / (sum(p^2) + sum(t^2) + eps)``.
+    ``1 - (2 sum(p t) + eps) / (sum(p^2) + sum(t^2) + eps)``; ``batch``: one Dice over
+    every pixel of the batch, as if the images were one.
 
     ``logits`` (N, 1, H, W); ``target`` (N, H, W) of 0/1, pixels equal to ``ignore_index``
     (e.g. padding) left out.
@@ -119,6 +120,8 @@ def binary_dice_loss(logits, target, ignore_index=255, eps=1e-3):
     valid = (target != ignore_index).float()
     truth = (target == 1).float() * valid
     prob = prob * valid
+    if batch:
+        prob, truth = prob[None], truth[None]
     numerator = 2 * (prob * truth).flatten(1).sum(1) + eps
     denominator = (prob.pow(2) + truth.pow(2)).flatten(1).sum(1) + eps
     return (1 - numerator / denominator).mean()
@@ -195,17 +198,23 @@ class BinaryDiceLoss(nn.Module):
     ``out_channels=1`` it trains the *background* as foreground and the thresholded
     predictions come out inverted (``_expand_onehot_labels_dice`` in
     https://github.com/open-mmlab/mmsegmentation/blob/v1.2.2/mmseg/models/losses/dice_loss.py).
+
+    ``batch=True``: one Dice over the whole batch ("batch Dice", as nnU-Net computes it)
+    instead of the mean of each image's. A window of a large raster often holds no
+    foreground at all, where each image's Dice is 1 until the prediction is exactly 0: the
+    per-image mean then swings from batch to batch, the batch's Dice does not.
     """
 
-    def __init__(self, loss_weight=1.0, eps=1e-3, loss_name='loss_dice'):
+    def __init__(self, loss_weight=1.0, eps=1e-3, batch=False, loss_name='loss_dice'):
         super().__init__()
         self.loss_weight, self.eps, self._loss_name = loss_weight, eps, loss_name
+        self.batch = batch
 
     def forward(self, pred, target, weight=None, ignore_index=255, **kwargs):
         if pred.shape[1] != 1:
             raise ValueError(f'BinaryDiceLoss needs a 1-channel prediction, got {pred.shape[1]}; '
                              'use CrossEntropyLoss (or mmseg DiceLoss) for several classes')
-        return self.loss_weight * binary_dice_loss(pred, target, ignore_index, self.eps)
+        return self.loss_weight * binary_dice_loss(pred, target, ignore_index, self.eps, self.batch)
 
     @property
     def loss_name(self):

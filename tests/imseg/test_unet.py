@@ -6,7 +6,7 @@ from mmseg.registry import MODELS
 
 import custom_modules.imseg  # noqa: F401 (registration)
 from custom_modules.errors import ZooError
-from custom_modules.imseg.models import binary_dice_loss
+from custom_modules.imseg.models import BinaryDiceLoss, binary_dice_loss
 
 NORM = dict(type='BN')
 
@@ -86,6 +86,20 @@ def test_binary_dice_loss_against_hand_computed():
     sure = torch.tensor([[[[20.0, 20.0], [-20.0, -20.0]]]])
     assert binary_dice_loss(sure, target) < 1e-3
     assert binary_dice_loss(-sure, target) > 0.99
+
+
+def test_batch_dice_is_one_dice_over_the_batch():
+    """A window without foreground: each image's Dice is ~1 for it whatever else is right
+    (the per-image mean swings), the batch's Dice counts its pixels with the others."""
+    logits = torch.zeros(2, 1, 2, 2)  # p = 0.5 everywhere
+    target = torch.tensor([[[1, 1], [0, 0]], [[0, 0], [0, 0]]])
+    first = 1 - (2 * 1.0 + 1e-3) / (4 * 0.25 + 2 + 1e-3)
+    empty = 1 - 1e-3 / (4 * 0.25 + 1e-3)
+    assert binary_dice_loss(logits, target) == pytest.approx((first + empty) / 2)
+    whole = 1 - (2 * 1.0 + 1e-3) / (8 * 0.25 + 2 + 1e-3)
+    assert binary_dice_loss(logits, target, batch=True) == pytest.approx(whole)
+    loss = BinaryDiceLoss(batch=True)(logits, target)
+    assert loss == pytest.approx(whole)
 
 
 def test_class_weights_work_beside_ignored_pixels():

@@ -18,7 +18,9 @@ from mmengine.registry import HOOKS
 # the per-class score of each family's metric whose 0 means "never right", and what helps
 SCORES = {
     'IoU': ('windows sampled around the labels (windows.sampler=\'labels\'), class weights '
-            '(WeightedCrossEntropyLoss class_weight) or a Dice + cross-entropy loss'),
+            '(WeightedCrossEntropyLoss class_weight) or a Dice + cross-entropy loss (the '
+            'raster default: BinaryDiceLoss(batch=True) with CrossEntropyLoss at '
+            'loss_weight=0.2, configs/imseg/unet-4l_1xb8-10e_demo-geo-shoreline-4band-128.py)'),
     'f1':
     'more labelled images of it, or class weights (BalancedCrossEntropyLoss)',
     'recall': ('windows sampled around the labels, more labelled boxes of it, or a lower '
