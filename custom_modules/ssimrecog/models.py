@@ -10,7 +10,6 @@ ramp-up (as mmdet's ``SemiBaseDetector``); :class:`MeanTeacherHook` keeps the te
 exponential moving average of the student and does nothing else.
 """
 import copy
-import math
 
 import torch
 import torch.nn as nn
@@ -21,6 +20,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from ..errors import ZooError
+from ..semi import pseudo_labels, rampup
 
 # the default data preprocessing of both models: ImageNet's mean and std (0-255, RGB)
 IMAGENET_NORMALISATION = dict(
@@ -51,27 +51,6 @@ SEMI_TRAIN_DEFAULTS = dict(
     distribution_alignment=False,
     ema_decay=0.999)
 THRESHOLD_MODES = ('fixed', 'self-adaptive')
-
-
-def rampup(step, rampup_iters, shape='sigmoid'):
-    """Factor in [0, 1] at ``step``: ``exp(-5 (1 - t)^2)`` (mean teacher's sigmoid ramp)
-    or ``t`` (linear), with ``t = min(step / rampup_iters, 1)``; 1 when ``rampup_iters``
-    is 0."""
-    if shape not in ('sigmoid', 'linear'):
-        raise ZooError(f"rampup shape {shape!r}; use 'sigmoid' or 'linear'")
-    if rampup_iters <= 0:
-        return 1.0
-    t = min(max(step, 0) / rampup_iters, 1.0)
-    return t if shape == 'linear' else math.exp(-5.0 * (1.0 - t)**2)
-
-
-def pseudo_labels(probs, threshold):
-    """``(labels, mask)``: the most probable class and whether its probability reaches
-    ``threshold`` (a number, or a tensor of one threshold per class)."""
-    confidence, labels = probs.max(dim=1)
-    if torch.is_tensor(threshold):
-        threshold = threshold[labels]
-    return labels, confidence >= threshold
 
 
 def align_distribution(probs, model_mean, target=None):

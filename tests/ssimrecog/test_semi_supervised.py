@@ -13,9 +13,9 @@ from PIL import Image
 
 import custom_modules.ssimrecog  # noqa: F401 (registers the family)
 from custom_modules.errors import ZooError
+from custom_modules.run.hooks import ema_update
 from custom_modules.ssimrecog.datasets import (ImageFolderSplit, LabelledUnlabelledSampler,
                                                UnlabelledImageFolder, select_labelled)
-from custom_modules.ssimrecog.hooks import ema_update
 from custom_modules.ssimrecog.models import (SemiSupervisedClassifier, align_distribution,
                                              pseudo_labels, rampup, self_adaptive_thresholds)
 
@@ -332,7 +332,7 @@ def test_an_ema_number_has_one_meaning_and_old_keys_say_the_new_one():
     """``decay`` is the share kept, for the teacher and the running statistics alike; the
     old keys (mmdet's ``momentum``, the student's share; ``ema_momentum``) are refused
     with the key and number to write instead."""
-    from custom_modules.ssimrecog.hooks import MeanTeacherHook
+    from custom_modules.run.hooks import MeanTeacherHook
     assert MeanTeacherHook().decay == 0.99
     with pytest.raises(
             ZooError,

@@ -2,6 +2,7 @@
 the base of the families' drawing hooks."""
 from .console_progress import ConsoleProgressHook
 from .input_check import InputConsistencyHook
+from .mean_teacher import MeanTeacherHook, ema_update
 from .metric_figure import MetricFigureHook
 from .preemption import PreemptionHook
 from .randomness import ResumableRandomnessHook, derived_seed
@@ -9,7 +10,7 @@ from .run_summary import RunSummaryHook, hardware, summary_markdown
 from .silent_class import SilentClassHook
 
 __all__ = [
-    'ConsoleProgressHook', 'InputConsistencyHook', 'MetricFigureHook', 'PreemptionHook',
-    'ResumableRandomnessHook', 'RunSummaryHook', 'SilentClassHook', 'derived_seed', 'hardware',
-    'summary_markdown'
+    'ConsoleProgressHook', 'InputConsistencyHook', 'MeanTeacherHook', 'MetricFigureHook',
+    'PreemptionHook', 'ResumableRandomnessHook', 'RunSummaryHook', 'SilentClassHook',
+    'derived_seed', 'ema_update', 'hardware', 'summary_markdown'
 ]

@@ -1,0 +1,27 @@
+"""The arithmetic semi-supervised learning shares in every family: the ramp-up of the
+unsupervised loss and pseudo-labels from a teacher's probabilities (images or pixels)."""
+import math
+
+from .errors import ZooError
+
+
+def rampup(step, rampup_iters, shape='sigmoid'):
+    """Factor in [0, 1] at ``step``: ``exp(-5 (1 - t)^2)`` (mean teacher's sigmoid ramp)
+    or ``t`` (linear), with ``t = min(step / rampup_iters, 1)``; 1 when ``rampup_iters``
+    is 0."""
+    if shape not in ('sigmoid', 'linear'):
+        raise ZooError(f"rampup shape {shape!r}; use 'sigmoid' or 'linear'")
+    if rampup_iters <= 0:
+        return 1.0
+    t = min(max(step, 0) / rampup_iters, 1.0)
+    return t if shape == 'linear' else math.exp(-5.0 * (1.0 - t)**2)
+
+
+def pseudo_labels(probs, threshold):
+    """``(labels, mask)``: the most probable class and whether its probability reaches
+    ``threshold`` (a number, or a tensor of one threshold per class); ``probs`` N x C, or
+    N x C x H x W (a class per pixel)."""
+    confidence, labels = probs.max(dim=1)
+    if not isinstance(threshold, (int, float)):  # a tensor: one a class
+        threshold = threshold[labels]
+    return labels, confidence >= threshold
