@@ -25,3 +25,17 @@ def pseudo_labels(probs, threshold):
     if not isinstance(threshold, (int, float)):  # a tensor: one a class
         threshold = threshold[labels]
     return labels, confidence >= threshold
+
+
+def semi_settings(given, defaults, predict_with):
+    """``semi_train_cfg`` over a model's ``defaults``: unknown keys, a bad ramp-up shape and
+    a ``predict_with`` other than teacher or student are one line each."""
+    unknown = set(given or {}) - set(defaults)
+    if unknown:
+        raise ZooError(f'semi_train_cfg: unknown keys {sorted(unknown)}; known: '
+                       f'{", ".join(defaults)}')
+    if predict_with not in ('teacher', 'student'):
+        raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
+    settings = dict(defaults, **(given or {}))
+    rampup(0, 1, settings['rampup_shape'])  # a bad shape fails now
+    return settings

@@ -613,9 +613,11 @@ BINARY_CROSS_ENTROPY = ("decode_head=dict(loss_decode=dict(_delete_=True, "
                         "type='CrossEntropyLoss', use_sigmoid=True))")
 
 
-def roofs_scene(tmp_path, count=70, side=6):
+def roofs_scene(tmp_path, count=70, side=6, labelled=None, ground=0):
     """A one-band 256 px tile of ground with ``count`` small roofs a little brighter than it
-    (70 of 6 x 6 px: 3.8 % of the pixels), and the roofs as polygons."""
+    (70 of 6 x 6 px: 3.8 % of the pixels), and the roofs as polygons: all of them, or the
+    first ``labelled`` and ``ground`` squares of 8 px of bare ground (sparse labels of both
+    classes, as a GIS user draws them)."""
     rng = np.random.default_rng(0)
     img = rng.normal(100, 20, (1, 256, 256))
     boxes = []
@@ -626,8 +628,17 @@ def roofs_scene(tmp_path, count=70, side=6):
     for x0, y0, x1, y1 in boxes:
         img[:, y0:y1, x0:x1] += 25
     raster = write_raster(tmp_path / 'tile.tif', np.clip(img, 0, 255).astype(np.uint8))
+    drawn = boxes[:labelled]
+    bare = []
+    while len(bare) < ground:
+        x, y = (int(v) for v in rng.integers(0, 256 - 8, 2))
+        if all(abs(x - a) > 10 or abs(y - b) > 10 for a, b, _, _ in boxes + bare):
+            bare.append((x, y, x + 8, y + 8))
     labels = write_boxes(
-        tmp_path / 'roofs.gpkg', boxes, classes=['building'] * count, field='class')
+        tmp_path / 'roofs.gpkg',
+        drawn + bare,
+        classes=['building'] * len(drawn) + ['ground'] * len(bare),
+        field='class')
     return raster, labels
 
 

@@ -1,9 +1,13 @@
 """The course's U-Net (an encoder of conv banks with max pooling, and a decoder head of
 transposed convolutions with concatenated skips that works over any encoder) and the Dice
-loss of its binary (1-channel, sigmoid) heads."""
+loss of its binary (1-channel, sigmoid) heads, and the semi-supervised segmentor that learns
+from unlabelled pixels."""
+import copy
+
 import torch
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel, BaseModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import MODELS
@@ -11,6 +15,7 @@ from torch import nn
 
 from ..balance import balanced_weights
 from ..errors import ZooError
+from ..semi import pseudo_labels, rampup, semi_settings
 
 
 def conv_bank(in_channels, out_channels, norm_cfg, act_cfg, num_convs=2):
@@ -219,3 +224,196 @@ class BinaryDiceLoss(nn.Module):
     @property
     def loss_name(self):
         return self._loss_name
+
+
+SEG_SEMI_DEFAULTS = dict(
+    threshold=0.95,
+    unsup_weight=1.0,
+    rampup_iters=200,
+    rampup_shape='sigmoid',
+    cutmix=0.5,
+    photometric=0.8,
+    feature_dropout=0.5)
+
+
+def photometric(x, prob, generator=None):
+    """The strong view's colour changes on normalised inputs (N x C x H x W, any number of
+    bands), each image with probability ``prob``: a random contrast (x0.6-1.4) and
+    brightness (+-0.4 of a band's std) a band, and Gaussian noise (0.1 std)."""
+    n, c = x.shape[:2]
+    chosen = (torch.rand(n, 1, 1, 1, device=x.device, generator=generator) < prob).float()
+    gain = 0.6 + 0.8 * torch.rand(n, c, 1, 1, device=x.device, generator=generator)
+    shift = 0.8 * torch.rand(n, c, 1, 1, device=x.device, generator=generator) - 0.4
+    noise = 0.1 * torch.randn(x.shape, device=x.device, generator=generator)
+    return x + chosen * (x * (gain - 1) + shift + noise)
+
+
+def cutmix_boxes(n, height, width, prob, generator=None):
+    """A box a batch image (``x0, y0, x1, y1``; empty with probability ``1 - prob``) of
+    a quarter of its area at a random place, as UniMatch pastes from another image."""
+    boxes = []
+    for _ in range(n):
+        if torch.rand(1, generator=generator).item() >= prob:
+            boxes.append((0, 0, 0, 0))
+            continue
+        h, w = height // 2, width // 2
+        y0 = int(torch.randint(0, height - h + 1, (1, ), generator=generator))
+        x0 = int(torch.randint(0, width - w + 1, (1, ), generator=generator))
+        boxes.append((x0, y0, x0 + w, y0 + h))
+    return boxes
+
+
+def paste(target, source, boxes):
+    """``target`` with each image's box taken from ``source`` (its batch neighbour)."""
+    out = target.clone()
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        out[i, ..., y0:y1, x0:x1] = source[i, ..., y0:y1, x0:x1]
+    return out
+
+
+@MODELS.register_module()
+class SemiSupervisedSegmentor(BaseModel):
+    """A student U-Net (any segmentor config) and its mean teacher (kept by
+    ``MeanTeacherHook``), learning from the labelled pixels and from the teacher's
+    confident pseudo-labels on the unlabelled ones: FixMatch's weak-to-strong consistency
+    per pixel, as UniMatch (Yang et al., CVPR 2023) does it for segmentation.
+
+    Every training window may hold both. Its labelled pixels (mask values other than 255)
+    learn their labels on the window as the pipeline gives it; its unlabelled pixels
+    (255: outside the polygons of sparse labels, or every pixel of an unlabelled window)
+    learn the class the teacher gives them on the same window, where the teacher is at
+    least ``threshold`` sure, in two perturbed views (half the loss each): the window with
+    photometric changes and a box pasted from its batch neighbour (CutMix, the
+    pseudo-labels pasted alike), and the window's features with channel dropout
+    (UniMatch's feature perturbation).
+
+    Args:
+        segmentor (dict): the student's config (e.g. an ``EncoderDecoder`` U-Net); the
+            teacher is a copy of it, and predicts and is exported.
+        semi_train_cfg (dict): ``threshold`` (0.95; a 1-channel head's confidence is
+            ``max(p, 1 - p)``), ``unsup_weight`` (1.0 once ramped up), ``rampup_iters``
+            (200) and ``rampup_shape``, ``cutmix`` and ``photometric`` (the probability of
+            each in the strong view: 0.5, 0.8), ``feature_dropout`` (0.5; 0 leaves the
+            feature view out).
+        predict_with (str): ``'teacher'`` (default) or ``'student'``.
+
+    :meth:`loss` returns ``decode.loss_*`` (the head's own losses on the labelled pixels),
+    ``loss_unsup``, and, logged without adding to the loss, ``unsup_scale`` and
+    ``pseudo_confident`` (the share of unlabelled pixels given a pseudo-label).
+    """
+
+    required_hooks = ('MeanTeacherHook', )
+
+    def __init__(self,
+                 segmentor,
+                 semi_train_cfg=None,
+                 predict_with='teacher',
+                 data_preprocessor=None,
+                 init_cfg=None):
+        self.semi_train_cfg = semi_settings(semi_train_cfg, SEG_SEMI_DEFAULTS, predict_with)
+        segmentor = dict(segmentor)
+        if data_preprocessor is not None:  # the top-level one mmengine's runner merges in
+            segmentor.setdefault('data_preprocessor', data_preprocessor)
+        student = MODELS.build(segmentor)
+        super().__init__(data_preprocessor=segmentor.get('data_preprocessor'), init_cfg=init_cfg)
+        self.student = student
+        self.teacher = copy.deepcopy(student).requires_grad_(False)
+        self.predict_with = predict_with
+        classes = student.decode_head.num_classes
+        self.register_buffer(
+            'pseudo_counts', torch.zeros(classes, dtype=torch.long), persistent=False)
+
+    @property
+    def decode_head(self):
+        """The predicting model's head (what the export reads: threshold, align_corners)."""
+        return getattr(self, self.predict_with).decode_head
+
+    def train(self, mode=True):
+        """The teacher always predicts in eval mode (its BN uses averaged statistics)."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        model = getattr(self, self.predict_with)
+        if mode == 'predict':
+            return model.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return model(inputs, mode='tensor')
+        raise RuntimeError(f'invalid mode {mode!r}')
+
+    def _logits(self, model, features, size):
+        logits = model.decode_head.forward(features)
+        if logits.shape[-2:] != size:
+            logits = nn.functional.interpolate(
+                logits, size, mode='bilinear', align_corners=model.decode_head.align_corners)
+        return logits
+
+    def _probs(self, logits):
+        """Class probabilities a pixel, N x C x H x W (a 1-channel head: [1 - p, p])."""
+        if logits.shape[1] == 1:
+            p = logits.sigmoid()
+            return torch.cat([1 - p, p], dim=1)
+        return logits.softmax(dim=1)
+
+    def _pixel_loss(self, logits, labels):
+        if logits.shape[1] == 1:
+            return nn.functional.binary_cross_entropy_with_logits(
+                logits[:, 0], labels.float(), reduction='none')
+        return nn.functional.cross_entropy(logits, labels, reduction='none')
+
+    def _supervised(self, features, data_samples, truth):
+        """The head's own losses (``decode.loss_*``) on the labelled pixels; zero, with
+        the graph kept, for a batch without any: mmseg 1.2.2's binary cross-entropy fails
+        on one (``label[label != ignore_index].max()`` of nothing, in
+        https://github.com/open-mmlab/mmsegmentation/blob/v1.2.2/mmseg/models/losses/cross_entropy_loss.py),
+        and windows at random over sparse polygons often hold no label."""
+        head = self.student.decode_head
+        logits = head.forward(features)
+        if (truth != 255).any():
+            losses = head.loss_by_feat(logits, data_samples)
+        else:
+            found = head.loss_decode
+            found = found if isinstance(found, nn.ModuleList) else [found]
+            losses = {loss.loss_name: logits.sum() * 0 for loss in found}
+        return {f'decode.{k}': v for k, v in losses.items()}
+
+    def loss(self, inputs, data_samples):
+        cfg = self.semi_train_cfg
+        size = inputs.shape[-2:]
+        features = self.student.extract_feat(inputs)
+        truth = torch.stack([s.gt_sem_seg.data[0] for s in data_samples]).to(inputs.device)
+        losses = self._supervised(features, data_samples, truth)
+        unlabelled = truth == 255
+        if truth.shape[-2:] != size:
+            unlabelled = nn.functional.interpolate(
+                unlabelled[:, None].float(), size, mode='nearest')[:, 0].bool()
+        with torch.no_grad():
+            teacher_probs = self._probs(
+                self._logits(self.teacher, self.teacher.extract_feat(inputs), size))
+            labels, sure = pseudo_labels(teacher_probs, cfg['threshold'])
+            mask = (sure & unlabelled).float()
+        self.pseudo_counts += torch.bincount(
+            labels[mask.bool()], minlength=len(self.pseudo_counts))[:len(self.pseudo_counts)]
+        step = MessageHub.get_current_instance().get_info('iter', 0)
+        scale = rampup(step, cfg['rampup_iters'], cfg['rampup_shape'])
+        pixels = unlabelled.float().sum().clamp_min(1.0)
+        # the strong view: colours changed, a box pasted from the batch neighbour
+        boxes = cutmix_boxes(len(inputs), size[0], size[1], cfg['cutmix'])
+        neighbour = torch.roll(torch.arange(len(inputs)), 1).to(inputs.device)
+        strong = paste(photometric(inputs, cfg['photometric']), inputs[neighbour], boxes)
+        strong_labels = paste(labels, labels[neighbour], boxes)
+        strong_mask = paste(mask, mask[neighbour], boxes)
+        strong_logits = self._logits(self.student, self.student.extract_feat(strong), size)
+        unsup = (self._pixel_loss(strong_logits, strong_labels) * strong_mask).sum() / pixels
+        if cfg['feature_dropout']:
+            dropped = [nn.functional.dropout2d(f, cfg['feature_dropout']) for f in features]
+            fp_logits = self._logits(self.student, dropped, size)
+            fp = (self._pixel_loss(fp_logits, labels) * mask).sum() / pixels
+            unsup = (unsup + fp) / 2
+        losses['loss_unsup'] = cfg['unsup_weight'] * scale * unsup
+        losses['unsup_scale'] = torch.tensor(scale)
+        losses['pseudo_confident'] = mask.sum() / pixels
+        return losses

@@ -20,7 +20,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from ..errors import ZooError
-from ..semi import pseudo_labels, rampup
+from ..semi import pseudo_labels, rampup, semi_settings
 
 # the default data preprocessing of both models: ImageNet's mean and std (0-255, RGB)
 IMAGENET_NORMALISATION = dict(
@@ -127,17 +127,10 @@ class SemiSupervisedClassifier(BaseModel):
         if unknown_options:
             raise ZooError(f'SemiSupervisedClassifier: unknown options '
                            f'{sorted(unknown_options)}')
-        if predict_with not in ('teacher', 'student'):
-            raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
         if 'ema_momentum' in (semi_train_cfg or {}):
             raise ZooError('semi_train_cfg: ema_momentum is now ema_decay (the same number: '
                            'the share of the running statistics kept each step)')
-        unknown = set(semi_train_cfg or {}) - set(SEMI_TRAIN_DEFAULTS)
-        if unknown:
-            raise ZooError(f'semi_train_cfg: unknown keys {sorted(unknown)}; known: '
-                           f'{", ".join(SEMI_TRAIN_DEFAULTS)}')
-        self.semi_train_cfg = dict(SEMI_TRAIN_DEFAULTS, **(semi_train_cfg or {}))
-        rampup(0, 1, self.semi_train_cfg['rampup_shape'])  # a bad shape fails now
+        self.semi_train_cfg = semi_settings(semi_train_cfg, SEMI_TRAIN_DEFAULTS, predict_with)
         if self.semi_train_cfg['threshold_mode'] not in THRESHOLD_MODES:
             raise ZooError(f"semi_train_cfg.threshold_mode="
                            f"{self.semi_train_cfg['threshold_mode']!r}; use "
