@@ -39,3 +39,11 @@ def semi_settings(given, defaults, predict_with):
     settings = dict(defaults, **(given or {}))
     rampup(0, 1, settings['rampup_shape'])  # a bad shape fails now
     return settings
+
+
+def self_adaptive_thresholds(global_confidence, class_means):
+    """FreeMatch's self-adaptive thresholds (Wang et al. 2023): the global confidence (an
+    EMA of the mean top probability) times each class's EMA mean probability, normalised
+    by its largest. Low while the model is unsure, so that learning starts early; per
+    class, so that hard classes get pseudo-labels too."""
+    return global_confidence * class_means / class_means.max()

@@ -30,6 +30,7 @@ NO_PUBLIC_WEIGHTS = {
     'unet-4l_1xb8-15e_stardist-nuclei-64',  # the demo's small U-Net, data changed
     # 5 Landsat bands: no public weights take them
     'unet-4l_1xb8-30e_nc-landsat-5band-64',
+    'unet-4l-semi_1xb8-30e_nc-landsat-5band-64',
     # the few-label digits: the course's conv net, as the demo's
     'supervised_course-convnet_1xb8-1500it_sklearn-digits-4lpc',
     'fixmatch_course-convnet_1xb8+32-1500it_sklearn-digits-4lpc',

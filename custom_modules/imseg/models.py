@@ -15,7 +15,7 @@ from torch import nn
 
 from ..balance import balanced_weights
 from ..errors import ZooError
-from ..semi import pseudo_labels, rampup, semi_settings
+from ..semi import pseudo_labels, rampup, self_adaptive_thresholds, semi_settings
 
 
 def conv_bank(in_channels, out_channels, norm_cfg, act_cfg, num_convs=2):
@@ -228,6 +228,8 @@ class BinaryDiceLoss(nn.Module):
 
 SEG_SEMI_DEFAULTS = dict(
     threshold=0.95,
+    threshold_mode='fixed',
+    ema_decay=0.999,
     unsup_weight=1.0,
     rampup_iters=200,
     rampup_shape='sigmoid',
@@ -292,9 +294,12 @@ class SemiSupervisedSegmentor(BaseModel):
             teacher is a copy of it, and predicts and is exported.
         semi_train_cfg (dict): ``threshold`` (0.95; a 1-channel head's confidence is
             ``max(p, 1 - p)``), ``unsup_weight`` (1.0 once ramped up), ``rampup_iters``
-            (200) and ``rampup_shape``, ``cutmix`` and ``photometric`` (the probability of
-            each in the strong view: 0.5, 0.8), ``feature_dropout`` (0.5; 0 leaves the
-            feature view out).
+            (200) and ``rampup_shape``, ``threshold_mode`` (``'fixed'``: ``threshold``;
+            ``'self-adaptive'``: FreeMatch's thresholds, low while the teacher is unsure
+            and one a class, from running means of its unlabelled pixels' probabilities
+            kept with ``ema_decay``, buffers saved with the model), ``cutmix`` and
+            ``photometric`` (the probability of each in the strong view: 0.5, 0.8),
+            ``feature_dropout`` (0.5; 0 leaves the feature view out).
         predict_with (str): ``'teacher'`` (default) or ``'student'``.
 
     :meth:`loss` returns ``decode.loss_*`` (the head's own losses on the labelled pixels),
@@ -319,7 +324,13 @@ class SemiSupervisedSegmentor(BaseModel):
         self.student = student
         self.teacher = copy.deepcopy(student).requires_grad_(False)
         self.predict_with = predict_with
+        if self.semi_train_cfg['threshold_mode'] not in ('fixed', 'self-adaptive'):
+            raise ZooError(f"semi_train_cfg.threshold_mode="
+                           f"{self.semi_train_cfg['threshold_mode']!r}; use 'fixed' or "
+                           "'self-adaptive'")
         classes = student.decode_head.num_classes
+        self.register_buffer('class_means', torch.full((classes, ), 1.0 / classes))
+        self.register_buffer('global_confidence', torch.tensor(1.0 / classes))
         self.register_buffer(
             'pseudo_counts', torch.zeros(classes, dtype=torch.long), persistent=False)
 
@@ -380,6 +391,18 @@ class SemiSupervisedSegmentor(BaseModel):
             losses = {loss.loss_name: logits.sum() * 0 for loss in found}
         return {f'decode.{k}': v for k, v in losses.items()}
 
+    def _threshold(self, probs, unlabelled):
+        """The fixed threshold, or FreeMatch's per class, updated from the teacher's
+        probabilities on the unlabelled pixels (N x C x H x W, N x H x W)."""
+        cfg = self.semi_train_cfg
+        if cfg['threshold_mode'] == 'fixed' or not unlabelled.any():
+            return cfg['threshold']
+        pixels = probs.permute(0, 2, 3, 1)[unlabelled].float()  # P x C
+        m = cfg['ema_decay']
+        self.class_means.mul_(m).add_(pixels.mean(dim=0), alpha=1 - m)
+        self.global_confidence.mul_(m).add_(pixels.max(dim=1)[0].mean(), alpha=1 - m)
+        return self_adaptive_thresholds(self.global_confidence, self.class_means)
+
     def loss(self, inputs, data_samples):
         cfg = self.semi_train_cfg
         size = inputs.shape[-2:]
@@ -393,7 +416,7 @@ class SemiSupervisedSegmentor(BaseModel):
         with torch.no_grad():
             teacher_probs = self._probs(
                 self._logits(self.teacher, self.teacher.extract_feat(inputs), size))
-            labels, sure = pseudo_labels(teacher_probs, cfg['threshold'])
+            labels, sure = pseudo_labels(teacher_probs, self._threshold(teacher_probs, unlabelled))
             mask = (sure & unlabelled).float()
         self.pseudo_counts += torch.bincount(
             labels[mask.bool()], minlength=len(self.pseudo_counts))[:len(self.pseudo_counts)]

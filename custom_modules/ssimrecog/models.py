@@ -20,7 +20,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from ..errors import ZooError
-from ..semi import pseudo_labels, rampup, semi_settings
+from ..semi import pseudo_labels, rampup, self_adaptive_thresholds, semi_settings
 
 # the default data preprocessing of both models: ImageNet's mean and std (0-255, RGB)
 IMAGENET_NORMALISATION = dict(
@@ -62,14 +62,6 @@ def align_distribution(probs, model_mean, target=None):
         target = torch.full_like(model_mean, 1.0 / model_mean.numel())
     aligned = probs * (target / model_mean.clamp_min(1e-6))
     return aligned / aligned.sum(dim=1, keepdim=True)
-
-
-def self_adaptive_thresholds(global_confidence, class_means):
-    """FreeMatch's self-adaptive thresholds (Wang et al. 2023): the global confidence (an
-    EMA of the mean top probability) times each class's EMA mean probability, normalised
-    by its largest. Low while the model is unsure, so that learning starts early; per
-    class, so that hard classes get pseudo-labels too."""
-    return global_confidence * class_means / class_means.max()
 
 
 def _rows(x, indices):

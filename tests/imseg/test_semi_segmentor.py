@@ -78,6 +78,19 @@ def test_an_unsure_teacher_gives_no_pseudo_labels():
     assert losses['loss_unsup'] == 0 and losses['pseudo_confident'] == 0
 
 
+def test_self_adaptive_thresholds_start_low_and_are_saved():
+    """FreeMatch's thresholds: an unsure young teacher still gives pseudo-labels (a fixed
+    0.95 gives none), and the running means travel with the checkpoint."""
+    fixed = segmentor(rampup_iters=0).train()
+    adaptive = segmentor(threshold_mode='self-adaptive', rampup_iters=0).train()
+    adaptive.load_state_dict(fixed.state_dict(), strict=False)  # the same networks
+    inputs, samples = batch([np.full((32, 32), 255)])
+    assert fixed.loss(inputs, samples)['pseudo_confident'] == 0
+    assert adaptive.loss(inputs, samples)['pseudo_confident'] > 0.5
+    assert {'class_means', 'global_confidence'} <= set(adaptive.state_dict())
+    assert adaptive.global_confidence > 0.5  # moved from 1/2 towards the teacher's
+
+
 def test_cutmix_pastes_the_neighbours_box_and_photometric_changes_colours():
     target, source = torch.zeros(2, 1, 8, 8), torch.ones(2, 1, 8, 8)
     pasted = paste(target, source, [(2, 0, 6, 4), (0, 0, 0, 0)])
@@ -135,6 +148,7 @@ def test_it_trains_from_sparse_polygons_and_its_teacher_exports(tmp_path):
     from test_geo_training import roofs_scene
 
     from zoo_test_utils import REPO, run, run_tool
+
     # 12 of the 70 roofs and 12 squares of ground labelled, the rest of the tile unknown
     raster, labels = roofs_scene(tmp_path, labelled=12, ground=12)
     (tmp_path / 'sparse.py').write_text(
