@@ -279,7 +279,8 @@ def test_unsupported_model_is_named():
     with pytest.raises(
             ZooError,
             match=r"export: model type 'FasterRCNN' is not supported; "
-            'supported: ImageClassifier, RetinaNet, EncoderDecoder, SemiSupervisedClassifier, '
+            'supported: ImageClassifier, RetinaNet, EncoderDecoder, SemiSupervisedSegmentor, '
+            'SemiSupervisedClassifier, '
             'NPairsEmbedder'):
         task_of(Config(dict(model=dict(type='FasterRCNN'), default_scope='mmdet')))
 

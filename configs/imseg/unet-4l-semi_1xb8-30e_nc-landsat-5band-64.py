@@ -9,7 +9,7 @@ model = dict(
     _delete_=True,
     type='SemiSupervisedSegmentor',
     segmentor={{_base_.model}},
-    semi_train_cfg=dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200))
+    semi_train_cfg=dict(threshold_mode='fixed', threshold=0.95, unsup_weight=1.0, rampup_iters=200))
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
