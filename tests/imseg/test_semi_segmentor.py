@@ -104,8 +104,8 @@ def test_cutmix_pastes_the_neighbours_box_and_photometric_changes_colours():
 
 
 def test_bad_options_are_one_line():
-    with pytest.raises(ZooError, match=r"semi_train_cfg: unknown keys \['treshold'\]"):
-        segmentor(treshold=0.9)
+    with pytest.raises(ZooError, match=r"semi_train_cfg: unknown keys \['confidence'\]"):
+        segmentor(confidence=0.9)
 
 
 SPARSE_CONFIG = '''
