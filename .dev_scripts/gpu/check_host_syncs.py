@@ -20,7 +20,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 import custom_modules.ssimrecog  # noqa: E402,F401 (registers the models)
-from custom_modules.ssimrecog.hooks import ema_update  # noqa: E402
+from custom_modules.run.hooks import ema_update  # noqa: E402
 
 FIXMATCH = 'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_demo-textures-4lpc.py'
 NPAIRS = 'configs/ssimrecog/npairs_course-embed8_1xb8-1000it_demo-textures.py'
