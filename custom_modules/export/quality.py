@@ -51,9 +51,8 @@ def _scored(cfg, predictors, limit):
         evaluators[name].dataset_meta = dataset.metainfo
     task = export_task(next(iter(predictors.values())).spec['task'])
     items = list(split_items(dataset, limit))
-    for (_,
-         img), (_,
-                index) in zip(read_inputs(cfg, [item for item, _ in items], '.', 'error'), items):
+    images = read_inputs(cfg, [item for item, _ in items], '.', 'error')
+    for (_, img), (_, index) in zip(images, items):
         truth = dataset[index]['data_samples']
         for name, predictor in predictors.items():
             sample = truth.clone()
