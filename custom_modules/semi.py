@@ -1,6 +1,9 @@
 """The arithmetic semi-supervised learning shares in every family: the ramp-up of the
-unsupervised loss and pseudo-labels from a teacher's probabilities (images or pixels)."""
+unsupervised loss, pseudo-labels from a teacher's probabilities (images or pixels), and
+the seeded draw of the labelled images."""
 import math
+
+import numpy as np
 
 from .errors import ZooError
 
@@ -47,3 +50,26 @@ def self_adaptive_thresholds(global_confidence, class_means):
     by its largest. Low while the model is unsure, so that learning starts early; per
     class, so that hard classes get pseudo-labels too."""
     return global_confidence * class_means / class_means.max()
+
+
+def select_labelled(labels, labels_per_class=None, fraction=None, seed=0):
+    """Sorted indices of the labelled subset: ``labels_per_class`` images of every class,
+    or ``fraction`` of every class (at least one), drawn with ``seed``.
+
+    The same labels, count and seed always give the same split.
+    """
+    if (labels_per_class is None) == (fraction is None):
+        raise ZooError('give exactly one of labels_per_class= and labelled_fraction=')
+    if fraction is not None and not 0 < fraction <= 1:
+        raise ZooError(f'labelled_fraction={fraction} must be in (0, 1]')
+    labels = np.asarray(labels)
+    rng = np.random.RandomState(seed)
+    chosen = []
+    for cls in np.unique(labels):
+        members = np.flatnonzero(labels == cls)
+        n = labels_per_class or max(1, int(round(fraction * len(members))))
+        if n > len(members):
+            raise ZooError(f'class {cls} has {len(members)} images, fewer than '
+                           f'labels_per_class={n}; lower it or add images')
+        chosen.extend(rng.permutation(members)[:n].tolist())
+    return sorted(chosen)

@@ -330,6 +330,31 @@ def test_unlabelled_pixels_are_ignored_unless_the_config_names_their_class(tmp_p
                    'only segmentation labels leave pixels unlabelled')
 
 
+def test_a_raster_without_labels_gives_wholly_unlabelled_windows(scene, tmp_path, capsys):
+    """labels=None: other rasters of a survey as a semi-supervised segmentor's unlabelled
+    windows, every mask pixel 255; refused where no window could be placed or learnt."""
+    from custom_modules.datasets.raster_transforms import LoadRasterWindow
+    from custom_modules.geo.samples import raster_samples
+    raster = str(scene[0])
+    windows = dict(size=64, sampler='random', count=5, seed=0)
+    found = raster_samples(raster, None, ['ground', 'square'], 'segmentation', windows)
+    assert len(found) == 5
+    for sample in found:
+        mask = LoadRasterWindow()(dict(sample))['gt_seg_map']
+        assert mask.shape == (64, 64) and (mask == 255).all()
+    assert 'labels=None: every pixel of these windows is unlabelled' in capsys.readouterr().err
+    one_line_error(
+        lambda: raster_samples(raster, None, ['ground', 'square'], 'segmentation',
+                               dict(size=64, sampler='labels')),
+        "sampler='labels' needs labels to centre windows on; with labels=None use")
+    one_line_error(
+        lambda: raster_samples(
+            raster, None, ['ground', 'square'], 'segmentation', windows, unlabelled='ground'),
+        'labels=None .* is for segmentation windows')
+    one_line_error(lambda: raster_samples(raster, None, ['square'], 'detection', windows),
+                   'labels=None .* is for segmentation windows')
+
+
 def test_a_few_labels_give_many_distinct_windows_each_holding_its_label(scene, tmp_path):
     raster, boxes = scene
     labels = write_boxes(tmp_path / 'two.gpkg', boxes[:2])

@@ -43,6 +43,8 @@ class RasterSamplesMixin:
         super().__init__(ann_file='', **kwargs)
 
     def _under_root(self, path):
+        if path is None:  # labels=None: an unlabelled segmentation source
+            return None
         if isinstance(path, (list, tuple)):
             return [self._under_root(p) for p in path]
         return path if osp.isabs(path) else osp.join(self.data_root or '', path)

@@ -117,6 +117,9 @@ class MaskLabels(WindowLabels):
         return None if self.fill == IGNORE_INDEX else self.fill
 
     def rule(self, labels):
+        if labels is None:
+            return ('labels=None: every pixel of these windows is unlabelled (a '
+                    'SemiSupervisedSegmentor learns them from its teacher)')
         where = osp.basename(str(labels))
         if self.background is None:
             return (f"{where}: pixels outside every label are unlabelled (unlabelled='ignore'):"
@@ -217,8 +220,10 @@ def raster_samples(raster,
     of another pixel size are sampled resampled to it, a sample's ``window`` then in the
     raster's own pixels and its ``out_shape`` (H, W) the size it is read at."""
     kind = window_labels(task, classes, unlabelled)
-    _say_once(kind.rule(labels))
     windows = dict(windows)
+    if labels is None:
+        _check_unlabelled_source(raster, kind, windows)
+    _say_once(kind.rule(labels))
     if 'size' not in windows:
         raise ZooError('windows.size (the side of a training window in pixels) is missing')
     if kind.sampler:
@@ -228,11 +233,13 @@ def raster_samples(raster,
         grid = open_grid(path)
         res = grid.pixel_size if res is None else res
         zoom = training_zoom(grid, res)
-        frame = read_labels(labels, grid, classes, class_field, kind.background)
-        transform = grid.transform if zoom is None else grid.transform @ _scale(zoom)
-        shapes = [(to_pixels(g, transform), int(lab))
-                  for g, lab in zip(frame.geometry, frame.label)]
-        kind.check(shapes, labels)
+        shapes = []
+        if labels is not None:
+            frame = read_labels(labels, grid, classes, class_field, kind.background)
+            transform = grid.transform if zoom is None else grid.transform @ _scale(zoom)
+            shapes = [(to_pixels(g, transform), int(lab))
+                      for g, lab in zip(frame.geometry, frame.label)]
+            kind.check(shapes, labels)
         centres = [(g.centroid.x, g.centroid.y) for g, _ in shapes]
         width, height = zoomed_size(grid.width, grid.height, zoom)
         found = sample_windows(width, height, centres=centres, **windows)
@@ -250,6 +257,19 @@ def raster_samples(raster,
         raise ZooError(f'no training windows from {raster} with {labels} ({dict(windows)}): '
                        'a larger region, a smaller windows.size or another sampler')
     return samples
+
+
+def _check_unlabelled_source(raster, kind, windows):
+    """``labels=None``: rasters whose every pixel is unlabelled, the unlabelled windows of a
+    semi-supervised segmentor (other rasters of the survey); refused where nothing could
+    learn from them."""
+    if not isinstance(kind, MaskLabels) or kind.background is not None:
+        raise ZooError(f'{raster}: labels=None (every pixel unlabelled) is for segmentation '
+                       "windows with unlabelled='ignore', the unlabelled windows of a "
+                       'SemiSupervisedSegmentor; give the labels file')
+    if windows.get('sampler', 'grid') == 'labels':
+        raise ZooError(f"{raster}: windows.sampler='labels' needs labels to centre windows on; "
+                       "with labels=None use sampler='random' or 'grid'")
 
 
 def training_zoom(grid, res):

@@ -21,6 +21,7 @@ from ..datasets.image_files import decode_image
 from ..datasets.rasters import RasterSamplesMixin
 from ..datasets.tfrecord import read_examples, shard_paths
 from ..errors import ZooError
+from ..semi import select_labelled
 
 
 def read_mask(path):
@@ -157,6 +158,15 @@ class MaskFolderDataset(LoadErrorsMixin, BaseSegDataset):
         check_masks (bool): read every mask before training. Default True.
         on_bad (str): ``'error'`` (default) or ``'skip'`` bad pairs (listed in the run's
             ``skipped_samples.txt``).
+        labelled_fraction (float, optional): keep the masks of this fraction of the
+            images (drawn with ``split_seed``); the others are unlabelled (every mask pixel
+            255), for a ``SemiSupervisedSegmentor``, or left out with ``part='labelled'``
+            (its supervised baseline on the same masks).
+        split_seed (int): the seed of that draw. Default 0.
+        part (str): ``'both'`` (default) or ``'labelled'``, see ``labelled_fraction``.
+
+    Without ``seg_map_path`` in ``data_prefix`` the folder is images alone, every one
+    unlabelled: a semi-supervised segmentor's folder of unlabelled images.
     """
 
     def __init__(self,
@@ -166,21 +176,52 @@ class MaskFolderDataset(LoadErrorsMixin, BaseSegDataset):
                  binary_class=None,
                  check_masks=True,
                  on_bad='error',
+                 labelled_fraction=None,
+                 split_seed=0,
+                 part='both',
                  **kwargs):
         self.on_bad = check_on_bad(on_bad)
         self.mask_spec = dict(
             value_map=parse_value_map(value_map), tolerance=tolerance, binary_class=binary_class)
         self.check_masks = check_masks
+        if part not in ('both', 'labelled'):
+            raise ZooError(f"MaskFolderDataset: part={part!r}; use 'both' or 'labelled'")
+        self.labelled_fraction, self.split_seed, self.part = labelled_fraction, split_seed, part
         super().__init__(*args, **kwargs)
+
+    def _hide_masks(self, data_list):
+        """The samples with masks kept: all, or ``labelled_fraction`` of them, the others
+        unlabelled (``seg_map_path`` None) or, with ``part='labelled'``, left out."""
+        if 'seg_map_path' not in self.data_prefix:
+            for info in data_list:
+                info['seg_map_path'] = None
+            return data_list
+        if self.labelled_fraction is None:
+            return data_list
+        kept = set(
+            select_labelled([0] * len(data_list), None, self.labelled_fraction, self.split_seed))
+        print(
+            f'{self.data_prefix["seg_map_path"]}: the masks of {len(kept)} of '
+            f'{len(data_list)} images kept (labelled_fraction={self.labelled_fraction}, '
+            f'split_seed={self.split_seed}), the others ' +
+            ('left out' if self.part == 'labelled' else 'unlabelled'),
+            flush=True)
+        if self.part == 'labelled':
+            return [info for i, info in enumerate(data_list) if i in kept]
+        for i, info in enumerate(data_list):
+            if i not in kept:
+                info['seg_map_path'] = None
+        return data_list
 
     def load_data_list(self):
         data_list = super().load_data_list()
         if not data_list:
             raise ZooError(f'no images found in {self.data_prefix.get("img_path")} '
                            f'(suffix {self.img_suffix!r})')
+        data_list = self._hide_masks(data_list)
         for info in data_list:
             info.update(self.mask_spec)
-        if self.check_masks:
+        if self.check_masks and any(info['seg_map_path'] for info in data_list):
             problems, values = self._problems(data_list)
             if self.mask_spec['value_map'] is None:
                 check_not_binary_255(values,
@@ -206,6 +247,8 @@ class MaskFolderDataset(LoadErrorsMixin, BaseSegDataset):
         problems, values = {}, set()
         for info in data_list:
             mask_path = info['seg_map_path']
+            if mask_path is None:  # unlabelled
+                continue
             try:
                 with Image.open(info['img_path']) as img:
                     size = img.size[::-1]
@@ -226,10 +269,15 @@ class MaskFolderDataset(LoadErrorsMixin, BaseSegDataset):
 @TRANSFORMS.register_module()
 class LoadValueMapAnnotations(BaseTransform):
     """Load ``seg_map_path`` as class indices using the dataset's value map (see
-    :class:`MaskFolderDataset`); a mask whose size differs from the image is an error."""
+    :class:`MaskFolderDataset`); a mask whose size differs from the image is an error. An
+    unlabelled image (``seg_map_path`` None) gets a mask of 255, read after its image."""
 
     def transform(self, results):
         path = results['seg_map_path']
+        if path is None:  # an unlabelled image (MaskFolderDataset): every pixel 255
+            results['gt_seg_map'] = np.full(results['img'].shape[:2], 255, np.uint8)
+            results.setdefault('seg_fields', []).append('gt_seg_map')
+            return results
         labels = labels_of(read_mask(path), results, path)
         if 'img' in results and labels.shape != results['img'].shape[:2]:
             raise ZooError(f'{path}: mask size {labels.shape} differs from its image '
@@ -341,6 +389,12 @@ class RasterMaskDataset(RasterSamplesMixin, BaseSegDataset):
     leaves them out of the loss and the metric, for labels drawn as a few polygons per
     class; a class name (``unlabelled='water'``) trains every one of them as that class,
     for labels that cover every other class. The console says which rule is in force.
+
+    ``labels=None``: every pixel is unlabelled (windows sampled ``'random'`` or ``'grid'``):
+    other rasters of the survey as the unlabelled windows of a ``SemiSupervisedSegmentor``,
+    beside the labelled dataset in a ``ConcatDataset``. A percentile scaling is then taken
+    over these rasters; the model records the labelled dataset's (the first of the
+    ``ConcatDataset``), so give rasters of the same sensor and processing.
     """
 
     TASK = 'segmentation'

@@ -25,29 +25,7 @@ from ..datasets.bad_samples import LoadErrorsMixin, check_images, check_on_bad
 from ..datasets.image_files import find_images
 from ..errors import ZooError
 from ..imrecog.datasets import ImageFolderDataset
-
-
-def select_labelled(labels, labels_per_class=None, fraction=None, seed=0):
-    """Sorted indices of the labelled subset: ``labels_per_class`` images of every class,
-    or ``fraction`` of every class (at least one), drawn with ``seed``.
-
-    The same labels, count and seed always give the same split.
-    """
-    if (labels_per_class is None) == (fraction is None):
-        raise ZooError('give exactly one of labels_per_class= and labelled_fraction=')
-    if fraction is not None and not 0 < fraction <= 1:
-        raise ZooError(f'labelled_fraction={fraction} must be in (0, 1]')
-    labels = np.asarray(labels)
-    rng = np.random.RandomState(seed)
-    chosen = []
-    for cls in np.unique(labels):
-        members = np.flatnonzero(labels == cls)
-        n = labels_per_class or max(1, int(round(fraction * len(members))))
-        if n > len(members):
-            raise ZooError(f'class {cls} has {len(members)} images, fewer than '
-                           f'labels_per_class={n}; lower it or add images')
-        chosen.extend(rng.permutation(members)[:n].tolist())
-    return sorted(chosen)
+from ..semi import select_labelled
 
 
 @DATASETS.register_module()

@@ -96,6 +96,47 @@ def test_loader_gives_binary_labels(tmp_path):
     assert (labels[45:] == 1).mean() > 0.99 and (labels[:45] == 0).mean() > 0.99
 
 
+def test_a_fraction_of_the_masks_is_kept_the_rest_unlabelled(tmp_path, capsys):
+    """labelled_fraction: a seeded tenth of the images keep their masks; the others read
+    as 255 everywhere (a semi-supervised segmentor's unlabelled images) or, for the
+    supervised baseline on the same masks, are left out."""
+    for i in range(20):
+        write_pair(tmp_path, f'{i:02d}', obx_mask())
+    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadValueMapAnnotations')]
+    both = dataset(tmp_path, labelled_fraction=0.1, split_seed=3, pipeline=pipeline)
+    kept = [i for i in range(20) if both.get_data_info(i)['seg_map_path'] is not None]
+    assert len(both) == 20 and len(kept) == 2
+    for i in range(20):
+        labels = both[i]['gt_seg_map']
+        assert (labels == 255).all() != (i in kept)
+    labelled = dataset(tmp_path, labelled_fraction=0.1, split_seed=3, part='labelled')
+    assert [d['img_path'] for d in labelled.load_data_list()
+            ] == [both.get_data_info(i)['img_path'] for i in kept]
+    assert kept != [
+        i for i, d in enumerate(
+            dataset(tmp_path, labelled_fraction=0.1, split_seed=4).load_data_list())
+        if d['seg_map_path']
+    ]
+    assert 'ann: the masks of 2 of 20 images kept (labelled_fraction=0.1, split_seed=3), the ' \
+        'others unlabelled' in capsys.readouterr().out
+    with pytest.raises(ZooError, match=r"part='test'; use 'both' or 'labelled'"):
+        dataset(tmp_path, part='test')
+
+
+def test_a_folder_of_images_alone_is_unlabelled(tmp_path):
+    write_pair(tmp_path, 'a', obx_mask(), size=(32, 48))
+    init_default_scope('mmseg')
+    images = MaskFolderDataset(
+        data_root=str(tmp_path),
+        img_suffix='.png',
+        data_prefix=dict(img_path='img'),
+        metainfo=dict(classes=('water', 'sand')),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadValueMapAnnotations')])
+    labels = images[0]['gt_seg_map']
+    assert labels.shape == (32, 48) and (labels == 255).all()
+
+
 def test_loader_rejects_mask_of_another_size(tmp_path):
     write_pair(tmp_path, 'a', obx_mask())
     results = dict(

@@ -45,8 +45,8 @@ def test_every_run_is_the_zoos_bases_with_the_sets_classes(tmp_path, data_set):
 
 def test_the_default_trains_once_with_the_recipe_it_equals():
     folder = benchmark_semi.folder_of('default')
-    assert folder == 'default' or (benchmark_semi.RECIPES[folder] ==
-                                   benchmark_semi.recipe_settings('default'))
+    assert folder == 'default' or (benchmark_semi.RECIPES[folder]
+                                   == benchmark_semi.recipe_settings('default'))
 
 
 def test_the_table_gives_mean_std_and_the_defaults_gain():
@@ -67,9 +67,11 @@ def test_the_benchmark_trains_tests_and_resumes(tmp_path):
     runs = results['demo-textures']['4lpc']
     assert set(runs) == {'supervised', 'default'}
     for recipe, values in runs.items():
-        kept = json.loads(next(tmp_path.glob(
-            f'runs/demo-textures/4lpc/{benchmark_semi.folder_of(recipe)}/seed0/result.json'))
-                          .read_text())
+        kept = json.loads(
+            next(
+                tmp_path.glob(
+                    f'runs/demo-textures/4lpc/{benchmark_semi.folder_of(recipe)}/seed0/result.json')
+            ).read_text())
         assert values == [kept['value']] and 0 <= kept['value'] <= 100
         assert kept['options']['train_dataloader.dataset.labels_per_class'] == 4
     assert '| demo-textures | 4lpc |' in (tmp_path / 'results.md').read_text()
@@ -79,8 +81,8 @@ def test_the_benchmark_trains_tests_and_resumes(tmp_path):
 
 def test_jobs_beyond_the_cores_are_refused_in_one_line(tmp_path):
     done = subprocess.run([
-        sys.executable, 'tools/analysis_tools/benchmark_semi.py', '--jobs', '999',
-        '--work-dir', str(tmp_path)
+        sys.executable, 'tools/analysis_tools/benchmark_semi.py', '--jobs', '999', '--work-dir',
+        str(tmp_path)
     ],
                           cwd=REPO,
                           capture_output=True,
@@ -98,8 +100,8 @@ def test_texture_patches_come_from_bands_that_share_no_pixel(tmp_path):
     out = tmp_path / 'textures'
     skimage_textures.convert(str(wheel), str(out), tile=64)
     # training patches half a patch apart, val and test side by side
-    for split, count, rows in (('train', 135, (0, 320)), ('val', 8, (320, 416)),
-                               ('test', 8, (416, 512))):
+    for split, count, rows in (('train', 135, (0, 320)), ('val', 8, (320, 416)), ('test', 8,
+                                                                                  (416, 512))):
         for name, photo in photos.items():
             files = sorted((out / split / name).glob('*.png'))
             assert len(files) == count

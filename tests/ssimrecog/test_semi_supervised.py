@@ -14,8 +14,9 @@ from PIL import Image
 import custom_modules.ssimrecog  # noqa: F401 (registers the family)
 from custom_modules.errors import ZooError
 from custom_modules.run.hooks import ema_update
+from custom_modules.semi import select_labelled
 from custom_modules.ssimrecog.datasets import (ImageFolderSplit, LabelledUnlabelledSampler,
-                                               UnlabelledImageFolder, select_labelled)
+                                               UnlabelledImageFolder)
 from custom_modules.ssimrecog.models import (SemiSupervisedClassifier, align_distribution,
                                              pseudo_labels, rampup, self_adaptive_thresholds)
 

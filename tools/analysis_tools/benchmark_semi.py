@@ -51,16 +51,20 @@ DEFAULT_CONFIG = osp.join(REPO, 'configs', 'ssimrecog',
 CONVERTERS = osp.join(REPO, 'tools', 'dataset_converters')
 # name: the dataset base, the folder it reads, the converters that make that folder
 SETS = {
-    'demo-textures': dict(base='demo_textures_semi.py', data=None, make=[]),
-    'sklearn-digits': dict(
+    'demo-textures':
+    dict(base='demo_textures_semi.py', data=None, make=[]),
+    'sklearn-digits':
+    dict(
         base='sklearn_digits-64_semi-noflip.py',
         data='data/sklearn-digits',
         make=[['sklearn_digits.py']]),
-    'skimage-textures': dict(
+    'skimage-textures':
+    dict(
         base='skimage_textures-64_semi.py',
         data='data/skimage-textures',
         make=[['skimage_textures.py']]),
-    'nc-landsat-patches': dict(
+    'nc-landsat-patches':
+    dict(
         base='nc_landsat_patches-64_semi.py',
         data='data/nc-landsat-patches',
         make=[['nc_landsat.py'], ['nc_landsat_patches.py']]),
@@ -76,7 +80,9 @@ RECIPES = {
 }
 # name: the overrides of the labelled images a class
 SETTINGS = {
-    '4lpc': {'train_dataloader.dataset.labels_per_class': 4},
+    '4lpc': {
+        'train_dataloader.dataset.labels_per_class': 4
+    },
     '10pct': {
         'train_dataloader.dataset.labels_per_class': None,
         'train_dataloader.dataset.labelled_fraction': 0.1
@@ -133,8 +139,8 @@ def make_data(data_set):
         return
     for command in spec['make']:
         print(f'[{data_set}] python tools/dataset_converters/{" ".join(command)}', flush=True)
-        done = subprocess.run([sys.executable, osp.join(CONVERTERS, command[0]), *command[1:]],
-                              cwd=REPO)
+        done = subprocess.run(
+            [sys.executable, osp.join(CONVERTERS, command[0]), *command[1:]], cwd=REPO)
         if done.returncode:
             raise ZooError(f'making the {data_set} set failed: python '
                            f'tools/dataset_converters/{" ".join(command)} (see above)')
@@ -193,6 +199,11 @@ def mean_std(values):
     return f'{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}'
 
 
+def gain_of(per_recipe):
+    """The default's mean minus supervised learning's mean."""
+    return statistics.mean(per_recipe['default']) - statistics.mean(per_recipe['supervised'])
+
+
 def table(results, recipes):
     """``{set: {setting: {recipe: [values]}}}`` to Markdown: one row a set and setting,
     one column a recipe, and the default's gain over supervised learning."""
@@ -206,8 +217,7 @@ def table(results, recipes):
             cells = [mean_std(per_recipe[r]) if per_recipe.get(r) else '-' for r in recipes]
             if gain:
                 both = per_recipe.get('supervised') and per_recipe.get('default')
-                cells.append(f'{statistics.mean(per_recipe["default"]) - statistics.mean(per_recipe["supervised"]):+.1f}'
-                             if both else '-')
+                cells.append(f'{gain_of(per_recipe):+.1f}' if both else '-')
             lines.append(f'| {data_set} | {setting} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 

@@ -18,7 +18,6 @@ import os.path as osp
 
 import cv2
 import numpy as np
-
 from pypi_wheel import converter_main, read_member
 
 VERSION = '0.26.0'
@@ -44,8 +43,7 @@ def convert(wheel, out, tile=64):
 
 
 def main():
-    converter_main(
-        __doc__, 'scikit-image', VERSION, convert, out='data/skimage-textures', tile=16)
+    converter_main(__doc__, 'scikit-image', VERSION, convert, out='data/skimage-textures', tile=16)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,16 @@
+# The demo U-Net learning from the masks of 10 % of the training images (12 of 120, drawn
+# with split_seed) and from the other 108 images unlabelled: the student of a
+# SemiSupervisedSegmentor, whose mean teacher's confident pixels teach the unlabelled
+# images on perturbed views (colours changed, CutMix, dropped features; UniMatch-style).
+# A folder of images without masks works as well: a second dataset of the ConcatDataset
+# with data_prefix=dict(img_path='<folder>') and no seg_map_path. The teacher predicts and
+# is exported. Supervised baseline: unet-4l_1xb8-15e_demo-shoreline-64-10pct.py.
+# For 1 % of the masks: --cfg-options train_dataloader.dataset.labelled_fraction=0.01
+_base_ = ['./unet-4l_1xb8-15e_demo-shoreline-64.py']
+model = dict(
+    _delete_=True,
+    type='SemiSupervisedSegmentor',
+    segmentor={{_base_.model}},
+    semi_train_cfg=dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200))
+train_dataloader = dict(dataset=dict(labelled_fraction=0.1, split_seed=0))
+custom_hooks = [dict(type='MeanTeacherHook', decay=0.99)]
