@@ -83,7 +83,8 @@ class FakeSemiModel(torch.nn.Module):
         super().__init__()
         self.student, self.teacher = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
         self.register_buffer('pseudo_counts', torch.zeros(classes, dtype=torch.long))
-        self.semi_train_cfg = dict(rampup_iters=100)
+        self.semi_train_cfg = dict(
+            rampup_iters=100, threshold_mode='fixed', distribution_alignment=False)
 
 
 def semi_runner(tmp_path, classes):
@@ -101,7 +102,7 @@ def test_pseudo_labels_piling_onto_one_class_are_said_once(tmp_path, capsys):
     """Forced collapse: from iteration 100 on, nearly every confident pseudo-label is
     'water' (a quarter of the labelled images): said once, with the rule's numbers; the
     shares over time go to pseudo_labels.csv."""
-    from custom_modules.ssimrecog.hooks import PseudoLabelHook
+    from custom_modules.run.hooks import PseudoLabelHook
     classes = ['marsh', 'pebbles', 'ripples', 'water']
     hook, run = PseudoLabelHook(interval=50, patience=3), semi_runner(tmp_path, classes)
     for step in range(400):
@@ -125,7 +126,7 @@ def test_pseudo_labels_piling_onto_one_class_are_said_once(tmp_path, capsys):
 
 
 def test_a_teacher_confident_on_nothing_after_the_ramp_up_is_said(tmp_path, capsys):
-    from custom_modules.ssimrecog.hooks import PseudoLabelHook
+    from custom_modules.run.hooks import PseudoLabelHook
     hook, run = PseudoLabelHook(interval=50, patience=3), semi_runner(tmp_path, ['a', 'b'])
     for step in range(300):
         run.iter = step
@@ -165,3 +166,32 @@ def test_validations_of_the_first_tenth_of_training_are_not_counted():
     run.iter = 60
     hook.after_val_epoch(run, {'count/recall/person': 0.0})
     assert len(run.logged) == 1
+
+
+def test_a_segmentors_pseudo_labels_piling_onto_one_class_are_said_in_pixels(tmp_path, capsys):
+    """The same hook on a SemiSupervisedSegmentor (a student with a decode head, no
+    distribution alignment): pixels, and the remedy it has."""
+    from custom_modules.run.hooks import PseudoLabelHook
+    hook, run = PseudoLabelHook(interval=10, patience=2), semi_runner(tmp_path, ['water', 'sand'])
+    run.model.student.decode_head = torch.nn.Identity()
+    run.model.semi_train_cfg = dict(rampup_iters=10, threshold_mode='fixed')
+    for step in range(30):
+        run.iter = step
+        run.model.pseudo_counts += torch.tensor([95, 5])
+        hook.after_train_iter(run, step, seg_batch(), dict(pseudo_confident=torch.tensor(0.9)))
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == [
+        "WARNING: pseudo-labels pile onto class 'water': 95 % of the confident pseudo-labels, "
+        'against 25 % of the labelled pixels (more than 2x in 2 windows of 10 iterations in a '
+        "row, to iteration 20): self-adaptive thresholds (threshold_mode='self-adaptive') keep "
+        'pseudo-labels in proportion'
+    ]
+
+
+def seg_batch():
+    """A mask of 1 water pixel, 3 sand pixels and the rest unlabelled (255)."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    mask = torch.full((1, 4, 4), 255)
+    mask[0, 0, :4] = torch.tensor([0, 1, 1, 1])
+    return dict(data_samples=[SegDataSample(gt_sem_seg=PixelData(data=mask))])

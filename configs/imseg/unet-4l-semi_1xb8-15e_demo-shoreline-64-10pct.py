@@ -13,4 +13,4 @@ model = dict(
     segmentor={{_base_.model}},
     semi_train_cfg=dict(threshold=0.95, unsup_weight=1.0, rampup_iters=200))
 train_dataloader = dict(dataset=dict(labelled_fraction=0.1, split_seed=0))
-custom_hooks = [dict(type='MeanTeacherHook', decay=0.99)]
+custom_hooks = [dict(type='MeanTeacherHook', decay=0.99), dict(type='PseudoLabelHook')]

@@ -30,4 +30,5 @@ train_dataloader = dict(
 custom_hooks = [
     dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater', patience=5, min_delta=0.0),
     dict(type='MeanTeacherHook', decay=0.99),
+    dict(type='PseudoLabelHook'),
 ]

@@ -135,7 +135,7 @@ SEMI_CONFIG = '''
 _base_ = ['./sparse.py']
 model = dict(_delete_=True, type='SemiSupervisedSegmentor', segmentor={{_base_.model}},
              semi_train_cfg=dict(threshold=0.6, rampup_iters=4))
-custom_hooks = [dict(type='MeanTeacherHook', decay=0.9)]
+custom_hooks = [dict(type='MeanTeacherHook', decay=0.9), dict(type='PseudoLabelHook', interval=4)]
 param_scheduler = dict(ramp=1)
 train_cfg = dict(max_epochs=3)
 default_hooks = dict(checkpoint=dict(interval=3))
@@ -160,6 +160,9 @@ def test_it_trains_from_sparse_polygons_and_its_teacher_exports(tmp_path):
     logged = [json.loads(line) for line in scalars.splitlines() if 'loss_unsup' in line]
     assert logged and all('pseudo_confident' in row for row in logged)
     assert any(row['pseudo_confident'] > 0 for row in logged)  # unlabelled pixels taught
+    shares = (tmp_path / 'work' / 'pseudo_labels.csv').read_text().splitlines()
+    assert shares[0] == 'iteration,confident,ground,building' and len(shares) > 2
+    assert 'Pseudo-labels' in (tmp_path / 'work' / 'summary.md').read_text()
     out = run_tool(
         'export_onnx.py',
         config,

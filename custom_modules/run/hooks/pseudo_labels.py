@@ -1,0 +1,111 @@
+"""What the pseudo-labels of a semi-supervised model do, and one line when they collapse:
+a hook with one job, for every family's semi-supervised model."""
+import csv
+import os.path as osp
+import sys
+
+import numpy as np
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+from .mean_teacher import MeanTeacherHook
+from .silent_class import training_labels
+
+
+@HOOKS.register_module()
+class PseudoLabelHook(Hook):
+    """What the pseudo-labels do, every ``interval`` iterations: the share of the unlabelled
+    images (segmentation: pixels) the teacher is confident on, and the class shares of its
+    confident pseudo-labels (the model's ``pseudo_counts``), written to
+    ``pseudo_labels.csv`` (and ``summary.md``). For any semi-supervised model of the zoo
+    (``SemiSupervisedClassifier``, ``SemiSupervisedSegmentor``). Collapse is said in one
+    line, once:
+
+    - the most common pseudo-label's share is more than ``pile`` times its share of the
+      labelled images (pixels) in ``patience`` windows in a row (pseudo-labels piling onto
+      a class);
+    - after the ramp-up, the confident share stays below ``floor`` for ``patience`` windows
+      (the unlabelled data teach nothing).
+    """
+
+    FILE = 'pseudo_labels.csv'
+
+    def __init__(self, interval=50, patience=3, pile=2.0, floor=0.02):
+        self.interval, self.patience, self.pile, self.floor = interval, patience, pile, floor
+        self.labelled, self.confident, self.seen = None, [], None
+        self.rows, self.streaks, self.said = [], dict(pile=0, floor=0), set()
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        found = training_labels((data_batch or {}).get('data_samples') or [])
+        model = MeanTeacherHook._model(runner)
+        classes = len(model.pseudo_counts)
+        if found is not None:
+            self.labelled = np.zeros(classes, np.int64) if self.labelled is None else self.labelled
+            self.labelled[:len(found)] += found[:classes]
+        if outputs and 'pseudo_confident' in outputs:
+            self.confident.append(float(outputs['pseudo_confident']))
+        if (runner.iter + 1) % self.interval == 0:
+            self.window(runner, model)
+
+    def window(self, runner, model):
+        counts = model.pseudo_counts.detach().cpu().numpy().copy()
+        given = counts - (self.seen if self.seen is not None else 0)
+        self.seen = counts
+        confident = float(np.mean(self.confident)) if self.confident else 0.0
+        self.confident = []
+        shares = given / given.sum() if given.sum() else np.zeros(len(given))
+        self.rows.append([runner.iter + 1, round(confident, 4), *shares.round(4).tolist()])
+        classes = list(runner.train_dataloader.dataset.metainfo.get('classes') or [])
+        names = classes if len(classes) == len(given) else [str(i) for i in range(len(given))]
+        top = int(shares.argmax())
+        labelled = self.labelled / self.labelled.sum() if self.labelled is not None \
+            and self.labelled.sum() else np.full(len(given), 1 / len(given))
+        ramped = runner.iter + 1 >= model.semi_train_cfg['rampup_iters']
+        unit = 'pixels' if hasattr(model.student, 'decode_head') else 'images'
+        rules = dict(
+            pile=(given.sum() > 0 and shares[top] > self.pile * labelled[top],
+                  f'pseudo-labels pile onto class {names[top]!r}: {100 * shares[top]:.0f} % of '
+                  f'the confident pseudo-labels, against {100 * labelled[top]:.0f} % of the '
+                  f'labelled {unit} (more than {self.pile:g}x'),
+            floor=(ramped and confident < self.floor,
+                   f'the teacher is confident on {100 * confident:.1f} % of the unlabelled '
+                   f'{unit} (below {100 * self.floor:g} %'))
+        for rule, (broken, words) in rules.items():
+            self.streaks[rule] = self.streaks[rule] + 1 if broken else 0
+            if self.streaks[rule] >= self.patience and rule not in self.said:
+                self.said.add(rule)
+                line = (f'{words} in {self.patience} windows of {self.interval} iterations in a '
+                        f'row, to iteration {runner.iter + 1}): {what_helps(rule, model)}')
+                runner.logger.info(line)
+                if is_main_process():
+                    print(f'WARNING: {line}', file=sys.stderr, flush=True)
+
+    def after_train(self, runner):
+        if not (self.rows and is_main_process()):
+            return
+        model = MeanTeacherHook._model(runner)
+        classes = list(runner.train_dataloader.dataset.metainfo.get('classes') or [])
+        if len(classes) != len(model.pseudo_counts):
+            classes = [str(i) for i in range(len(model.pseudo_counts))]
+        with open(osp.join(runner.work_dir, self.FILE), 'w', newline='') as f:
+            writer = csv.writer(f)
+            writer.writerow(['iteration', 'confident', *classes])
+            writer.writerows(self.rows)
+
+
+
+def what_helps(rule, model):
+    """The remedy of a broken rule, in the settings ``model``'s ``semi_train_cfg`` has."""
+    if rule == 'floor':
+        helps = 'lower semi_train_cfg.threshold'
+        if 'threshold_mode' in model.semi_train_cfg:
+            helps += ", or use threshold_mode='self-adaptive' (FreeMatch)"
+        return helps
+    helps = []
+    if 'distribution_alignment' in model.semi_train_cfg:
+        helps.append('distribution alignment (semi_train_cfg.distribution_alignment=True)')
+    if 'threshold_mode' in model.semi_train_cfg:
+        helps.append("self-adaptive thresholds (threshold_mode='self-adaptive')")
+    return (' or '.join(helps) or 'a higher semi_train_cfg.threshold') + \
+        ' keep pseudo-labels in proportion'
