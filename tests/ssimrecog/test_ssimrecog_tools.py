@@ -219,3 +219,22 @@ def test_compare_seeds_on_the_test_split_without_a_checkpoint_is_one_line(tmp_pa
     assert proc.stderr.strip().splitlines()[-1] == (
         f'error: {tmp_path / Path(SUPERVISED).stem / "seed0"} has no last_checkpoint to test: '
         'training saved no checkpoint (see default_hooks.checkpoint in the config)')
+
+
+def test_the_own_data_config_turns_flips_off_where_its_comment_says(tmp_path):
+    """The README's own-data config: its one flip line, emptied in a copy, leaves no
+    mirror flip in either view; as shipped both views flip."""
+    config = Path(
+        'configs/ssimrecog/fixmatch-da_course-convnet_1xb8+32-1500it_folder-unlabelled-64.py')
+    text = config.read_text()
+    line = "flip = [dict(type='RandomFlip', prob=0.5, direction='horizontal')]"
+    assert text.count(line) == 1
+    copy = Path('configs/ssimrecog') / f'_noflip_{tmp_path.name}.py'
+    copy.write_text(text.replace(line, 'flip = []'))
+    try:
+        for path, flips in ((config, 1), (copy, 0)):
+            views = Config.fromfile(path).train_dataloader.dataset.datasets[1].pipeline[2]
+            for view in views.transforms:
+                assert sum(t['type'] == 'RandomFlip' for t in view) == flips, (path, view)
+    finally:
+        copy.unlink()

@@ -94,7 +94,6 @@ class PseudoLabelHook(Hook):
             writer.writerows(self.rows)
 
 
-
 def what_helps(rule, model):
     """The remedy of a broken rule, in the settings ``model``'s ``semi_train_cfg`` has."""
     if rule == 'floor':
