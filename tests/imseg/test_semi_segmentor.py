@@ -171,8 +171,9 @@ def test_it_trains_from_sparse_polygons_and_its_teacher_exports(tmp_path):
         tmp_path / 'onnx',
         tool_dir='tools/deployment')
     assert 'PyTorch and ONNX Runtime agree (segmentation' in out.stdout
-    run([
-        sys.executable, '-m', 'custom_modules.deploy', 'predict', tmp_path / 'onnx', raster,
-        '--out-dir', tmp_path / 'pred'
-    ])
-    assert (tmp_path / 'pred' / 'tile_classes.tif').exists()
+    for tta in ('none', 'd4'):  # test-time augmentation works on the teacher as on any U-Net
+        run([
+            sys.executable, '-m', 'custom_modules.deploy', 'predict', tmp_path / 'onnx', raster,
+            '--out-dir', tmp_path / tta, '--tta', tta
+        ])
+        assert (tmp_path / tta / 'tile_classes.tif').exists()
