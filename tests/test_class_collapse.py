@@ -133,10 +133,11 @@ def test_a_teacher_confident_on_nothing_after_the_ramp_up_is_said(tmp_path, caps
         hook.after_train_iter(run, step, labelled_batch([0, 1]),
                               dict(pseudo_confident=torch.tensor(0.0)))
     said = capsys.readouterr().err.strip().splitlines()
-    # windows end at 50, 100, ...; after the ramp-up (100 iterations) the third is at 200
+    # windows end at 50, 100, ...; the third wholly after the ramp-up (100 iterations) ends
+    # at 250
     assert len(said) == 1 and said[0].startswith(
         'WARNING: the teacher is confident on 0.0 % of the unlabelled images (below 2 % in 3 '
-        'windows of 50 iterations in a row, to iteration 200)')
+        'windows of 50 iterations in a row, to iteration 250)')
 
 
 def test_a_detector_class_never_found_is_said_by_its_recall():
@@ -183,7 +184,7 @@ def test_a_segmentors_pseudo_labels_piling_onto_one_class_are_said_in_pixels(tmp
     assert said == [
         "WARNING: pseudo-labels pile onto class 'water': 95 % of the confident pseudo-labels, "
         'against 25 % of the labelled pixels (more than 2x in 2 windows of 10 iterations in a '
-        "row, to iteration 20): self-adaptive thresholds (threshold_mode='self-adaptive') keep "
+        "row, to iteration 30): self-adaptive thresholds (threshold_mode='self-adaptive') keep "
         'pseudo-labels in proportion'
     ]
 
