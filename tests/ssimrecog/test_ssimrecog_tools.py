@@ -238,3 +238,26 @@ def test_the_own_data_config_turns_flips_off_where_its_comment_says(tmp_path):
                 assert sum(t['type'] == 'RandomFlip' for t in view) == flips, (path, view)
     finally:
         copy.unlink()
+
+
+def test_the_best_checkpoint_is_tested_only_where_the_run_kept_one(tmp_path, monkeypatch):
+    """--checkpoint best: the run's one best_*.pth goes to tools/test.py; none is one line."""
+    sys.path.insert(0, 'tools/analysis_tools')
+    import compare_seeds
+
+    from custom_modules.errors import ZooError
+    with pytest.raises(
+            ZooError,
+            match='holds 0 best_.*pth checkpoints, not one: --checkpoint '
+            "best needs the config's default_hooks.checkpoint.save_best"):
+        compare_seeds.test_metric('c.py', str(tmp_path), 'mIoU', [], which='best')
+    (tmp_path / 'best_mIoU_epoch_5.pth').write_bytes(b'')
+    (tmp_path / 'test').mkdir()
+    (tmp_path / 'test' / 'test_metrics.json').write_text('{"mIoU": 21.5}')
+    called = []
+    monkeypatch.setattr(
+        compare_seeds.subprocess,
+        'run',
+        lambda command, env=None: called.append(command) or type('Done', (), dict(returncode=0))())
+    assert compare_seeds.test_metric('c.py', str(tmp_path), 'mIoU', [], which='best') == 21.5
+    assert called[0][3] == str(tmp_path / 'best_mIoU_epoch_5.pth')

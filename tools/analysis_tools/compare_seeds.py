@@ -1,7 +1,8 @@
 """Train several configs with several seeds and tabulate the final metric: mean and spread.
 
     python tools/analysis_tools/compare_seeds.py CONFIG [CONFIG ...] [--seeds 0 1 2]
-        [--threads 1 2] [--metric cls/accuracy] [--split val|test] [--reuse]
+        [--threads 1 2] [--metric cls/accuracy] [--split val|test]
+        [--checkpoint last|best] [--reuse]
         [--work-dir work_dirs/compare_seeds] [--cfg-options k=v ...]
 
 Seed ``s`` sets ``randomness.seed=s`` and every ``split_seed`` in the config, so configs
@@ -10,7 +11,9 @@ images for each seed. ``--threads``: each seed also runs once per CPU thread cou
 (``OMP_NUM_THREADS``; the kernels split their sums by thread, so the count changes the
 floats, and a stable recipe's figure does not move with it). ``--split val`` (default):
 the metric logged at the last validation. ``--split test``: the final checkpoint (never
-one chosen on val) evaluated by ``tools/test.py`` on the config's test split.
+one chosen on val) evaluated by ``tools/test.py`` on the config's test split;
+``--checkpoint best`` tests the best validation's instead, for configs that keep it
+(``save_best``) and stop early.
 ``--reuse``: a run whose work dir holds a finished run (its ``summary.json``) of the same
 config and options (the config dumped there equals today's) is not trained again; one of
 a changed config is. Writes ``results.json`` and ``results.md`` to the work dir and
@@ -88,14 +91,24 @@ def thread_env(threads):
     return {**os.environ, 'OMP_NUM_THREADS': str(threads), 'MKL_NUM_THREADS': str(threads)}
 
 
-def test_metric(config, work_dir, key, overrides, env=None):
-    """``key`` of the final checkpoint of the run in ``work_dir`` on the test split."""
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(pointer):
-        raise ZooError(f'{work_dir} has no last_checkpoint to test: training saved no '
-                       'checkpoint (see default_hooks.checkpoint in the config)')
-    with open(pointer) as f:
-        checkpoint = f.read().strip()
+def test_metric(config, work_dir, key, overrides, env=None, which='last'):
+    """``key`` of the final checkpoint (``which='last'``) or the best validation's
+    (``'best'``: the ``best_*.pth`` that ``default_hooks.checkpoint.save_best`` keeps) of
+    the run in ``work_dir`` on the test split."""
+    if which == 'best':
+        found = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
+        if len(found) != 1:
+            raise ZooError(f'{work_dir} holds {len(found)} best_*.pth checkpoints, not one: '
+                           "--checkpoint best needs the config's default_hooks.checkpoint."
+                           'save_best')
+        checkpoint = found[0]
+    else:
+        pointer = osp.join(work_dir, 'last_checkpoint')
+        if not osp.isfile(pointer):
+            raise ZooError(f'{work_dir} has no last_checkpoint to test: training saved no '
+                           'checkpoint (see default_hooks.checkpoint in the config)')
+        with open(pointer) as f:
+            checkpoint = f.read().strip()
     test_dir = osp.join(work_dir, 'test')
     command = [
         sys.executable,
@@ -168,6 +181,11 @@ def parse_args():
         default='val',
         help='val: the last validation; test: the final checkpoint on the test split')
     parser.add_argument(
+        '--checkpoint',
+        choices=('last', 'best'),
+        default='last',
+        help='--split test: the final checkpoint, or the best validation\'s (save_best)')
+    parser.add_argument(
         '--reuse', action='store_true', help='do not retrain seeds whose run finished')
     parser.add_argument('--work-dir', default='work_dirs/compare_seeds')
     parser.add_argument(
@@ -206,8 +224,9 @@ def main():
                 if subprocess.run(command, env=thread_env(threads)).returncode:
                     raise ZooError(f'training {config} ({run_title(run)}) failed; see {work_dir}')
             results.setdefault(name, {})[run] = (
-                test_metric(config, work_dir, args.metric, overrides, thread_env(threads))
-                if args.split == 'test' else final_metric(work_dir, args.metric))
+                test_metric(config, work_dir, args.metric, overrides, thread_env(threads),
+                            args.checkpoint) if args.split == 'test' else final_metric(
+                                work_dir, args.metric))
     table = summarise(results)
     os.makedirs(args.work_dir, exist_ok=True)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
