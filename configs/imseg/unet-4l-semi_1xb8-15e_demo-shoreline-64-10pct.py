@@ -10,7 +10,7 @@
 # For 1 % of the masks: --cfg-options train_dataloader.dataset.datasets.0.times=120
 #   train_dataloader.dataset.datasets.0.dataset.labelled_fraction=0.01
 #   train_dataloader.dataset.datasets.1.labelled_fraction=0.01
-_base_ = ['./unet-4l_1xb8-15e_demo-shoreline-64.py']
+_base_ = ['./unet-4l_1xb8-15e_demo-shoreline-64-10pct.py']
 model = dict(
     _delete_=True,
     type='SemiSupervisedSegmentor',
@@ -19,22 +19,9 @@ model = dict(
 # An epoch: the 12 labelled images repeated 10 times, as the supervised baseline sees them,
 # plus every training image once (the 108 without masks are the unlabelled ones), so each
 # batch holds labelled images; alone, the 12 would be 1 image in 10 of each batch.
-train_set = dict(
-    type='MaskFolderDataset',
-    data_root={{_base_.data_root}},
-    metainfo={{_base_.metainfo}},
-    img_suffix='.png',
-    seg_map_suffix='.png',
-    data_prefix=dict(img_path='images/train', seg_map_path='masks/train'),
-    pipeline={{_base_.train_pipeline}},
-    labelled_fraction=0.1,
-    split_seed=0)
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='ConcatDataset',
-        datasets=[
-            dict(type='RepeatDataset', times=10, dataset=dict(part='labelled', **train_set)),
-            train_set,
-        ]))
+        datasets=[{{_base_.train_dataloader.dataset}}, {{_base_.train_set}}]))
 custom_hooks = [dict(type='MeanTeacherHook', decay=0.99), dict(type='PseudoLabelHook')]

@@ -5,19 +5,18 @@
 # For 1 % of the masks: --cfg-options train_dataloader.dataset.dataset.labelled_fraction=0.01
 #   train_dataloader.dataset.times=120
 _base_ = ['./unet-4l_1xb8-15e_demo-shoreline-64.py']
+# the training images, 10 % of them with their masks (the semi-supervised config adds
+# this set, unlabelled images and all, beside the repeated labelled part)
+train_set = dict(
+    type='MaskFolderDataset',
+    data_root={{_base_.data_root}},
+    metainfo={{_base_.metainfo}},
+    img_suffix='.png',
+    seg_map_suffix='.png',
+    data_prefix=dict(img_path='images/train', seg_map_path='masks/train'),
+    pipeline={{_base_.train_pipeline}},
+    labelled_fraction=0.1,
+    split_seed=0)
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='RepeatDataset',
-        times=10,
-        dataset=dict(
-            type='MaskFolderDataset',
-            data_root={{_base_.data_root}},
-            metainfo={{_base_.metainfo}},
-            img_suffix='.png',
-            seg_map_suffix='.png',
-            data_prefix=dict(img_path='images/train', seg_map_path='masks/train'),
-            pipeline={{_base_.train_pipeline}},
-            labelled_fraction=0.1,
-            split_seed=0,
-            part='labelled')))
+        _delete_=True, type='RepeatDataset', times=10, dataset=dict(part='labelled', **train_set)))
