@@ -2,6 +2,7 @@
 transposed convolutions with concatenated skips that works over any encoder) and the Dice
 loss of its binary (1-channel, sigmoid) heads, and the semi-supervised segmentor that learns
 from unlabelled pixels."""
+import contextlib
 import copy
 
 import torch
@@ -273,6 +274,26 @@ def paste(target, source, boxes):
     return out
 
 
+@contextlib.contextmanager
+def running_stats_kept(model):
+    """Inside, ``model``'s batch norms normalise with each batch's statistics, as in
+    training, but leave their running statistics (what the model predicts with) as they
+    are: for the perturbed views, whose colours, pasted boxes and dropped channels are not
+    what the model will see."""
+    norms = [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+    ]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.momentum = 0.0  # running = (1 - 0) * running + 0 * batch
+    try:
+        yield
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+
+
 @MODELS.register_module()
 class SemiSupervisedSegmentor(BaseModel):
     """A student U-Net (any segmentor config) and its mean teacher (kept by
@@ -301,6 +322,13 @@ class SemiSupervisedSegmentor(BaseModel):
             ``photometric`` (the probability of each in the strong view: 0.5, 0.8),
             ``feature_dropout`` (0.5; 0 leaves the feature view out).
         predict_with (str): ``'teacher'`` (default) or ``'student'``.
+
+    The supervised loss counts the windows that hold a labelled pixel (a per-image Dice
+    would count the others as perfect), and the perturbed views leave the batch norms'
+    running statistics alone. Batch norm still couples the windows of a batch: with
+    wholly unlabelled images beside labelled ones, the demo U-Net's running statistics
+    drifted from its training ones (a plain U-Net trained on the same batches fell from
+    98.8 to 50.4 val mIoU; configs/imseg/README.md), so the demo configs use group norm.
 
     :meth:`loss` returns ``decode.loss_*`` (the head's own losses on the labelled pixels),
     ``loss_unsup``, and, logged without adding to the loss, ``unsup_scale`` and
@@ -383,8 +411,9 @@ class SemiSupervisedSegmentor(BaseModel):
         and windows at random over sparse polygons often hold no label."""
         head = self.student.decode_head
         logits = head.forward(features)
-        if (truth != 255).any():
-            losses = head.loss_by_feat(logits, data_samples)
+        labelled = (truth != 255).flatten(1).any(dim=1).nonzero()[:, 0].tolist()
+        if labelled:  # images without a label would count as perfect in a per-image Dice
+            losses = head.loss_by_feat(logits[labelled], [data_samples[i] for i in labelled])
         else:
             found = head.loss_decode
             found = found if isinstance(found, nn.ModuleList) else [found]
@@ -429,13 +458,14 @@ class SemiSupervisedSegmentor(BaseModel):
         strong = paste(photometric(inputs, cfg['photometric']), inputs[neighbour], boxes)
         strong_labels = paste(labels, labels[neighbour], boxes)
         strong_mask = paste(mask, mask[neighbour], boxes)
-        strong_logits = self._logits(self.student, self.student.extract_feat(strong), size)
-        unsup = (self._pixel_loss(strong_logits, strong_labels) * strong_mask).sum() / pixels
-        if cfg['feature_dropout']:
-            dropped = [nn.functional.dropout2d(f, cfg['feature_dropout']) for f in features]
-            fp_logits = self._logits(self.student, dropped, size)
-            fp = (self._pixel_loss(fp_logits, labels) * mask).sum() / pixels
-            unsup = (unsup + fp) / 2
+        with running_stats_kept(self.student):
+            strong_logits = self._logits(self.student, self.student.extract_feat(strong), size)
+            unsup = (self._pixel_loss(strong_logits, strong_labels) * strong_mask).sum() / pixels
+            if cfg['feature_dropout']:
+                dropped = [nn.functional.dropout2d(f, cfg['feature_dropout']) for f in features]
+                fp_logits = self._logits(self.student, dropped, size)
+                fp = (self._pixel_loss(fp_logits, labels) * mask).sum() / pixels
+                unsup = (unsup + fp) / 2
         losses['loss_unsup'] = cfg['unsup_weight'] * scale * unsup
         losses['unsup_scale'] = torch.tensor(scale)
         losses['pseudo_confident'] = mask.sum() / pixels

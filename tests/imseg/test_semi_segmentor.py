@@ -11,6 +11,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from torch import nn
 
 from custom_modules.errors import ZooError
 from custom_modules.imseg.models import cutmix_boxes, paste, photometric
@@ -76,6 +77,43 @@ def test_an_unsure_teacher_gives_no_pseudo_labels():
     inputs, samples = batch([np.full((32, 32), 255)])
     losses = model.loss(inputs, samples)
     assert losses['loss_unsup'] == 0 and losses['pseudo_confident'] == 0
+
+
+def test_the_perturbed_views_leave_the_running_statistics_alone():
+    """The colour-changed, pasted and channel-dropped views normalise with their own batch
+    statistics but do not move the running ones the model predicts with: after a loss step
+    those are what one plain training pass over the batch leaves."""
+    model = segmentor(threshold=0.0, rampup_iters=0).train()
+    plain = segmentor(threshold=0.0, rampup_iters=0).train()
+    plain.load_state_dict(model.state_dict())
+    inputs, samples = batch([np.full((32, 32), 255), np.full((32, 32), 255)])
+    model.loss(inputs, samples)
+    with torch.no_grad():
+        plain.student.decode_head.forward(plain.student.extract_feat(inputs))
+    norms = [(n, b) for n, b in model.student.state_dict().items() if 'running_' in n]
+    assert norms
+    for name, value in norms:
+        assert torch.allclose(value, plain.student.state_dict()[name]), name
+    momenta = {m.momentum for m in model.student.modules() if isinstance(m, nn.BatchNorm2d)}
+    assert momenta == {0.1}  # given back after the perturbed views
+
+
+def test_windows_without_a_label_do_not_dilute_the_supervised_loss():
+    """A per-image Dice counts an image without a labelled pixel as perfect: the
+    supervised loss of a batch is that of its labelled windows alone."""
+    init_default_scope('mmseg')
+    import custom_modules.imseg  # noqa: F401 (registration)
+    dice = dict(
+        UNET, decode_head=dict(UNET['decode_head'], loss_decode=dict(type='BinaryDiceLoss')))
+    model = MODELS.build(
+        dict(type='SemiSupervisedSegmentor', segmentor=dice, semi_train_cfg=dict(threshold=2.0)))
+    model.eval()  # the same normalisation whatever the batch holds
+    half = np.zeros((32, 32))
+    half[:, :16] = 1
+    inputs, samples = batch([half, np.full((32, 32), 255)])
+    both = model.loss(inputs, samples)['decode.loss_dice']
+    alone = model.loss(inputs[:1], samples[:1])['decode.loss_dice']
+    assert torch.allclose(both, alone) and both > 0
 
 
 def test_self_adaptive_thresholds_start_low_and_are_saved():
