@@ -5,8 +5,9 @@
 # A folder of images without masks works as well: a second dataset of the ConcatDataset
 # with data_prefix=dict(img_path='<folder>') and no seg_map_path. The teacher predicts and
 # is exported. Supervised baseline: unet-4l_1xb8-15e_demo-shoreline-64-10pct.py.
-# MEASURED WORSE THAN THAT BASELINE (configs/imseg/README.md, "Few labels"): the Dice-
-# trained teacher is never 0.95 sure of a pixel, and its mIoU falls after epoch 8.
+# Both use group norm: with batch norm, this config's batches (whole unlabelled images
+# beside labelled ones) left running statistics the model could not predict with, and it
+# lost to the baseline by 30 to 60 mIoU (configs/imseg/README.md, "Few labels").
 # For 1 % of the masks: --cfg-options train_dataloader.dataset.datasets.0.times=120
 #   train_dataloader.dataset.datasets.0.dataset.labelled_fraction=0.01
 #   train_dataloader.dataset.datasets.1.labelled_fraction=0.01

@@ -5,6 +5,11 @@
 # For 1 % of the masks: --cfg-options train_dataloader.dataset.dataset.labelled_fraction=0.01
 #   train_dataloader.dataset.times=120
 _base_ = ['./unet-4l_1xb8-15e_demo-shoreline-64.py']
+# Group norm, here and so in the semi-supervised config: batch norm's running statistics
+# drifted there, where batches hold unlabelled images beside labelled ones (a plain U-Net
+# trained on those batches fell from 98.8 to 50.4 val mIoU; group norm: 99.5).
+gn = dict(type='GN', num_groups=8, requires_grad=True)
+model = dict(backbone=dict(norm_cfg=gn), decode_head=dict(norm_cfg=gn))
 # the training images, 10 % of them with their masks (the semi-supervised config adds
 # this set, unlabelled images and all, beside the repeated labelled part)
 train_set = dict(
