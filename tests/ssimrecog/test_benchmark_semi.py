@@ -74,6 +74,10 @@ def test_the_benchmark_trains_tests_and_resumes(tmp_path):
             ).read_text())
         assert values == [kept['value']] and 0 <= kept['value'] <= 100
         assert kept['options']['train_dataloader.dataset.labels_per_class'] == 4
+    # each run's test output is in its folder, not on the console
+    tested = list(tmp_path.glob('runs/demo-textures/4lpc/*/seed0/test.log'))
+    assert len(tested) == 2 and all('accuracy' in log.read_text() for log in tested)
+    assert 'accuracy' not in first.stdout.replace('cls/accuracy', '')
     assert '| demo-textures | 4lpc |' in (tmp_path / 'results.md').read_text()
     again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and 'training' not in again.stdout
@@ -88,6 +92,37 @@ def test_jobs_beyond_the_cores_are_refused_in_one_line(tmp_path):
                           capture_output=True,
                           text=True)
     assert done.returncode == 2 and done.stderr.startswith('error: --jobs 999: give 1 to')
+
+
+def test_a_half_made_set_is_made_again(tmp_path, monkeypatch):
+    """A set's folder left half-written by a converter that stopped is not taken as the
+    set: the converters run again, and once they have all succeeded they run no more."""
+    from custom_modules.errors import ZooError
+    data, runs = tmp_path / 'data', tmp_path / 'runs.txt'
+    script = tmp_path / 'convert.py'
+    script.write_text('import pathlib, sys\n'
+                      f'pathlib.Path({str(runs)!r}).open("a").write("run\\n")\n'
+                      f'pathlib.Path({str(data)!r}).mkdir(exist_ok=True)\n'
+                      f'pathlib.Path({str(data)!r}, "b.png").write_text("b")\n'
+                      'sys.exit(int(sys.argv[1]))\n')
+    monkeypatch.setattr(benchmark_semi, 'CONVERTERS', str(tmp_path))
+    monkeypatch.setitem(benchmark_semi.SETS, 'fake',
+                        dict(base=None, data=str(data), make=[['convert.py', '0']]))
+    data.mkdir()
+    (data / 'a.png').write_text('a')  # what an interrupted converter left
+    benchmark_semi.make_data('fake')
+    benchmark_semi.make_data('fake')
+    assert runs.read_text() == 'run\n' and (data / 'b.png').is_file()
+    assert (data / benchmark_semi.MADE).is_file()
+    (data / benchmark_semi.MADE).unlink()
+    monkeypatch.setitem(benchmark_semi.SETS, 'fake',
+                        dict(base=None, data=str(data), make=[['convert.py', '3']]))
+    with pytest.raises(
+            ZooError,
+            match='making the fake set failed: python '
+            'tools/dataset_converters/convert.py 3'):
+        benchmark_semi.make_data('fake')
+    assert not (data / benchmark_semi.MADE).exists()
 
 
 def test_texture_patches_come_from_bands_that_share_no_pixel(tmp_path):

@@ -132,10 +132,18 @@ def config_text(data_set, recipe):
     return '\n'.join(lines) + '\n'
 
 
+MADE = '.made'  # written in a set's folder once its converters have all succeeded
+
+
 def make_data(data_set):
-    """Run the set's converters when its folder is missing."""
+    """Run the set's converters unless its folder holds ``MADE``: a folder without it
+    is missing or was left half-written (a converter stopped); the converters write
+    every file again over it."""
     spec = SETS[data_set]
-    if spec['data'] is None or osp.isdir(osp.join(REPO, spec['data'])):
+    if spec['data'] is None:
+        return
+    made = osp.join(REPO, spec['data'], MADE)
+    if osp.isfile(made):
         return
     for command in spec['make']:
         print(f'[{data_set}] python tools/dataset_converters/{" ".join(command)}', flush=True)
@@ -144,6 +152,8 @@ def make_data(data_set):
         if done.returncode:
             raise ZooError(f'making the {data_set} set failed: python '
                            f'tools/dataset_converters/{" ".join(command)} (see above)')
+    with open(made, 'w') as f:
+        f.write('\n'.join(' '.join(command) for command in spec['make']) + '\n')
 
 
 def run_one(run, cores, cfg_options):
@@ -183,7 +193,8 @@ def run_one(run, cores, cfg_options):
                                   env=env)
         if done.returncode:
             raise ZooError(f'training {data_set} {setting} {recipe} seed {seed} failed; see {log}')
-        value = test_metric(config, work_dir, METRIC, overrides, env)
+        value = test_metric(
+            config, work_dir, METRIC, overrides, env, log=osp.join(work_dir, 'test.log'))
     finally:
         cores.put(core)
     with open(result, 'w') as f:

@@ -91,10 +91,11 @@ def thread_env(threads):
     return {**os.environ, 'OMP_NUM_THREADS': str(threads), 'MKL_NUM_THREADS': str(threads)}
 
 
-def test_metric(config, work_dir, key, overrides, env=None, which='last'):
+def test_metric(config, work_dir, key, overrides, env=None, which='last', log=None):
     """``key`` of the final checkpoint (``which='last'``) or the best validation's
     (``'best'``: the ``best_*.pth`` that ``default_hooks.checkpoint.save_best`` keeps) of
-    the run in ``work_dir`` on the test split."""
+    the run in ``work_dir`` on the test split; ``tools/test.py`` prints to the console, or
+    to the file ``log``."""
     if which == 'best':
         found = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
         if len(found) != 1:
@@ -115,8 +116,14 @@ def test_metric(config, work_dir, key, overrides, env=None, which='last'):
         osp.join(REPO, 'tools', 'test.py'), config, checkpoint, '--work-dir', test_dir,
         '--cfg-options', *overrides
     ]
-    if subprocess.run(command, env=env).returncode:
-        raise ZooError(f'testing {checkpoint} failed; see {test_dir}')
+    if log is None:
+        failed = subprocess.run(command, env=env).returncode
+    else:
+        with open(log, 'w') as out:
+            failed = subprocess.run(
+                command, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+    if failed:
+        raise ZooError(f'testing {checkpoint} failed; see {log or test_dir}')
     metrics = read_run_file(
         osp.join(test_dir, 'test_metrics.json'), f'tools/test.py wrote no metrics; see {test_dir}')
     if key not in metrics:
