@@ -50,7 +50,17 @@ SEMI_TRAIN_DEFAULTS = dict(
     threshold_mode='fixed',
     distribution_alignment=False,
     ema_decay=0.999)
-THRESHOLD_MODES = ('fixed', 'self-adaptive')
+THRESHOLD_MODES = ('fixed', 'self-adaptive', 'soft')
+SOFT_SIGMAS = 2  # SoftMatch's weight falls as a Gaussian of std (confidence std) / 2
+
+
+def soft_weights(confidence, mean, var):
+    """SoftMatch's weight of each pseudo-label (Chen et al., ICLR 2023): 1 where the
+    teacher's confidence reaches ``mean`` (the running mean confidence), else a Gaussian
+    of the shortfall, of variance ``var / SOFT_SIGMAS**2``: unsure pseudo-labels count a
+    little instead of not at all."""
+    shortfall = (confidence - mean).clamp(max=0.0)
+    return torch.exp(-shortfall.pow(2) / (2 * var / SOFT_SIGMAS**2))
 
 
 def align_distribution(probs, model_mean, target=None):
@@ -83,7 +93,9 @@ class SemiSupervisedClassifier(BaseModel):
             ramped up, 1.0), ``rampup_iters`` (iterations to reach it, 200),
             ``rampup_shape`` (``'sigmoid'`` or ``'linear'``), ``threshold_mode``
             (``'fixed'``: ``threshold``; ``'self-adaptive'``: FreeMatch's per-class
-            thresholds, :func:`self_adaptive_thresholds`), ``distribution_alignment``
+            thresholds, :func:`self_adaptive_thresholds`; ``'soft'``: SoftMatch's
+            weights, :func:`soft_weights`, from running means of the confidence and its
+            variance; ``threshold`` unused), ``distribution_alignment``
             (:func:`align_distribution` of the teacher's probabilities before
             pseudo-labelling, towards uniform classes) and ``ema_decay`` (the share
             kept at each step of the running class statistics both use, 0.999). The
@@ -140,6 +152,9 @@ class SemiSupervisedClassifier(BaseModel):
         # running statistics of the teacher on unlabelled images (FreeMatch's start values)
         self.register_buffer('class_means', torch.full((classes, ), 1.0 / classes))
         self.register_buffer('global_confidence', torch.tensor(1.0 / classes))
+        # SoftMatch's running mean and variance of the (aligned) confidence
+        self.register_buffer('soft_mean', torch.tensor(1.0 / classes))
+        self.register_buffer('soft_var', torch.tensor(1.0))
         # confident pseudo-labels given so far, a count a class (PseudoLabelHook reads it);
         # not saved with the weights
         self.register_buffer(
@@ -192,11 +207,14 @@ class SemiSupervisedClassifier(BaseModel):
                 probs = self._logits(self.teacher, _rows(weak, unlabelled)).softmax(dim=1)
                 probs, threshold = self._pseudo_label_rule(probs)
             labels, mask = pseudo_labels(probs, threshold)
+            kept = mask.float()
+            if self.semi_train_cfg['threshold_mode'] == 'soft':
+                kept = soft_weights(probs.max(dim=1)[0], self.soft_mean, self.soft_var)
             self.pseudo_counts += torch.bincount(labels[mask], minlength=len(self.pseudo_counts))
             per_image = F.cross_entropy(logits[len(labelled):], labels, reduction='none')
             scale = self.unsup_scale()
             weight = self.semi_train_cfg['unsup_weight'] * scale
-            losses['loss_unsup'] = weight * (per_image * mask).mean()
+            losses['loss_unsup'] = weight * (per_image * kept).mean()
             losses['unsup_scale'] = torch.tensor(scale)
             hidden = [data_samples[i].metainfo.get('hidden_label', -1) for i in unlabelled]
             losses.update(pseudo_label_stats(labels, mask, hidden))
@@ -204,7 +222,8 @@ class SemiSupervisedClassifier(BaseModel):
 
     def _pseudo_label_rule(self, probs):
         """The teacher's probabilities as pseudo-labelling sees them (aligned or not) and
-        the threshold(s); updates the running class statistics."""
+        the threshold(s) (``'soft'``: the running mean confidence, above which a
+        pseudo-label has its full weight); updates the running class statistics."""
         cfg = self.semi_train_cfg
         if cfg['threshold_mode'] == 'fixed' and not cfg['distribution_alignment']:
             return probs, cfg['threshold']
@@ -215,6 +234,12 @@ class SemiSupervisedClassifier(BaseModel):
             probs = align_distribution(probs, self.class_means)
         if cfg['threshold_mode'] == 'self-adaptive':
             return probs, self_adaptive_thresholds(self.global_confidence, self.class_means)
+        if cfg['threshold_mode'] == 'soft':
+            confidence = probs.float().max(dim=1)[0]
+            self.soft_mean.mul_(m).add_(confidence.mean(), alpha=1 - m)
+            if len(confidence) > 1:
+                self.soft_var.mul_(m).add_(confidence.var(), alpha=1 - m)
+            return probs, self.soft_mean.expand(probs.shape[1])  # one a class, all equal
         return probs, cfg['threshold']
 
 

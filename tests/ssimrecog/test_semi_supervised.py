@@ -18,7 +18,8 @@ from custom_modules.semi import select_labelled
 from custom_modules.ssimrecog.datasets import (ImageFolderSplit, LabelledUnlabelledSampler,
                                                UnlabelledImageFolder)
 from custom_modules.ssimrecog.models import (SemiSupervisedClassifier, align_distribution,
-                                             pseudo_labels, rampup, self_adaptive_thresholds)
+                                             pseudo_labels, rampup, self_adaptive_thresholds,
+                                             soft_weights)
 
 
 def write_png(path, value=0, size=8):
@@ -103,8 +104,42 @@ def test_distribution_alignment_changes_the_pseudo_labels_fed_to_the_loss():
     assert probs.argmax(dim=1).tolist() == [0, 1]  # the second flips towards the rare class
 
 
+def test_soft_weights_against_hand_computed_values():
+    """SoftMatch: full weight at or above the mean confidence 0.8, below it a Gaussian of
+    the shortfall with variance 0.04 / 2**2."""
+    got = soft_weights(torch.tensor([0.9, 0.8, 0.7, 0.5]), torch.tensor(0.8), torch.tensor(0.04))
+    assert got.tolist() == pytest.approx([1.0, 1.0, math.exp(-0.5), math.exp(-4.5)])
+
+
+def test_soft_mode_weighs_every_pseudo_label_and_keeps_its_statistics():
+    """The running mean and variance of the confidence move from 1/C and 1 (decay 0.5
+    here); the unsupervised loss is each image's cross-entropy times its weight, so an
+    image below the mean still counts, a little; the statistics are saved."""
+    from mmpretrain.structures import DataSample
+    model = tiny_semi_model(threshold_mode='soft', ema_decay=0.5, rampup_iters=0)
+    at_iteration(10)
+    teacher_logits = torch.tensor([[0.0, 4.0], [0.0, 0.5]])  # sure of one, not the other
+    student_logits = torch.tensor([[0.2, 0.1], [0.3, -0.3]])
+    outputs = iter([student_logits, teacher_logits])
+    model._logits = lambda net, x: next(outputs)
+    views = [torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 4, 4)]
+    losses = model.loss(views, [DataSample(), DataSample()])
+    confidence = teacher_logits.softmax(dim=1).max(dim=1)[0]
+    mean = 0.5 * 0.5 + 0.5 * confidence.mean()
+    var = 0.5 * 1.0 + 0.5 * confidence.var()
+    assert model.soft_mean.item() == pytest.approx(mean.item())
+    assert model.soft_var.item() == pytest.approx(var.item())
+    weights = soft_weights(confidence, mean, var)
+    assert weights[0] == 1.0 and 0 < weights[1] < 1
+    ce = torch.nn.functional.cross_entropy(student_logits, torch.tensor([1, 1]), reduction='none')
+    assert losses['loss_unsup'].item() == pytest.approx((ce * weights).mean().item())
+    assert losses['pseudo_confident'].item() == 0.5  # full weight: the sure one only
+    assert {'soft_mean', 'soft_var'} <= set(model.state_dict())
+
+
 def test_unknown_threshold_mode_is_refused():
-    with pytest.raises(ZooError, match="threshold_mode='flex'; use 'fixed' or 'self-adaptive'"):
+    with pytest.raises(
+            ZooError, match="threshold_mode='flex'; use 'fixed' or 'self-adaptive' or 'soft'"):
         tiny_semi_model(threshold_mode='flex')
 
 

@@ -77,6 +77,7 @@ RECIPES = {
     'da': dict(distribution_alignment=True),
     'freematch': dict(threshold_mode='self-adaptive'),
     'freematch-da': dict(threshold_mode='self-adaptive', distribution_alignment=True),
+    'softmatch': dict(threshold_mode='soft', distribution_alignment=True),
 }
 # name: the overrides of the labelled images a class
 SETTINGS = {

@@ -9,7 +9,8 @@ model = dict(
     classifier={{_base_.model}},
     # semi_train_cfg: the model's defaults (SEMI_TRAIN_DEFAULTS, custom_modules/ssimrecog/
     # models.py) apply to every key not given here: pseudo-labels at teacher confidence >=
-    # threshold=0.95 (FixMatch's; threshold_mode='self-adaptive' is FreeMatch's), no
+    # threshold=0.95 (FixMatch's; threshold_mode='self-adaptive' is FreeMatch's, 'soft'
+    # SoftMatch's weights), no
     # distribution_alignment (True: ReMixMatch's), the unsupervised weight unsup_weight=1.0
     # ramped up over rampup_iters=200 (sigmoid), running statistics with ema_decay=0.999
     semi_train_cfg=dict())
