@@ -152,9 +152,11 @@ class SemiSupervisedClassifier(BaseModel):
         # running statistics of the teacher on unlabelled images (FreeMatch's start values)
         self.register_buffer('class_means', torch.full((classes, ), 1.0 / classes))
         self.register_buffer('global_confidence', torch.tensor(1.0 / classes))
-        # SoftMatch's running mean and variance of the (aligned) confidence
-        self.register_buffer('soft_mean', torch.tensor(1.0 / classes))
-        self.register_buffer('soft_var', torch.tensor(1.0))
+        if self.semi_train_cfg['threshold_mode'] == 'soft':
+            # SoftMatch's running mean and variance of the (aligned) confidence; only in
+            # this mode, so that the checkpoints of the others keep their tensors
+            self.register_buffer('soft_mean', torch.tensor(1.0 / classes))
+            self.register_buffer('soft_var', torch.tensor(1.0))
         # confident pseudo-labels given so far, a count a class (PseudoLabelHook reads it);
         # not saved with the weights
         self.register_buffer(

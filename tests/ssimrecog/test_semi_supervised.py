@@ -135,6 +135,8 @@ def test_soft_mode_weighs_every_pseudo_label_and_keeps_its_statistics():
     assert losses['loss_unsup'].item() == pytest.approx((ce * weights).mean().item())
     assert losses['pseudo_confident'].item() == 0.5  # full weight: the sure one only
     assert {'soft_mean', 'soft_var'} <= set(model.state_dict())
+    # the other modes' checkpoints keep the tensors they had
+    assert not {'soft_mean', 'soft_var'} & set(tiny_semi_model().state_dict())
 
 
 def test_unknown_threshold_mode_is_refused():
