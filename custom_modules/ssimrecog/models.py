@@ -51,6 +51,7 @@ SEMI_TRAIN_DEFAULTS = dict(
     distribution_alignment=False,
     ema_decay=0.999)
 THRESHOLD_MODES = ('fixed', 'self-adaptive', 'soft')
+ALIGNMENTS = (False, True, 'labelled')
 SOFT_SIGMAS = 2  # SoftMatch's weight falls as a Gaussian of std (confidence std) / 2
 
 
@@ -97,7 +98,9 @@ class SemiSupervisedClassifier(BaseModel):
             weights, :func:`soft_weights`, from running means of the confidence and its
             variance; ``threshold`` unused), ``distribution_alignment``
             (:func:`align_distribution` of the teacher's probabilities before
-            pseudo-labelling, towards uniform classes) and ``ema_decay`` (the share
+            pseudo-labelling: ``True`` towards uniform classes, ``'labelled'`` towards
+            the class shares of the labelled images seen so far, ReMixMatch's target,
+            for classes far from even) and ``ema_decay`` (the share
             kept at each step of the running class statistics both use, 0.999). The
             statistics are buffers of the model: saved with it, resumed exactly.
         predict_with (str): ``'teacher'`` (default) or ``'student'`` at test time.
@@ -139,6 +142,10 @@ class SemiSupervisedClassifier(BaseModel):
             raise ZooError(f"semi_train_cfg.threshold_mode="
                            f"{self.semi_train_cfg['threshold_mode']!r}; use "
                            f"{' or '.join(map(repr, THRESHOLD_MODES))}")
+        if self.semi_train_cfg['distribution_alignment'] not in ALIGNMENTS:
+            raise ZooError(f"semi_train_cfg.distribution_alignment="
+                           f"{self.semi_train_cfg['distribution_alignment']!r}; use "
+                           f"{', '.join(map(repr, ALIGNMENTS))}")
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             # num_classes is for one-hot batch augments of one view, which two views lack
             data_preprocessor = build_preprocessor(
@@ -152,6 +159,10 @@ class SemiSupervisedClassifier(BaseModel):
         # running statistics of the teacher on unlabelled images (FreeMatch's start values)
         self.register_buffer('class_means', torch.full((classes, ), 1.0 / classes))
         self.register_buffer('global_confidence', torch.tensor(1.0 / classes))
+        if self.semi_train_cfg['distribution_alignment'] == 'labelled':
+            # the labelled images' class counts, the alignment's target (only in this mode,
+            # as SoftMatch's statistics below)
+            self.register_buffer('labelled_counts', torch.zeros(classes))
         if self.semi_train_cfg['threshold_mode'] == 'soft':
             # SoftMatch's running mean and variance of the (aligned) confidence; only in
             # this mode, so that the checkpoints of the others keep their tensors
@@ -200,6 +211,10 @@ class SemiSupervisedClassifier(BaseModel):
         losses = {}
         if labelled:
             labels = torch.cat([data_samples[i].gt_label for i in labelled])
+            if self.semi_train_cfg['distribution_alignment'] == 'labelled':
+                self.labelled_counts += torch.bincount(
+                    labels.to(self.labelled_counts.device),
+                    minlength=len(self.labelled_counts)).float()
             losses['loss_sup'] = self.student.head.loss_module(
                 logits[:len(labelled)],
                 labels.to(weak.device, non_blocking=True),
@@ -232,7 +247,10 @@ class SemiSupervisedClassifier(BaseModel):
         m = cfg['ema_decay']
         self.class_means.mul_(m).add_(probs.float().mean(dim=0), alpha=1 - m)
         self.global_confidence.mul_(m).add_(probs.float().max(dim=1)[0].mean(), alpha=1 - m)
-        if cfg['distribution_alignment']:
+        if cfg['distribution_alignment'] == 'labelled':
+            counts = self.labelled_counts + 1  # no labelled image yet: uniform
+            probs = align_distribution(probs, self.class_means, counts / counts.sum())
+        elif cfg['distribution_alignment']:
             probs = align_distribution(probs, self.class_means)
         if cfg['threshold_mode'] == 'self-adaptive':
             return probs, self_adaptive_thresholds(self.global_confidence, self.class_means)

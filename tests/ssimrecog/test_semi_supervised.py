@@ -139,6 +139,24 @@ def test_soft_mode_weighs_every_pseudo_label_and_keeps_its_statistics():
     assert not {'soft_mean', 'soft_var'} & set(tiny_semi_model().state_dict())
 
 
+def test_alignment_to_the_labelled_shares():
+    """ReMixMatch's target: the class shares of the labelled images seen (counts kept by
+    the loss, one added to each), instead of uniform classes."""
+    from mmpretrain.structures import DataSample
+    model = tiny_semi_model(distribution_alignment='labelled', ema_decay=0.0)
+    samples = [DataSample().set_gt_label(0)] * 3 + [DataSample().set_gt_label(1), DataSample()]
+    model.loss([torch.zeros(5, 3, 8, 8)] * 2, samples)
+    assert model.labelled_counts.tolist() == [3.0, 1.0]
+    model.labelled_counts.copy_(torch.tensor([29.0, 9.0]))  # shares 30 : 10 with the one added
+    aligned, _ = model._pseudo_label_rule(torch.tensor([[0.5, 0.5], [0.5, 0.5]]))
+    assert aligned.flatten().tolist() == pytest.approx([0.75, 0.25, 0.75, 0.25])
+    assert 'labelled_counts' not in tiny_semi_model(distribution_alignment=True).state_dict()
+    with pytest.raises(
+            ZooError, match="distribution_alignment='uniform'; use False, True, "
+            "'labelled'"):
+        tiny_semi_model(distribution_alignment='uniform')
+
+
 def test_unknown_threshold_mode_is_refused():
     with pytest.raises(
             ZooError, match="threshold_mode='flex'; use 'fixed' or 'self-adaptive' or 'soft'"):

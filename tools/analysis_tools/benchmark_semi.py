@@ -78,6 +78,7 @@ RECIPES = {
     'freematch': dict(threshold_mode='self-adaptive'),
     'freematch-da': dict(threshold_mode='self-adaptive', distribution_alignment=True),
     'softmatch': dict(threshold_mode='soft', distribution_alignment=True),
+    'da-labelled': dict(distribution_alignment='labelled'),
 }
 # name: the overrides of the labelled images a class
 SETTINGS = {
