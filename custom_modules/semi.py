@@ -30,9 +30,10 @@ def pseudo_labels(probs, threshold):
     return labels, confidence >= threshold
 
 
-def semi_settings(given, defaults, predict_with):
-    """``semi_train_cfg`` over a model's ``defaults``: unknown keys, a bad ramp-up shape and
-    a ``predict_with`` other than teacher or student are one line each."""
+def semi_settings(given, defaults, predict_with, choices=None):
+    """``semi_train_cfg`` over a model's ``defaults``: unknown keys, a bad ramp-up shape, a
+    value outside ``choices`` (``{key: allowed values}``) and a ``predict_with`` other than
+    teacher or student are one line each."""
     unknown = set(given or {}) - set(defaults)
     if unknown:
         raise ZooError(f'semi_train_cfg: unknown keys {sorted(unknown)}; known: '
@@ -41,6 +42,10 @@ def semi_settings(given, defaults, predict_with):
         raise ZooError(f"predict_with={predict_with!r}; use 'teacher' or 'student'")
     settings = dict(defaults, **(given or {}))
     rampup(0, 1, settings['rampup_shape'])  # a bad shape fails now
+    for key, allowed in (choices or {}).items():
+        if settings[key] not in allowed:
+            raise ZooError(f'semi_train_cfg.{key}={settings[key]!r}; use '
+                           f"{' or '.join(map(repr, allowed))}")
     return settings
 
 

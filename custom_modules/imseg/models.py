@@ -343,7 +343,11 @@ class SemiSupervisedSegmentor(BaseModel):
                  predict_with='teacher',
                  data_preprocessor=None,
                  init_cfg=None):
-        self.semi_train_cfg = semi_settings(semi_train_cfg, SEG_SEMI_DEFAULTS, predict_with)
+        self.semi_train_cfg = semi_settings(
+            semi_train_cfg,
+            SEG_SEMI_DEFAULTS,
+            predict_with,
+            choices=dict(threshold_mode=('fixed', 'self-adaptive')))
         segmentor = dict(segmentor)
         if data_preprocessor is not None:  # the top-level one mmengine's runner merges in
             segmentor.setdefault('data_preprocessor', data_preprocessor)
@@ -352,10 +356,6 @@ class SemiSupervisedSegmentor(BaseModel):
         self.student = student
         self.teacher = copy.deepcopy(student).requires_grad_(False)
         self.predict_with = predict_with
-        if self.semi_train_cfg['threshold_mode'] not in ('fixed', 'self-adaptive'):
-            raise ZooError(f"semi_train_cfg.threshold_mode="
-                           f"{self.semi_train_cfg['threshold_mode']!r}; use 'fixed' or "
-                           "'self-adaptive'")
         classes = student.decode_head.num_classes
         self.register_buffer('class_means', torch.full((classes, ), 1.0 / classes))
         self.register_buffer('global_confidence', torch.tensor(1.0 / classes))

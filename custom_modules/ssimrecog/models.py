@@ -137,15 +137,11 @@ class SemiSupervisedClassifier(BaseModel):
         if 'ema_momentum' in (semi_train_cfg or {}):
             raise ZooError('semi_train_cfg: ema_momentum is now ema_decay (the same number: '
                            'the share of the running statistics kept each step)')
-        self.semi_train_cfg = semi_settings(semi_train_cfg, SEMI_TRAIN_DEFAULTS, predict_with)
-        if self.semi_train_cfg['threshold_mode'] not in THRESHOLD_MODES:
-            raise ZooError(f"semi_train_cfg.threshold_mode="
-                           f"{self.semi_train_cfg['threshold_mode']!r}; use "
-                           f"{' or '.join(map(repr, THRESHOLD_MODES))}")
-        if self.semi_train_cfg['distribution_alignment'] not in ALIGNMENTS:
-            raise ZooError(f"semi_train_cfg.distribution_alignment="
-                           f"{self.semi_train_cfg['distribution_alignment']!r}; use "
-                           f"{', '.join(map(repr, ALIGNMENTS))}")
+        self.semi_train_cfg = semi_settings(
+            semi_train_cfg,
+            SEMI_TRAIN_DEFAULTS,
+            predict_with,
+            choices=dict(threshold_mode=THRESHOLD_MODES, distribution_alignment=ALIGNMENTS))
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             # num_classes is for one-hot batch augments of one view, which two views lack
             data_preprocessor = build_preprocessor(

@@ -144,6 +144,10 @@ def test_cutmix_pastes_the_neighbours_box_and_photometric_changes_colours():
 def test_bad_options_are_one_line():
     with pytest.raises(ZooError, match=r"semi_train_cfg: unknown keys \['confidence'\]"):
         segmentor(confidence=0.9)
+    with pytest.raises(
+            ZooError, match="semi_train_cfg.threshold_mode='soft'; use 'fixed' or "
+            "'self-adaptive'"):
+        segmentor(threshold_mode='soft')
 
 
 SPARSE_CONFIG = '''

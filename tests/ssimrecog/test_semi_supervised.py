@@ -152,7 +152,7 @@ def test_alignment_to_the_labelled_shares():
     assert aligned.flatten().tolist() == pytest.approx([0.75, 0.25, 0.75, 0.25])
     assert 'labelled_counts' not in tiny_semi_model(distribution_alignment=True).state_dict()
     with pytest.raises(
-            ZooError, match="distribution_alignment='uniform'; use False, True, "
+            ZooError, match="distribution_alignment='uniform'; use False or True or "
             "'labelled'"):
         tiny_semi_model(distribution_alignment='uniform')
 
