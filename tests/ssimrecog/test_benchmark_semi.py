@@ -49,10 +49,18 @@ def test_the_default_trains_once_with_the_recipe_it_equals():
                                    == benchmark_semi.recipe_settings('default'))
 
 
-def test_the_table_gives_mean_std_and_the_defaults_gain():
+def test_the_table_gives_mean_std_and_the_defaults_paired_gain():
+    # per-seed gains 10, 9, 8: mean 9, std 1; t(0.975, 2 df) = 4.303, so 9 ± 4.303 / sqrt 3
     results = {'digits': {'4lpc': {'supervised': [60.0, 62.0, 64.0], 'default': [70.0, 71, 72]}}}
     text = benchmark_semi.table(results, ['supervised', 'default'])
-    assert text.splitlines()[-1] == '| digits | 4lpc | 62.0 ± 2.0 | 71.0 ± 1.0 | +9.0 |'
+    assert text.splitlines()[-1] == ('| digits | 4lpc | 62.0 ± 2.0 | 71.0 ± 1.0 | '
+                                     '+9.0 (95 % CI +6.5 to +11.5) |')
+    # the same means, paired the other way round: gains 6, 9, 12, a wider interval
+    results['digits']['4lpc']['default'] = [66.0, 71, 76]
+    text = benchmark_semi.table(results, ['supervised', 'default'])
+    assert text.splitlines()[-1].endswith('| +9.0 (95 % CI +1.5 to +16.5) |')
+    one_seed = {'digits': {'4lpc': {'supervised': [60.0], 'default': [70.0]}}}
+    assert benchmark_semi.table(one_seed, ['supervised', 'default']).endswith('| +10.0 |')
 
 
 def test_the_benchmark_trains_tests_and_resumes(tmp_path):
