@@ -89,6 +89,31 @@ def test_the_benchmark_trains_tests_and_resumes(tmp_path):
     assert '| demo-textures | 4lpc |' in (tmp_path / 'results.md').read_text()
     again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and 'training' not in again.stdout
+    # another of the tests' metrics, from the runs' test folders: nothing trains or tests
+    recall = subprocess.run([*command, '--metric', 'cls/recall'],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
+    assert recall.returncode == 0 and 'training' not in recall.stdout
+    assert len(list(tmp_path.glob('runs/demo-textures/4lpc/*/seed0/test/2*'))) == 2
+    tabled = json.loads((tmp_path / 'results.json').read_text())
+    assert tabled['metric'] == 'cls/recall'
+    for recipe, values in tabled['results']['demo-textures']['4lpc'].items():
+        folder = tmp_path / 'runs/demo-textures/4lpc' / benchmark_semi.folder_of(recipe) / 'seed0'
+        tested = json.loads((folder / 'test' / 'test_metrics.json').read_text())
+        assert values == [tested['cls/recall']]
+    assert (tmp_path / 'results.md').read_text().startswith('cls/recall on the test split')
+
+
+def test_a_metric_the_runs_were_not_tested_for_is_one_line(tmp_path):
+    from custom_modules.errors import ZooError
+    (tmp_path / 'test').mkdir()
+    (tmp_path / 'test' / 'test_metrics.json').write_text('{"cls/accuracy": 50.0}')
+    assert benchmark_semi.kept_metric(str(tmp_path), 'cls/accuracy') == 50.0
+    with pytest.raises(
+            ZooError, match=r"--metric cls/f1: the runs were tested for \['cls/accuracy'\]"):
+        benchmark_semi.kept_metric(str(tmp_path), 'cls/f1')
 
 
 def test_jobs_beyond_the_cores_are_refused_in_one_line(tmp_path):

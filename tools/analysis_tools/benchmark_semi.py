@@ -2,7 +2,7 @@
 at 4 labels per class and at 10 %: the benchmark the semi-supervised default is chosen by.
 
     python tools/analysis_tools/benchmark_semi.py [--sets SET ...] [--recipes RECIPE ...]
-        [--settings 4lpc 10pct] [--seeds 0 1 2] [--jobs 2]
+        [--settings 4lpc 10pct] [--seeds 0 1 2] [--jobs 2] [--metric cls/accuracy]
         [--work-dir work_dirs/benchmark_semi] [--cfg-options k=v ...]
 
 Sets (``SETS``; each is made on first use by its converter): the demo textures
@@ -15,7 +15,12 @@ ssimrecog configs are composed; ``supervised`` learns from the labelled images a
 others are the recipes of ``RECIPES``. Seed ``s`` draws the labelled images
 (``split_seed``) and sets ``randomness.seed``, so every recipe of a set and seed learns
 from the same labels. The figure is the accuracy of the final checkpoint (never one
-chosen on val) on the set's test split (the demo textures have none: their val split).
+chosen on val) on the set's test split (the demo textures have none: their val split);
+``--metric`` tabulates another of the test's metrics instead, from each run's
+``test/test_metrics.json``, without training or testing again: ``cls/recall`` (the mean
+of the per-class recalls, the balanced accuracy) says whether the unlabelled images teach
+the classes or only shift the predictions towards the common ones, on a set whose classes
+are far from balanced.
 
 Each run's figure is kept in ``<work-dir>/runs/.../result.json`` with its recipe; a rerun
 trains only the runs without one (or whose recipe has changed since, as the default's can),
@@ -45,6 +50,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from custom_modules.cli import clean_errors  # noqa: E402
 from custom_modules.errors import ZooError  # noqa: E402
+from custom_modules.zoo.zoo_index import read_run_file  # noqa: E402
 
 BASES = osp.join(REPO, 'configs', '_base_')
 DEFAULT_CONFIG = osp.join(REPO, 'configs', 'ssimrecog',
@@ -206,6 +212,16 @@ def run_one(run, cores, cfg_options):
     return value
 
 
+def kept_metric(work_dir, key):
+    """``key`` of the run's test, as ``tools/test.py`` wrote it in ``<work_dir>/test``."""
+    metrics = read_run_file(
+        osp.join(work_dir, 'test', 'test_metrics.json'),
+        f'{work_dir} holds no test/test_metrics.json: delete its result.json to test it again')
+    if key not in metrics:
+        raise ZooError(f'--metric {key}: the runs were tested for {sorted(metrics)}')
+    return metrics[key]
+
+
 def mean_std(values):
     """``'mean ± std'`` of ``values`` (sample std; one value: the value and its seed count)."""
     if len(values) == 1:
@@ -254,6 +270,10 @@ def parse_args():
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument(
         '--jobs', type=int, default=1, help='trainings at once, each on its own core')
+    parser.add_argument(
+        '--metric',
+        default=METRIC,
+        help='the test metric to tabulate (e.g. cls/recall, the balanced accuracy)')
     parser.add_argument('--work-dir', default='work_dirs/benchmark_semi')
     parser.add_argument(
         '--cfg-options',
@@ -281,17 +301,19 @@ def main():
         cores.put(core)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         values = list(pool.map(lambda run: run_one(run, cores, args.cfg_options), runs))
+    if args.metric != METRIC:
+        values = [kept_metric(run[-1], args.metric) for run in runs]
     results = {}
     for (data_set, setting, recipe, _, _), value in zip(runs, values):
         results.setdefault(data_set, {}).setdefault(setting, {}).setdefault(recipe,
                                                                             []).append(value)
     text = table(results, args.recipes)
-    title = (f'{METRIC} on the test split (demo textures: val), final checkpoint, '
+    title = (f'{args.metric} on the test split (demo textures: val), final checkpoint, '
              f'seeds {", ".join(map(str, args.seeds))}')
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(f'{title}\n\n{text}\n')
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(metric=METRIC, seeds=args.seeds, results=results), f, indent=1)
+        json.dump(dict(metric=args.metric, seeds=args.seeds, results=results), f, indent=1)
     print(f'\n{title}\n{text}')
 
 
