@@ -4,6 +4,7 @@ class or a teacher confident on nothing (semi-supervised)."""
 import types
 
 import numpy as np
+import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -117,12 +118,39 @@ def test_pseudo_labels_piling_onto_one_class_are_said_once(tmp_path, capsys):
         'against 25 % of the labelled images (more than 2x in 3 windows of 50 iterations in a '
         "row, to iteration 250): distribution alignment (semi_train_cfg.distribution_alignment="
         "True) or self-adaptive thresholds (threshold_mode='self-adaptive') keep pseudo-labels "
-        'in proportion'
+        "in proportion, unless that many of the unlabelled images really are 'water'"
     ]
     hook.after_train(run)
     rows = (tmp_path / 'pseudo_labels.csv').read_text().splitlines()
     assert rows[0] == 'iteration,confident,marsh,pebbles,ripples,water'
     assert rows[1] == '50,0.5,0.25,0.25,0.25,0.25' and rows[-1] == '400,0.5,0.0,0.0,0.125,0.875'
+
+
+@pytest.mark.parametrize('settings, helps', [
+    (dict(threshold_mode='fixed', distribution_alignment=True),
+     "self-adaptive thresholds (threshold_mode='self-adaptive') keep"),
+    (dict(threshold_mode='self-adaptive',
+          distribution_alignment=True), "a fixed threshold (threshold_mode='fixed') keep"),
+    (dict(threshold_mode='soft',
+          distribution_alignment='labelled'), "a fixed threshold (threshold_mode='fixed') keep"),
+])
+def test_a_remedy_already_on_is_not_advised(tmp_path, capsys, settings, helps):
+    """The zoo's default has distribution alignment on: its pile-up line (every run on the
+    Landsat windows at 4 labels a class says one) named distribution alignment as the
+    remedy all the same."""
+    from custom_modules.run.hooks import PseudoLabelHook
+    hook, run = PseudoLabelHook(interval=50, patience=3), semi_runner(tmp_path, list('abcd'))
+    run.model.semi_train_cfg = dict(rampup_iters=0, **settings)
+    for step in range(150):
+        run.iter = step
+        run.model.pseudo_counts += torch.tensor([9, 1, 0, 0])
+        hook.after_train_iter(run, step, labelled_batch([0, 1, 2, 3]),
+                              dict(pseudo_confident=torch.tensor(0.5)))
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("WARNING: pseudo-labels pile onto class 'a'")
+    assert said[0].endswith(f"{helps} pseudo-labels in proportion, unless that many of the "
+                            "unlabelled images really are 'a'")
+    assert 'distribution_alignment' not in said[0]
 
 
 def test_a_teacher_confident_on_nothing_after_the_ramp_up_is_said(tmp_path, capsys):
@@ -185,7 +213,7 @@ def test_a_segmentors_pseudo_labels_piling_onto_one_class_are_said_in_pixels(tmp
         "WARNING: pseudo-labels pile onto class 'water': 95 % of the confident pseudo-labels, "
         'against 25 % of the labelled pixels (more than 2x in 2 windows of 10 iterations in a '
         "row, to iteration 30): self-adaptive thresholds (threshold_mode='self-adaptive') keep "
-        'pseudo-labels in proportion'
+        "pseudo-labels in proportion, unless that many of the unlabelled pixels really are 'water'"
     ]
 
 

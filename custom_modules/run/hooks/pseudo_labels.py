@@ -84,7 +84,8 @@ class PseudoLabelHook(Hook):
             if self.streaks[rule] >= self.patience and rule not in self.said:
                 self.said.add(rule)
                 line = (f'{words} in {self.patience} windows of {self.interval} iterations in a '
-                        f'row, to iteration {runner.iter + 1}): {what_helps(rule, model)}')
+                        f'row, to iteration {runner.iter + 1}): '
+                        f'{what_helps(rule, model, unit, names[top])}')
                 runner.logger.info(line)
                 if is_main_process():
                     print(f'WARNING: {line}', file=sys.stderr, flush=True)
@@ -102,17 +103,25 @@ class PseudoLabelHook(Hook):
             writer.writerows(self.rows)
 
 
-def what_helps(rule, model):
-    """The remedy of a broken rule, in the settings ``model``'s ``semi_train_cfg`` has."""
+def what_helps(rule, model, unit, name):
+    """The remedies of a broken rule that ``model``'s ``semi_train_cfg`` has and does not
+    use yet (a remedy already on is not advised again)."""
+    cfg = model.semi_train_cfg
+    self_adaptive = "threshold_mode='self-adaptive'"
     if rule == 'floor':
         helps = 'lower semi_train_cfg.threshold'
-        if 'threshold_mode' in model.semi_train_cfg:
-            helps += ", or use threshold_mode='self-adaptive' (FreeMatch)"
+        if cfg.get('threshold_mode') == 'fixed':
+            helps += f', or use {self_adaptive} (FreeMatch)'
         return helps
     helps = []
-    if 'distribution_alignment' in model.semi_train_cfg:
+    if cfg.get('distribution_alignment') is False:
         helps.append('distribution alignment (semi_train_cfg.distribution_alignment=True)')
-    if 'threshold_mode' in model.semi_train_cfg:
-        helps.append("self-adaptive thresholds (threshold_mode='self-adaptive')")
-    return (' or '.join(helps) or 'a higher semi_train_cfg.threshold') + \
-        ' keep pseudo-labels in proportion'
+    if cfg.get('threshold_mode') == 'fixed':
+        helps.append(f'self-adaptive thresholds ({self_adaptive})')
+    elif cfg.get('threshold_mode') in ('self-adaptive', 'soft'):
+        helps.append("a fixed threshold (threshold_mode='fixed')")
+    helps = ' or '.join(helps) or 'a higher semi_train_cfg.threshold'
+    # the rule compares with the labelled share: labels drawn evenly (4 a class) from
+    # data whose classes are not even make a common class look piled onto
+    return (f'{helps} keep pseudo-labels in proportion, unless that many of the unlabelled '
+            f'{unit} really are {name!r}')
