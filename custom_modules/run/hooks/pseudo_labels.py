@@ -20,11 +20,13 @@ class PseudoLabelHook(Hook):
     confident pseudo-labels (the model's ``pseudo_counts``), written to
     ``pseudo_labels.csv`` (and ``summary.md``). For any semi-supervised model of the zoo
     (``SemiSupervisedClassifier``, ``SemiSupervisedSegmentor``). Collapse is said in one
-    line, once:
+    line, once for each class piled onto and once for a teacher sure of nothing:
 
-    - the most common pseudo-label's share is more than ``pile`` times its share of the
-      labelled images (pixels) in ``patience`` windows in a row (pseudo-labels piling onto
-      a class);
+    - the most common pseudo-label is the same class in ``patience`` windows in a row, its
+      share each time more than ``pile`` times its share of the labelled images (pixels)
+      (pseudo-labels piling onto a class; on the Landsat windows a run's pseudo-labels
+      piled onto one class by iteration 350 and onto another from iteration 650 to the
+      end, and only the first was said);
     - the confident share stays below ``floor`` for ``patience`` windows (the unlabelled
       data teach nothing).
 
@@ -40,7 +42,8 @@ class PseudoLabelHook(Hook):
     def __init__(self, interval=50, patience=3, pile=2.0, floor=0.02):
         self.interval, self.patience, self.pile, self.floor = interval, patience, pile, floor
         self.labelled, self.confident, self.seen = None, [], None
-        self.rows, self.streaks, self.said = [], dict(pile=0, floor=0), set()
+        self.rows, self.said = [], set()
+        self.streaks = dict(pile=(None, 0), floor=(None, 0))  # rule: (what, windows in a row)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         found = training_labels((data_batch or {}).get('data_samples') or [])
@@ -80,9 +83,11 @@ class PseudoLabelHook(Hook):
                    f'the teacher is confident on {100 * confident:.1f} % of the unlabelled '
                    f'{unit} (below {100 * self.floor:g} %'))
         for rule, (broken, words) in rules.items():
-            self.streaks[rule] = self.streaks[rule] + 1 if broken else 0
-            if self.streaks[rule] >= self.patience and rule not in self.said:
-                self.said.add(rule)
+            what = (rule, names[top]) if rule == 'pile' else (rule, )
+            kept, count = self.streaks[rule]
+            self.streaks[rule] = (what, count + 1 if kept == what else 1) if broken else (None, 0)
+            if self.streaks[rule][1] >= self.patience and what not in self.said:
+                self.said.add(what)
                 line = (f'{words} in {self.patience} windows of {self.interval} iterations in a '
                         f'row, to iteration {runner.iter + 1}): '
                         f'{what_helps(rule, model, unit, names[top])}')
