@@ -116,9 +116,9 @@ def test_pseudo_labels_piling_onto_one_class_are_said_once(tmp_path, capsys):
     assert said == [
         "WARNING: pseudo-labels pile onto class 'water': 88 % of the confident pseudo-labels, "
         'against 25 % of the labelled images (more than 2x in 3 windows of 50 iterations in a '
-        "row, to iteration 250): distribution alignment (semi_train_cfg.distribution_alignment="
-        "True) or self-adaptive thresholds (threshold_mode='self-adaptive') keep pseudo-labels "
-        "in proportion, unless that many of the unlabelled images really are 'water'"
+        "row, to iteration 250): try distribution alignment (semi_train_cfg.distribution_"
+        "alignment=True) or self-adaptive thresholds (threshold_mode='self-adaptive') to keep "
+        "pseudo-labels in proportion, unless that many of the unlabelled images really are 'water'"
     ]
     hook.after_train(run)
     rows = (tmp_path / 'pseudo_labels.csv').read_text().splitlines()
@@ -153,11 +153,11 @@ DEFAULT_SETTINGS = dict(threshold_mode='fixed', distribution_alignment=True)
 
 @pytest.mark.parametrize('settings, helps', [
     (dict(threshold_mode='fixed', distribution_alignment=True),
-     "self-adaptive thresholds (threshold_mode='self-adaptive') keep"),
+     "self-adaptive thresholds (threshold_mode='self-adaptive') to keep"),
     (dict(threshold_mode='self-adaptive',
-          distribution_alignment=True), "a fixed threshold (threshold_mode='fixed') keep"),
+          distribution_alignment=True), "a fixed threshold (threshold_mode='fixed') to keep"),
     (dict(threshold_mode='soft',
-          distribution_alignment='labelled'), "a fixed threshold (threshold_mode='fixed') keep"),
+          distribution_alignment='labelled'), "a fixed threshold (threshold_mode='fixed') to keep"),
 ])
 def test_a_remedy_already_on_is_not_advised(tmp_path, capsys, settings, helps):
     """The zoo's default has distribution alignment on: its pile-up line (every run on the
@@ -173,7 +173,7 @@ def test_a_remedy_already_on_is_not_advised(tmp_path, capsys, settings, helps):
                               dict(pseudo_confident=torch.tensor(0.5)))
     said = capsys.readouterr().err.strip().splitlines()
     assert len(said) == 1 and said[0].startswith("WARNING: pseudo-labels pile onto class 'a'")
-    assert said[0].endswith(f"{helps} pseudo-labels in proportion, unless that many of the "
+    assert said[0].endswith(f"try {helps} pseudo-labels in proportion, unless that many of the "
                             "unlabelled images really are 'a'")
     assert 'distribution_alignment' not in said[0]
 
@@ -237,8 +237,9 @@ def test_a_segmentors_pseudo_labels_piling_onto_one_class_are_said_in_pixels(tmp
     assert said == [
         "WARNING: pseudo-labels pile onto class 'water': 95 % of the confident pseudo-labels, "
         'against 25 % of the labelled pixels (more than 2x in 2 windows of 10 iterations in a '
-        "row, to iteration 30): self-adaptive thresholds (threshold_mode='self-adaptive') keep "
-        "pseudo-labels in proportion, unless that many of the unlabelled pixels really are 'water'"
+        "row, to iteration 30): try self-adaptive thresholds (threshold_mode='self-adaptive') "
+        "to keep pseudo-labels in proportion, unless that many of the unlabelled pixels "
+        "really are 'water'"
     ]
 
 

@@ -128,5 +128,5 @@ def what_helps(rule, model, unit, name):
     helps = ' or '.join(helps) or 'a higher semi_train_cfg.threshold'
     # the rule compares with the labelled share: labels drawn evenly (4 a class) from
     # data whose classes are not even make a common class look piled onto
-    return (f'{helps} keep pseudo-labels in proportion, unless that many of the unlabelled '
-            f'{unit} really are {name!r}')
+    return (f'try {helps} to keep pseudo-labels in proportion, unless that many of the '
+            f'unlabelled {unit} really are {name!r}')
