@@ -193,6 +193,29 @@ def test_a_teacher_confident_on_nothing_after_the_ramp_up_is_said(tmp_path, caps
         'windows of 50 iterations in a row, to iteration 250)')
 
 
+@pytest.mark.parametrize('mode, helps', [
+    ('fixed', "lower semi_train_cfg.threshold, or use threshold_mode='self-adaptive' (FreeMatch)"),
+    ('self-adaptive', 'try a lower semi_train_cfg.ema_decay (now 0.999), for the thresholds to '
+     "follow the teacher's confidence sooner"),
+    ('soft', 'try a lower semi_train_cfg.ema_decay (now 0.999), for the thresholds to follow '
+     "the teacher's confidence sooner"),
+])
+def test_a_teacher_confident_on_nothing_is_told_what_its_mode_can_change(
+        tmp_path, capsys, mode, helps):
+    """Self-adaptive and soft thresholds are running means of the teacher's confidence and
+    use no semi_train_cfg.threshold: the floor line told them to lower it all the same."""
+    from custom_modules.run.hooks import PseudoLabelHook
+    hook, run = PseudoLabelHook(interval=50, patience=3), semi_runner(tmp_path, ['a', 'b'])
+    run.model.semi_train_cfg = dict(
+        rampup_iters=0, threshold_mode=mode, distribution_alignment=False, ema_decay=0.999)
+    for step in range(150):
+        run.iter = step
+        hook.after_train_iter(run, step, labelled_batch([0, 1]),
+                              dict(pseudo_confident=torch.tensor(0.0)))
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].endswith(f'to iteration 150): {helps}')
+
+
 def test_a_detector_class_never_found_is_said_by_its_recall():
     hook, run = SilentClassHook(patience=3), runner(['person', 'dog'])
     for _ in range(3):

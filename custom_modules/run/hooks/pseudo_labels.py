@@ -114,10 +114,12 @@ def what_helps(rule, model, unit, name):
     cfg = model.semi_train_cfg
     self_adaptive = "threshold_mode='self-adaptive'"
     if rule == 'floor':
-        helps = 'lower semi_train_cfg.threshold'
-        if cfg.get('threshold_mode') == 'fixed':
-            helps += f', or use {self_adaptive} (FreeMatch)'
-        return helps
+        if cfg.get('threshold_mode') in ('self-adaptive', 'soft'):
+            # these thresholds are running means of the teacher's confidence: no
+            # semi_train_cfg.threshold to lower, but a mean that may lag the teacher
+            return (f"try a lower semi_train_cfg.ema_decay (now {cfg.get('ema_decay')}), for "
+                    "the thresholds to follow the teacher's confidence sooner")
+        return f'lower semi_train_cfg.threshold, or use {self_adaptive} (FreeMatch)'
     helps = []
     if cfg.get('distribution_alignment') is False:
         helps.append('distribution alignment (semi_train_cfg.distribution_alignment=True)')
