@@ -1,7 +1,6 @@
 """The semi-supervised benchmark: its runs are the zoo's configs on each set, its table's
 figures are the runs', and its two new real sets are cut as their converters say."""
 import json
-import subprocess
 import sys
 import zipfile
 
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from zoo_test_utils import REPO
+from zoo_test_utils import REPO, run
 
 sys.path.insert(0, str(REPO / 'tools' / 'analysis_tools'))
 sys.path.insert(0, str(REPO / 'tools' / 'dataset_converters'))
@@ -69,8 +68,7 @@ def test_the_benchmark_trains_tests_and_resumes(tmp_path, monkeypatch, capsys):
         '--settings', '4lpc', '--seeds', '0', '--work-dir',
         str(tmp_path), '--cfg-options', *SHORT
     ]
-    first = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    first = run(command)  # forked from the preloaded process; its runs start interpreters
     results = json.loads((tmp_path / 'results.json').read_text())['results']
     runs = results['demo-textures']['4lpc']
     assert set(runs) == {'supervised', 'default'}
@@ -87,8 +85,8 @@ def test_the_benchmark_trains_tests_and_resumes(tmp_path, monkeypatch, capsys):
     assert len(tested) == 2 and all('accuracy' in log.read_text() for log in tested)
     assert 'accuracy' not in first.stdout.replace('cls/accuracy', '')
     assert '| demo-textures | 4lpc |' in (tmp_path / 'results.md').read_text()
-    again = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0 and 'training' not in again.stdout
+    again = run(command)
+    assert 'training' not in again.stdout
     # another of the tests' metrics, from the runs' test folders: nothing trains or tests
     monkeypatch.setattr(sys, 'argv', [command[1], *command[2:], '--metric', 'cls/recall'])
     benchmark_semi.main()  # in this process: nothing to train, so no interpreter to start
@@ -114,13 +112,11 @@ def test_a_metric_the_runs_were_not_tested_for_is_one_line(tmp_path):
 
 
 def test_jobs_beyond_the_cores_are_refused_in_one_line(tmp_path):
-    done = subprocess.run([
+    done = run([
         sys.executable, 'tools/analysis_tools/benchmark_semi.py', '--jobs', '999', '--work-dir',
-        str(tmp_path)
+        tmp_path
     ],
-                          cwd=REPO,
-                          capture_output=True,
-                          text=True)
+               check=False)
     assert done.returncode == 2 and done.stderr.startswith('error: --jobs 999: give 1 to')
 
 
